@@ -1,0 +1,135 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+  name: "SmartLamp",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "smartlamp", targets: ["smartlamp"]),
+    .library(name: "MQTT", targets: ["MQTT"]),
+    .library(name: "Tasmota", targets: ["Tasmota"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+    .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
+  ],
+  targets: [
+    // MARK: libraries, in dependency order (arrows point down, never back)
+    .target(
+      name: "MQTT",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOWebSocket", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(name: "Tasmota", swiftSettings: swiftSettings),
+    .target(name: "SmartLampCore", swiftSettings: swiftSettings),
+    .systemLibrary(
+      name: "CMariaDB",
+      pkgConfig: "libmariadb",
+      providers: [.apt(["libmariadb-dev"])]
+    ),
+    .target(
+      name: "SmartLampStore",
+      dependencies: [
+        "SmartLampCore",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "DeviceSimulator",
+      dependencies: [
+        "MQTT", "Tasmota",
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "SmartLampServer",
+      dependencies: [
+        "MQTT", "Tasmota", "SmartLampCore", "SmartLampStore",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        .product(name: "JWTKit", package: "jwt-kit"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "smartlamp",
+      dependencies: [
+        "SmartLampServer", "SmartLampStore", "SmartLampCore", "DeviceSimulator", "MQTT",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+
+    // MARK: test support and tests
+    .target(
+      name: "TestSupport",
+      path: "Tests/TestSupport",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "MQTTTests",
+      dependencies: [
+        "MQTT", "TestSupport",
+        .product(name: "NIOEmbedded", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "TasmotaTests", dependencies: ["Tasmota"], swiftSettings: swiftSettings),
+    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SmartLampStoreTests",
+      dependencies: ["SmartLampStore", "SmartLampCore", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "CMariaDBTests", dependencies: ["CMariaDB"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "DeviceSimulatorTests",
+      dependencies: ["DeviceSimulator", "MQTT", "Tasmota", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "SmartLampServerTests",
+      dependencies: [
+        "SmartLampServer", "SmartLampStore", "SmartLampCore", "MQTT", "DeviceSimulator", "TestSupport",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "smartlampTests",
+      dependencies: ["smartlamp", "TestSupport"],
+      swiftSettings: swiftSettings
+    ),
+  ]
+)

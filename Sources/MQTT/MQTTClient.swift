@@ -1,0 +1,90 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// An MQTT 3.1.1 client: connect once, then publish and subscribe while it keeps the connection up by itself.
+///
+/// ```swift
+/// let client = MQTTClient(configuration: try MQTTClientConfiguration(url: "mqtt://127.0.0.1", clientID: "demo"))
+/// try await client.connect()
+/// let states = try await client.subscribe(["stat/+/RESULT"])
+/// try await client.publish(topic: "cmnd/lamp1/POWER", payload: "ON", qos: .atLeastOnce)
+/// for await message in states { print(message.topic, message.payloadString) }
+/// await client.disconnect()
+/// ```
+///
+/// After a successful ``connect()`` the client **reconnects automatically** with exponential backoff and jitter,
+/// re-subscribes when the broker kept no session, and re-sends unacknowledged QoS 1/2 publishes with DUP on a
+/// persistent session (`cleanSession = false`). On a clean session, requests fail fast with
+/// ``MQTTError/notConnected`` or ``MQTTError/closed`` while the connection is down. Call ``disconnect()`` to stop;
+/// until then the client keeps itself alive.
+public final class MQTTClient: Sendable {
+  public let configuration: MQTTClientConfiguration
+  let logger: Logger
+  let eventLoopGroup: any EventLoopGroup
+  let shared = Mutex(ClientState())
+  let serials = Atomic<UInt64>(0)
+
+  struct ClientState {
+    var status: MQTTConnectionState = .idle
+    var connection: MQTTConnection?
+    /// Bumped by every connect() and disconnect(), so a stale reconnect loop knows to stop.
+    var generation = 0
+    var running = false
+    var supervisor: Task<Void, Never>?
+    var sweeper: RepeatedTask?
+    var requests = RequestTable()
+    var subscriptions = SubscriptionTable()
+    var listeners: [Int: AsyncStream<MQTTConnectionState>.Continuation] = [:]
+    var nextListenerID = 0
+    var sslContext: NIOSSLContext?
+
+    /// Changes the status and tells every listener, under the lock so that all of them see the same order.
+    mutating func setStatus(_ status: MQTTConnectionState) {
+      guard status != self.status else { return }
+      self.status = status
+      for listener in listeners.values { listener.yield(status) }
+    }
+  }
+
+  public init(
+    configuration: MQTTClientConfiguration, logger: Logger = Logger(label: "mqtt"),
+    eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+  ) {
+    self.configuration = configuration
+    var logger = logger
+    logger[metadataKey: "mqtt.client"] = "\(configuration.clientID)"
+    self.logger = logger
+    self.eventLoopGroup = eventLoopGroup
+  }
+
+  deinit {
+    let (connection, sweeper) = shared.withLock { ($0.connection, $0.sweeper) }
+    sweeper?.cancel()
+    connection?.abort()
+  }
+
+  /// The current connection state.
+  public var state: MQTTConnectionState {
+    shared.withLock { $0.status }
+  }
+
+  /// The current state first, then every change, for readiness checks and health reporting.
+  /// The stream keeps the newest 64 states if the consumer falls behind.
+  public func stateUpdates() -> AsyncStream<MQTTConnectionState> {
+    let (stream, continuation) = AsyncStream.makeStream(
+      of: MQTTConnectionState.self, bufferingPolicy: .bufferingNewest(64))
+    let id = shared.withLock { state in
+      state.nextListenerID += 1
+      state.listeners[state.nextListenerID] = continuation
+      continuation.yield(state.status)
+      return state.nextListenerID
+    }
+    continuation.onTermination = { [weak self] _ in
+      _ = self?.shared.withLock { $0.listeners.removeValue(forKey: id) }
+    }
+    return stream
+  }
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+
+/// Registers the routes of accounts and access (auth, profile, users, assignments, API keys, bootstrap).
+func addAccountsRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
+  let api = router.group("/api/v1")
+  AuthRoutes(services: services).add(to: api.group("auth"))
+  BootstrapRoute(services: services).add(to: api)
+  ProfileRoutes(services: services).add(to: api.group("profile"))
+  UsersRoutes(services: services).add(to: api.group("users"))
+  APIClientsRoutes(services: services).add(to: api.group("integrations/clients"))
+}
+
+extension AppRequestContext {
+  /// A numeric path parameter, or `400 VALIDATION_ERROR` naming it.
+  func idParameter(_ name: String) throws(APIError) -> Int64 {
+    guard let text = parameters.get(name), text.count <= 19, let id = Int64(text), id > 0 else {
+      throw APIError.validation("Invalid \(name)", fieldErrors: [name: ["must be a positive integer"]])
+    }
+    return id
+  }
+}
+
+extension FieldErrorsThrowing where Self == Never {}
+
+/// Turns collected field errors into the `400 VALIDATION_ERROR` answer.
+enum FieldErrorsThrowing {
+  static func check(_ errors: FieldErrorsBox) throws(APIError) {
+    if !errors.value.isEmpty { throw APIError.validation(fieldErrors: errors.value.errors) }
+  }
+}

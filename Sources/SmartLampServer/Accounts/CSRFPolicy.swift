@@ -1,0 +1,64 @@
+import Hummingbird
+
+/// CSRF rule of CONTRACT §3: a cookie-authenticated request that mutates must carry `Content-Type:
+/// application/json` (a cross-site form cannot) and, when it names an `Origin`, an allowed or the same origin.
+/// The refresh and logout routes (refresh cookie, no body) get the origin rule only. Bearer and API-key requests
+/// are not exposed to CSRF and pass.
+struct CSRFPolicy: Sendable {
+  let allowedOrigins: Set<String>
+
+  static let mutatingMethods: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
+
+  func check(_ request: Request, context: AppRequestContext) throws(APIError) {
+    guard Self.mutatingMethods.contains(request.method) else { return }
+    let isAuthRoute = request.uri.path.hasPrefix(SessionCookies.refreshPath + "/")
+    let cookieAuthenticated = context.authenticated?.via == .cookie
+    let carriesRefreshCookie = isAuthRoute && SessionCookies.value(SessionCookies.refreshName, in: request) != nil
+    guard cookieAuthenticated || carriesRefreshCookie else { return }
+    if let origin = request.headers[.origin], !isAllowed(origin: origin, request: request) {
+      throw Self.refusal("Origin \(origin.prefix(100)) is not allowed")
+    }
+    if request.headers[HTTPField.Name("Sec-Fetch-Site")!]?.lowercased() == "cross-site",
+      request.headers[.origin].map({ allowedOrigins.contains($0.lowercased()) }) != true
+    {
+      throw Self.refusal("Cross-site request refused")
+    }
+    if !isAuthRoute, !Request.isJSON(request.headers[.contentType]) {
+      throw Self.refusal("Cookie-authenticated changes must be sent as application/json")
+    }
+  }
+
+  func isAllowed(origin: String, request: Request) -> Bool {
+    let lowered = origin.lowercased()
+    if allowedOrigins.contains(lowered) { return true }
+    guard let host = request.head.authority ?? request.headers[.host] else { return false }
+    return Self.authority(ofOrigin: lowered) == Self.normalise(authority: host.lowercased())
+  }
+
+  /// `host[:port]` of an origin, without the scheme's default port; nil for `null` or malformed values.
+  static func authority(ofOrigin origin: String) -> String? {
+    let scheme: String
+    let rest: Substring
+    if origin.hasPrefix("http://") {
+      scheme = "http"
+      rest = origin.dropFirst(7)
+    } else if origin.hasPrefix("https://") {
+      scheme = "https"
+      rest = origin.dropFirst(8)
+    } else {
+      return nil
+    }
+    guard !rest.isEmpty, !rest.contains("/") else { return nil }
+    let defaultPort = scheme == "http" ? ":80" : ":443"
+    return rest.hasSuffix(defaultPort) ? String(rest.dropLast(defaultPort.count)) : String(rest)
+  }
+
+  static func normalise(authority: String) -> String {
+    for port in [":80", ":443"] where authority.hasSuffix(port) { return String(authority.dropLast(port.count)) }
+    return authority
+  }
+
+  static func refusal(_ message: String) -> APIError {
+    APIError(.forbidden, code: "FORBIDDEN_ORIGIN", message: message)
+  }
+}

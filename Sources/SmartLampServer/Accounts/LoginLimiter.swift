@@ -1,0 +1,96 @@
+import Hummingbird
+import SmartLampCore
+import SmartLampStore
+
+/// The login limiter (upstream-spec §7.4) per client IP **and** per account: two `rate_limit_hits` rows,
+/// `auth_login:<ip>` and `auth_login_account:<email>`, read and changed in one write transaction, so concurrent
+/// attempts cannot slip past the count.
+struct LoginLimiter: Sendable {
+  let database: any SQLDatabase
+  let policy: LoginBackoffPolicy
+
+  init(database: any SQLDatabase, configuration: Configuration) {
+    self.database = database
+    policy = LoginBackoffPolicy(
+      limit: configuration.loginRateLimitMax, windowSec: Double(configuration.loginRateLimitWindowSec),
+      backoffBaseSec: Double(configuration.loginBackoffBaseSec), backoffFactor: configuration.loginBackoffFactor,
+      backoffMaxSec: Double(configuration.loginBackoffMaxSec))
+  }
+
+  static func keys(ip: String, email: String?) -> [String] {
+    var keys = ["auth_login:" + sanitise(ip)]
+    if let email { keys.append("auth_login_account:" + sanitise(email.lowercased())) }
+    return keys
+  }
+
+  /// Upstream's key rule: trimmed, every character outside `[A-Za-z0-9:._-]` becomes `_`; bounded in length.
+  static func sanitise(_ text: String) -> String {
+    let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:._-")
+    return String(text.trimmingCharacters(in: .whitespaces).prefix(200).map { allowed.contains($0) ? $0 : "_" })
+  }
+
+  /// Before credentials are examined. Denied when any key is blocked.
+  func check(keys: [String]) async throws -> RateLimitDecision {
+    let policy = self.policy
+    let now = StoreTime.nowMillis()
+    return try await database.write { conn in
+      var decisions: [RateLimitDecision] = []
+      for key in keys {
+        let (change, decision) = policy.check(try AccountsStore.rateWindow(key: key, in: conn), now: now)
+        try AccountsStore.apply(change, key: key, in: conn)
+        decisions.append(decision)
+      }
+      return Self.strictest(decisions)
+    }
+  }
+
+  /// After a failed attempt.
+  func recordFailure(keys: [String]) async throws -> RateLimitDecision {
+    let policy = self.policy
+    let now = StoreTime.nowMillis()
+    return try await database.write { conn in
+      var decisions: [RateLimitDecision] = []
+      for key in keys {
+        let (change, decision) = policy.recordFailure(
+          try AccountsStore.rateWindow(key: key, in: conn), now: now)
+        try AccountsStore.apply(change, key: key, in: conn)
+        decisions.append(decision)
+      }
+      return Self.strictest(decisions)
+    }
+  }
+
+  /// After a successful login: the counters start over.
+  func reset(keys: [String]) async throws {
+    try await database.write { conn in
+      for key in keys { try AccountsStore.apply(.delete, key: key, in: conn) }
+    }
+  }
+
+  /// A denial wins (the longest wait); otherwise the fewest remaining attempts.
+  static func strictest(_ decisions: [RateLimitDecision]) -> RateLimitDecision {
+    let denied = decisions.filter { !$0.allowed }
+    if let worst = denied.max(by: { ($0.retryAfterSec ?? 0) < ($1.retryAfterSec ?? 0) }) { return worst }
+    return decisions.min(by: { $0.remaining < $1.remaining })
+      ?? RateLimitDecision(allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSec: nil)
+  }
+}
+
+extension RateLimitDecision {
+  /// `X-RateLimit-*` always, `Retry-After` when denied (upstream-spec §7.5).
+  var headers: HTTPFields {
+    var fields = HTTPFields()
+    fields[HTTPField.Name("X-RateLimit-Limit")!] = String(limit)
+    fields[HTTPField.Name("X-RateLimit-Remaining")!] = String(max(0, remaining))
+    let resetMillis = resetAt > 0 ? resetAt : StoreTime.nowMillis()
+    fields[HTTPField.Name("X-RateLimit-Reset")!] = String((resetMillis + 999) / 1000)
+    if let retryAfterSec, !allowed { fields[.retryAfter] = String(retryAfterSec) }
+    return fields
+  }
+
+  var error: APIError {
+    APIError(
+      .tooManyRequests, code: "RATE_LIMITED", message: "Too many login attempts",
+      details: ["retryAfterSec": .int(retryAfterSec ?? 1)], headers: headers)
+  }
+}

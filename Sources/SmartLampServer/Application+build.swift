@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Logging
+import ServiceLifecycle
+import SmartLampStore
+
+/// Everything routes and services share, made once at start. Dependencies are values passed in, never globals,
+/// so tests build the same application on their own database and broker.
+public struct AppServices: Sendable {
+  public let configuration: Configuration
+  public let database: any SQLDatabase
+  public let logger: Logger
+  public let accounts: AccountsServices
+  public let lamps: LampServices
+  let routes: RouteTable
+
+  public init(
+    configuration: Configuration, database: any SQLDatabase, logger: Logger, accounts: AccountsServices,
+    lamps: LampServices
+  ) {
+    self.configuration = configuration
+    self.database = database
+    self.logger = logger
+    self.accounts = accounts
+    self.lamps = lamps
+    self.routes = RouteTable()
+  }
+}
+
+/// Builds the whole server: opens and migrates the database, creates the first admin from the environment when
+/// none exists, and wires middleware, routes and long-running services.
+public func buildApplication(
+  configuration: Configuration,
+  logger: Logger = Logger(label: "smartlamp"),
+  onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+  let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
+  try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
+  let accounts = try await AccountsServices(configuration: configuration, database: database, logger: logger)
+  let lamps = try await LampServices(configuration: configuration, database: database, logger: logger)
+  let services = AppServices(
+    configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps)
+  let router = buildRouter(services)
+  var app = Application(
+    router: router,
+    configuration: ApplicationConfiguration(
+      address: .hostname(configuration.httpHost, port: configuration.httpPort),
+      serverName: "SmartLamp"
+    ),
+    onServerRunning: onServerRunning,
+    logger: logger
+  )
+  // Shutdown runs in reverse: HTTP first, then lamp services, account jobs, and the database last.
+  app.addServices(DatabaseCloser(database: database))
+  app.addServices(accounts.backgroundServices)
+  app.addServices(lamps.backgroundServices)
+  return app
+}
+
+/// The router with every middleware and controller.
+func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
+  let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
+  addMiddleware(to: router, services)
+  let readiness: [any ReadinessCheck] = [
+    ClosureReadinessCheck(name: "database") {
+      do {
+        _ = try await services.database.read { try $0.query("SELECT 1") }
+        return nil
+      } catch {
+        return "unreachable"
+      }
+    }
+  ] + services.lamps.readinessChecks
+  HealthController(checks: readiness).addRoutes(to: router)
+  addAccountsRoutes(to: router, services)
+  addLampRoutes(to: router, services)
+  services.routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
+  return router
+}
+
+/// Middleware order (outermost first): request id, access log, security headers, CORS, errors, dashboard files,
+/// client address. Routes added after this call get all of them.
+func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices) {
+  let config = services.configuration
+  router.add(middleware: RequestIDMiddleware())
+  router.add(middleware: AccessLogMiddleware(logger: Logger(label: "smartlamp.http")))
+  router.add(middleware: SecurityHeadersMiddleware())
+  router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
+  router.add(middleware: ErrorMiddleware(routes: services.routes))
+  router.add(middleware: DashboardMiddleware(directory: config.dashboardDirectory))
+  router.add(middleware: ClientAddressMiddleware(trustedProxies: config.trustedProxies))
+  router.add(middleware: AuthenticationMiddleware(services: services))
+}
+
+/// Closes the database after everything else has stopped (services shut down in reverse order).
+struct DatabaseCloser: Service {
+  let database: any SQLDatabase
+  func run() async throws {
+    try? await gracefulShutdown()
+    try await database.close()
+  }
+}

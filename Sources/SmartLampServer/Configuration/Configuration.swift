@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+
+/// Every setting of `smartlamp serve`, validated. Built by ``ConfigurationLoader`` from defaults, an optional config
+/// file, the environment (and `.env`) and command-line flags, in that order of precedence.
+public struct Configuration: Sendable, Equatable {
+  public enum LogFormat: String, Sendable, Equatable, CaseIterable { case text, json }
+  public enum CookieSecurity: String, Sendable, Equatable, CaseIterable { case auto, always, never }
+  public enum SameSite: String, Sendable, Equatable, CaseIterable { case lax, strict, none }
+
+  public enum DatabaseLocation: Sendable, Equatable {
+    case sqlite(path: String)
+    case mariadb(host: String, port: Int, user: String, password: String, database: String)
+  }
+
+  // HTTP
+  public var httpHost = "127.0.0.1"
+  public var httpPort = 8787
+  public var allowedOrigins: [String] = []
+  public var trustedProxies: [String] = []
+  public var publicURL: String? = nil
+
+  // Storage
+  public var databaseURL = "sqlite://./data/smartlamp.sqlite"
+  public var database: DatabaseLocation = .sqlite(path: "./data/smartlamp.sqlite")
+  public var dataDirectory = "./data"
+
+  // MQTT
+  public var mqttURL = "mqtt://127.0.0.1:1883"
+  public var mqttUsername: String? = nil
+  public var mqttPassword: String? = nil
+  public var mqttCAFile: String? = nil
+  public var mqttClientCertificateFile: String? = nil
+  public var mqttClientKeyFile: String? = nil
+  public var instanceID: String? = nil
+  public var ackTimeoutMs = 3000
+
+  // Auth
+  public var jwtSecret: String? = nil
+  public var accessTokenTTLSec = 900
+  public var refreshTokenTTLSec = 2_592_000
+  public var cookieSecure: CookieSecurity = .auto
+  public var cookieSameSite: SameSite = .lax
+  public var adminEmail: String? = nil
+  public var adminPassword: String? = nil
+  public var bcryptCost = 12
+
+  // Rate limits (upstream-spec §7 defaults)
+  public var loginRateLimitMax = 8
+  public var loginRateLimitWindowSec = 60
+  public var loginBackoffBaseSec = 30
+  public var loginBackoffFactor = 2.0
+  public var loginBackoffMaxSec = 900
+  public var commandRateLimitMax = 30
+  public var commandRateLimitWindowSec = 60
+
+  // Dashboard, logging, demo
+  public var dashboardDirectory = "./Dashboard"
+  public var logLevel: Logger.Level = .info
+  public var logFormat: LogFormat = .text
+  public var demo = false
+  public var demoDevices = 4
+  public var metricsToken: String? = nil
+
+  public init() {}
+
+  /// The largest request body any route accepts (CONTRACT §1).
+  public static let maxBodyBytes = 64 * 1024
+}

@@ -1,0 +1,48 @@
+import Hummingbird
+import Logging
+
+/// The one place errors become HTTP answers: ``APIError`` as is, Hummingbird's own errors mapped to our codes
+/// (404 → 405 when the path exists with another method), anything else a 500 that is logged with the request id
+/// and never leaks its text.
+struct ErrorMiddleware: RouterMiddleware {
+  typealias Context = AppRequestContext
+  let routes: RouteTable
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    -> Response
+  {
+    do {
+      return try await next(request, context)
+    } catch let error as APIError {
+      if error.status.code >= 500 {
+        context.logger.error("request failed", metadata: ["code": .string(error.code), "error": "\(error.message)"])
+      }
+      return EnvelopeResponse.failure(error, requestID: context.requestID)
+    } catch let error as HTTPError {
+      return EnvelopeResponse.failure(map(error, request: request), requestID: context.requestID)
+    } catch is CancellationError {
+      throw CancellationError()
+    } catch {
+      context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+      return EnvelopeResponse.failure(.internalError(), requestID: context.requestID)
+    }
+  }
+
+  private func map(_ error: HTTPError, request: Request) -> APIError {
+    switch error.status {
+    case .notFound:
+      let allowed = routes.methods(matching: request.uri.path)
+      if !allowed.isEmpty, !allowed.contains(request.method.rawValue) {
+        return .methodNotAllowed(allowed: allowed)
+      }
+      return .notFound()
+    case .contentTooLarge: return .payloadTooLarge(limit: Configuration.maxBodyBytes)
+    case .unsupportedMediaType: return .unsupportedMediaType()
+    case .badRequest: return .validation(error.body ?? "Bad request")
+    case .methodNotAllowed: return .methodNotAllowed(allowed: routes.methods(matching: request.uri.path))
+    default:
+      let code = error.status.code >= 500 ? "INTERNAL_ERROR" : "HTTP_\(error.status.code)"
+      return APIError(error.status, code: code, message: error.status.reasonPhrase)
+    }
+  }
+}

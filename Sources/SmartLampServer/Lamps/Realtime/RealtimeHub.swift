@@ -1,0 +1,173 @@
+import SmartLampCore
+import Synchronization
+
+/// One fan-out per process (CONTRACT §8). Every event gets a sequence number, is kept in a short replay buffer for
+/// `Last-Event-ID` resumes, and goes to each subscriber that may see its device. Each subscriber has a bounded
+/// buffer: when it is full the subscriber is dropped (its stream ends, the client reconnects and resumes), so one
+/// slow client never slows the others. Publishing never waits.
+final class RealtimeHub: Sendable {
+  /// One frame to send: `id` is the hub position, `device` the internal id it concerns (nil: everyone).
+  struct Event: Sendable, Hashable {
+    let id: UInt64
+    let device: Int64?
+    let json: String
+  }
+
+  /// Who a stream belongs to, for visibility and session checks.
+  struct Owner: Sendable {
+    let principal: Principal
+    let sessionID: Int64?
+  }
+
+  struct Subscription: Sendable {
+    let id: Int
+    let events: AsyncStream<Event>
+    /// Events missed since `Last-Event-ID`, or nil when they are no longer buffered (send a snapshot instead).
+    let replay: [Event]?
+    /// The hub position at subscription: frames of the snapshot carry it as their id.
+    let position: UInt64
+  }
+
+  private struct Subscriber {
+    let continuation: AsyncStream<Event>.Continuation
+    var visible: Set<Int64>
+    let owner: Owner
+  }
+
+  private struct State {
+    var nextID: UInt64 = 0
+    var replay: [Event] = []
+    var replayStart = 0
+    var subscribers: [Int: Subscriber] = [:]
+    var nextSubscriber = 0
+    var dropped = 0
+  }
+
+  let replayCapacity: Int
+  let subscriberCapacity: Int
+  private let state = Mutex(State())
+
+  init(replayCapacity: Int = 2048, subscriberCapacity: Int = 512) {
+    self.replayCapacity = max(1, replayCapacity)
+    self.subscriberCapacity = max(1, subscriberCapacity)
+  }
+
+  /// Registers a subscriber that sees `visible` devices. With `lastEventID`, also returns the buffered events after
+  /// it that the subscriber may see (atomically with the registration, so nothing falls between).
+  func subscribe(visible: Set<Int64>, owner: Owner, lastEventID: UInt64?, capacity: Int? = nil) -> Subscription {
+    let (events, continuation) = AsyncStream.makeStream(
+      of: Event.self, bufferingPolicy: .bufferingOldest(capacity ?? subscriberCapacity))
+    let (id, replay, position) = state.withLock { state -> (Int, [Event]?, UInt64) in
+      state.nextSubscriber += 1
+      let id = state.nextSubscriber
+      state.subscribers[id] = Subscriber(continuation: continuation, visible: visible, owner: owner)
+      var replay: [Event]?
+      if let lastEventID, lastEventID <= state.nextID {
+        let buffered = state.orderedReplay
+        let oldest = buffered.first?.id ?? state.nextID + 1
+        // Resumable when nothing after lastEventID has been evicted yet.
+        if lastEventID + 1 >= oldest || lastEventID == state.nextID {
+          replay = buffered.filter { $0.id > lastEventID && ($0.device.map(visible.contains) ?? true) }
+        }
+      }
+      return (id, replay, state.nextID)
+    }
+    continuation.onTermination = { [weak self] _ in self?.remove(id) }
+    return Subscription(id: id, events: events, replay: replay, position: position)
+  }
+
+  /// Publishes an event about `device` (nil: for everyone) to every subscriber that sees it.
+  @discardableResult
+  func publish(device: Int64?, json: String) -> UInt64 {
+    let (id, dropped) = state.withLock { state -> (UInt64, [AsyncStream<Event>.Continuation]) in
+      var dropped: [AsyncStream<Event>.Continuation] = []
+      state.nextID += 1
+      let event = Event(id: state.nextID, device: device, json: json)
+      if state.replay.count < replayCapacity {
+        state.replay.append(event)
+      } else {
+        state.replay[state.replayStart] = event
+        state.replayStart = (state.replayStart + 1) % replayCapacity
+      }
+      // Yielding under the lock keeps every subscriber's order equal to the id order; yield never blocks.
+      for (id, subscriber) in state.subscribers where device.map(subscriber.visible.contains) ?? true {
+        if case .dropped = subscriber.continuation.yield(event) {
+          dropped += state.drop(id)
+        }
+      }
+      return (event.id, dropped)
+    }
+    // Finishing runs onTermination, which takes the lock again: only outside it.
+    for continuation in dropped { continuation.finish() }
+    return id
+  }
+
+  /// Sends a frame to one subscriber only (not replayed), with the current position as its id.
+  func send(to subscriber: Int, json: String) {
+    let dropped = state.withLock { state -> [AsyncStream<Event>.Continuation] in
+      guard let target = state.subscribers[subscriber] else { return [] }
+      if case .dropped = target.continuation.yield(Event(id: state.nextID, device: nil, json: json)) {
+        return state.drop(subscriber)
+      }
+      return []
+    }
+    for continuation in dropped { continuation.finish() }
+  }
+
+  /// Sends a frame to every subscriber (pings), not replayed.
+  func broadcast(json: String) {
+    let dropped = state.withLock { state -> [AsyncStream<Event>.Continuation] in
+      let event = Event(id: state.nextID, device: nil, json: json)
+      var dropped: [AsyncStream<Event>.Continuation] = []
+      for (id, subscriber) in state.subscribers {
+        if case .dropped = subscriber.continuation.yield(event) { dropped += state.drop(id) }
+      }
+      return dropped
+    }
+    for continuation in dropped { continuation.finish() }
+  }
+
+  /// Changes what a subscriber sees; returns the devices that became visible, or nil when nothing changed.
+  func updateVisible(_ subscriber: Int, to visible: Set<Int64>) -> Set<Int64>? {
+    state.withLock { state in
+      guard var target = state.subscribers[subscriber], target.visible != visible else { return nil }
+      let added = visible.subtracting(target.visible)
+      target.visible = visible
+      state.subscribers[subscriber] = target
+      return added
+    }
+  }
+
+  /// Ends a subscriber's stream (revoked session).
+  func close(_ subscriber: Int) {
+    let continuation = state.withLock { $0.subscribers.removeValue(forKey: subscriber)?.continuation }
+    continuation?.finish()
+  }
+
+  /// Every open subscription with its owner, for the periodic visibility and session checks.
+  func owners() -> [(id: Int, owner: Owner)] {
+    state.withLock { state in state.subscribers.map { (id: $0.key, owner: $0.value.owner) } }
+  }
+
+  var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+  /// How many subscribers were dropped for falling behind.
+  var droppedCount: Int { state.withLock { $0.dropped } }
+  var position: UInt64 { state.withLock { $0.nextID } }
+
+  private func remove(_ id: Int) {
+    _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+  }
+}
+
+extension RealtimeHub.State {
+  fileprivate var orderedReplay: [RealtimeHub.Event] {
+    Array(replay[replayStart...] + replay[..<replayStart])
+  }
+
+  /// Forgets a subscriber that fell behind; the caller finishes the returned continuation outside the lock.
+  fileprivate mutating func drop(_ id: Int) -> [AsyncStream<RealtimeHub.Event>.Continuation] {
+    guard let subscriber = subscribers.removeValue(forKey: id) else { return [] }
+    dropped += 1
+    return [subscriber.continuation]
+  }
+}

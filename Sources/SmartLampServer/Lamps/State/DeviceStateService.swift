@@ -1,0 +1,250 @@
+import Logging
+import MQTT
+import SmartLampCore
+import Synchronization
+import Tasmota
+
+/// The live state of every device (CONTRACT §7): every Tasmota power report, telemetry, status and LWT message
+/// updates an in-memory state per device and relay; registered device entities are written through to
+/// `device_state` in batches (``flush()``) and loaded at start. Each change fans out to the realtime hub and
+/// acknowledges pending commands. Malformed payloads are counted and logged, never applied.
+final class DeviceStateService: Sendable {
+  private struct Table {
+    var directory = DeviceDirectory()
+    var live: [String: LiveDevice] = [:]
+    /// Internal ids of entities whose state changed since the last flush.
+    var dirty: Set<Int64> = []
+    var ingested = 0
+    var malformed = 0
+  }
+
+  private let table = Mutex(Table())
+  let hub: RealtimeHub
+  let acks: AckTracker
+  let store: DeviceStateStore
+  let logger: Logger
+
+  init(hub: RealtimeHub, acks: AckTracker, store: DeviceStateStore, logger: Logger) {
+    self.hub = hub
+    self.acks = acks
+    self.store = store
+    self.logger = logger
+  }
+
+  // MARK: devices
+
+  /// Replaces the registered entities (at start and after every device change).
+  func setDevices(_ devices: [LampDevice]) {
+    table.withLock { $0.directory = DeviceDirectory(devices) }
+  }
+
+  var devices: [LampDevice] { table.withLock { $0.directory.all } }
+
+  func device(internalID: Int64) -> LampDevice? { table.withLock { $0.directory.byInternalID[internalID] } }
+
+  /// Loads persisted state of registered entities (call after ``setDevices(_:)``).
+  func load(_ rows: [StoredDeviceState]) {
+    table.withLock { table in
+      for row in rows {
+        guard let device = table.directory.byInternalID[row.deviceInternalId] else { continue }
+        var live = table.live[device.mqttKey] ?? LiveDevice()
+        if let power = TasmotaPower(rawValue: row.power) {
+          let relay = device.channel.relay
+          if (live.relays[relay]?.updatedAt ?? .min) < row.updatedAt {
+            live.relays[relay] = ChannelReading(power: power, updatedAt: row.updatedAt)
+          }
+        }
+        live.online = live.online ?? row.online
+        if let seen = row.lastSeenAt { live.lastSeenAt = max(live.lastSeenAt ?? seen, seen) }
+        live.rssi = live.rssi ?? row.rssi
+        live.uptimeSec = live.uptimeSec ?? row.uptimeSec
+        table.live[device.mqttKey] = live
+      }
+    }
+  }
+
+  // MARK: status
+
+  /// The best status of a device; `lastCommand` is its last acknowledged or published command, if any.
+  func status(of device: LampDevice, lastCommand: (action: String, issuedAt: Int64)?) -> DeviceStatus {
+    let live = table.withLock { $0.live[device.mqttKey] }
+    return Self.status(of: device, live: live, lastCommand: lastCommand)
+  }
+
+  static func status(of device: LampDevice, live: LiveDevice?, lastCommand: (action: String, issuedAt: Int64)?)
+    -> DeviceStatus
+  {
+    var status = DeviceStatus(
+      deviceId: device.deviceId, power: PowerState.unknown.rawValue, online: live?.online, updatedAtMillis: nil,
+      source: .none, rssi: live?.rssi, commandChannel: device.channel.name)
+    if let reading = live?.relays[device.channel.relay] {
+      status.power = reading.power.rawValue
+      status.updatedAtMillis = reading.updatedAt
+      status.source = .device
+    } else if let lastCommand {
+      status.power = PowerState(storedValue: lastCommand.action).rawValue
+      status.updatedAtMillis = lastCommand.issuedAt
+      status.source = .command
+    }
+    return status
+  }
+
+  /// The FullTopic order a device was last seen using (commands follow it).
+  func topicOrder(mqttKey: String) -> TasmotaTopicOrder {
+    table.withLock { $0.live[mqttKey]?.order ?? .prefixFirst }
+  }
+
+  var counters: (ingested: Int, malformed: Int) { table.withLock { ($0.ingested, $0.malformed) } }
+
+  // MARK: ingest
+
+  /// Applies one broker message. Returns the state queries to publish (a device that just came online).
+  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> [(topic: String, payload: String)] {
+    let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+    switch parsed {
+    case .power(let report):
+      apply(
+        deviceID: report.deviceID, order: report.order, states: report.states, now: now,
+        reportSource: report.source.rawValue, acknowledges: true)
+      return []
+    case .telemetry(let telemetry):
+      apply(
+        deviceID: telemetry.deviceID, order: telemetry.order, states: telemetry.states, now: now,
+        reportSource: "tasmota_tele_state", acknowledges: false, rssi: telemetry.rssi,
+        uptime: telemetry.uptimeSeconds)
+      return []
+    case .status(let status):
+      apply(
+        deviceID: status.deviceID, order: status.order, states: status.states, now: now,
+        reportSource: "tasmota_status", acknowledges: false, rssi: status.telemetry?.rssi,
+        uptime: status.telemetry?.uptimeSeconds)
+      return []
+    case .availability(let availability):
+      return applyAvailability(availability, now: now)
+    case .malformed(let error):
+      let count = table.withLock { table in
+        table.malformed += 1
+        return table.malformed
+      }
+      // Logged at warning for the first few, then sampled, so a chatty broken device cannot flood the log.
+      if count <= 10 || count % 1000 == 0 {
+        logger.warning(
+          "malformed device message ignored",
+          metadata: ["topic": "\(message.topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
+      }
+      return []
+    case .discovery, .discoveryRemoved, .notForUs:
+      return []
+    }
+  }
+
+  private func apply(
+    deviceID: String, order: TasmotaTopicOrder, states: [TasmotaChannelState], now: Int64, reportSource: String,
+    acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil
+  ) {
+    let key = TasmotaTopic.deviceKey(deviceID)
+    let (events, relays) = table.withLock { table -> ([(Int64, String)], [(Int, TasmotaPower)]) in
+      table.ingested += 1
+      var live = table.live[key] ?? LiveDevice()
+      live.order = order
+      live.lastSeenAt = now
+      if let rssi { live.rssi = rssi }
+      if let uptime { live.uptimeSec = uptime }
+      var relays: [(Int, TasmotaPower)] = []
+      for state in states {
+        // `POWER` on a multi-relay device and `POWER1` both mean relay 1.
+        relays.append((state.channel.relay, state.power))
+        live.relays[state.channel.relay] = ChannelReading(power: state.power, updatedAt: now)
+      }
+      table.live[key] = live
+      var events: [(Int64, String)] = []
+      let reported = Set(relays.map(\.0))
+      for device in table.directory.byMQTTKey[key] ?? [] {
+        table.dirty.insert(device.id)
+        guard reported.contains(device.channel.relay) else { continue }
+        let status = Self.status(of: device, live: live, lastCommand: nil)
+        let event = RealtimeEvent.Status(
+          deviceId: device.deviceId, payload: .init(status: status, reportSource: reportSource), ts: now)
+        events.append((device.id, RealtimeEvent.json(event)))
+      }
+      return (events, relays)
+    }
+    if acknowledges {
+      for (relay, power) in relays { acks.report(mqttKey: key, relay: relay, power: power, at: now) }
+    }
+    for (device, json) in events { hub.publish(device: device, json: json) }
+  }
+
+  private func applyAvailability(_ availability: TasmotaAvailability, now: Int64) -> [(topic: String, payload: String)]
+  {
+    let key = TasmotaTopic.deviceKey(availability.deviceID)
+    let (events, queries) = table.withLock { table -> ([(Int64, String)], [(topic: String, payload: String)]) in
+      table.ingested += 1
+      var live = table.live[key] ?? LiveDevice()
+      live.order = availability.order
+      live.lastSeenAt = now
+      if let online = availability.online { live.online = online }
+      table.live[key] = live
+      var events: [(Int64, String)] = []
+      var channels: Set<TasmotaChannel> = []
+      for device in table.directory.byMQTTKey[key] ?? [] {
+        table.dirty.insert(device.id)
+        channels.insert(device.channel)
+        let event = RealtimeEvent.LWT(
+          deviceId: device.deviceId, payload: availability.text, online: availability.online, ts: now)
+        events.append((device.id, RealtimeEvent.json(event)))
+      }
+      // A device that just came online may have switched while we could not see it: ask for its state.
+      let queries =
+        availability.online == true
+        ? channels.sorted().map {
+          TasmotaCommand.powerQuery(deviceID: availability.deviceID, channel: $0, order: availability.order)
+        } : []
+      return (events, queries)
+    }
+    for (device, json) in events { hub.publish(device: device, json: json) }
+    return queries
+  }
+
+  /// The state query of every registered entity, sent after each (re)connect to the broker.
+  func allStateQueries() -> [(topic: String, payload: String)] {
+    table.withLock { table in
+      var seen: Set<String> = []
+      var queries: [(topic: String, payload: String)] = []
+      for device in table.directory.all {
+        let order = table.live[device.mqttKey]?.order ?? .prefixFirst
+        let query = TasmotaCommand.powerQuery(deviceID: device.mqttDeviceId, channel: device.channel, order: order)
+        if seen.insert(query.topic.lowercased()).inserted { queries.append(query) }
+      }
+      return queries
+    }
+  }
+
+  // MARK: persistence
+
+  /// Writes the state of every entity changed since the last flush, in one transaction. On failure the entities
+  /// stay dirty for the next attempt.
+  func flush() async {
+    let rows = table.withLock { table -> [StoredDeviceState] in
+      let rows = table.dirty.compactMap { id -> StoredDeviceState? in
+        guard let device = table.directory.byInternalID[id], let live = table.live[device.mqttKey] else { return nil }
+        let reading = live.relays[device.channel.relay]
+        return StoredDeviceState(
+          deviceInternalId: id, channel: device.channel.name, power: reading?.power.rawValue ?? "UNKNOWN",
+          online: live.online, lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec,
+          updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0)
+      }
+      table.dirty.removeAll()
+      return rows
+    }
+    guard !rows.isEmpty else { return }
+    do {
+      try await store.save(rows)
+    } catch {
+      logger.warning("device state write failed; retrying", metadata: ["error": "\(error)"])
+      table.withLock { table in
+        for row in rows { table.dirty.insert(row.deviceInternalId) }
+      }
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import Tasmota
+
+/// A relay's last reported state.
+struct ChannelReading: Sendable, Hashable {
+  var power: TasmotaPower
+  /// Epoch milliseconds of the report.
+  var updatedAt: Int64
+}
+
+/// Everything the server knows about one physical Tasmota device (one MQTT topic), from its own reports.
+struct LiveDevice: Sendable, Hashable {
+  /// From LWT; nil until one was seen.
+  var online: Bool?
+  var lastSeenAt: Int64?
+  var rssi: Int?
+  var uptimeSec: Int?
+  /// The FullTopic order the device uses, so commands go where it listens.
+  var order: TasmotaTopicOrder = .prefixFirst
+  /// By relay number (1 … 32): Tasmota reports relay 1 as `POWER` or `POWER1` depending on the relay count.
+  var relays: [Int: ChannelReading] = [:]
+}
+
+/// The registered device entities, indexed the three ways lamp control looks them up.
+struct DeviceDirectory: Sendable {
+  private(set) var byMQTTKey: [String: [LampDevice]] = [:]
+  private(set) var byInternalID: [Int64: LampDevice] = [:]
+
+  init(_ devices: [LampDevice] = []) {
+    for device in devices {
+      byMQTTKey[device.mqttKey, default: []].append(device)
+      byInternalID[device.id] = device
+    }
+  }
+
+  var all: [LampDevice] { byInternalID.values.sorted { $0.id < $1.id } }
+}
+
+extension TasmotaChannel {
+  /// The relay a channel addresses: `POWER` and `POWER1` are both relay 1.
+  var relay: Int { Swift.max(index, 1) }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import SmartLampStore
+
+/// Why the server cannot start; printed as one line before exiting.
+public struct StartupError: Error, CustomStringConvertible {
+  public let description: String
+  public init(_ description: String) { self.description = description }
+}
+
+/// Opens the configured database and brings its schema up to date.
+public enum StoreBootstrap {
+  public static func open(configuration: Configuration, logger: Logger) async throws -> any SQLDatabase {
+    let database: any SQLDatabase
+    switch configuration.database {
+    case .mariadb:
+      throw StartupError("database.url: MariaDB support not built yet; use sqlite://PATH for now")
+    case .sqlite(let path):
+      do {
+        database = try SQLiteDatabase(path: path)
+      } catch {
+        throw StartupError("database.url: cannot open SQLite database at \(path): \(error)")
+      }
+    }
+    do {
+      let applied = try await Migrator(database: database).migrate()
+      if !applied.isEmpty {
+        logger.notice("applied migrations", metadata: ["versions": .string(applied.joined(separator: ","))])
+      }
+    } catch {
+      try? await database.close()
+      throw StartupError("database migration failed: \(error)")
+    }
+    return database
+  }
+
+  /// Versions recorded in `schema_migrations`.
+  public static func appliedVersions(_ database: any SQLDatabase) async throws -> [String] {
+    try await Migrator(database: database).appliedVersions()
+  }
+}

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Applies pending migrations in version order, each in its own transaction together with its
+/// `schema_migrations` row, so a failed migration leaves the database at the previous version. Running it again
+/// is a no-op; a database at an older version is upgraded; a database from a newer SmartLamp is refused.
+public struct Migrator: Sendable {
+  public let database: any SQLDatabase
+  public let migrations: [Migration]
+
+  public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    case unsupportedDialect(SQLDialect)
+    /// The database records versions this build does not know (it was migrated by a newer SmartLamp).
+    case unknownVersions([String])
+    case unknownTarget(String)
+
+    public var description: String {
+      switch self {
+      case .unsupportedDialect(let d): "no schema for the \(d.rawValue) dialect in this build"
+      case .unknownVersions(let v): "database has schema versions unknown to this build: \(v.joined(separator: ", "))"
+      case .unknownTarget(let v): "unknown schema version \(v)"
+      }
+    }
+  }
+
+  public init(database: any SQLDatabase) throws(Failure) {
+    guard let migrations = Migration.all(for: database.dialect) else {
+      throw .unsupportedDialect(database.dialect)
+    }
+    self.init(database: database, migrations: migrations)
+  }
+
+  /// With an explicit list, for tests that stop at an older version.
+  public init(database: any SQLDatabase, migrations: [Migration]) {
+    self.database = database
+    self.migrations = migrations.sorted { $0.version < $1.version }
+  }
+
+  /// Applies every pending migration, or those up to and including `target`; returns the versions applied now.
+  @discardableResult
+  public func migrate(upTo target: String? = nil) async throws -> [String] {
+    if let target, !migrations.contains(where: { $0.version == target }) { throw Failure.unknownTarget(target) }
+    try await createBookkeeping()
+    let known = Set(migrations.map(\.version))
+    let unknown = try await appliedVersions().filter { !known.contains($0) }
+    guard unknown.isEmpty else { throw Failure.unknownVersions(unknown) }
+    var applied: [String] = []
+    for migration in migrations {
+      if let target, migration.version > target { break }
+      let didApply = try await database.write { conn in
+        // Checked inside the transaction so two processes migrating at once apply each version once.
+        let done = try conn.queryOne("SELECT version FROM schema_migrations WHERE version = ?", [.text(migration.version)])
+        guard done == nil else { return false }
+        for statement in migration.statements { try conn.execute(statement) }
+        try conn.execute(
+          "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+          [.text(migration.version), .text(Timestamp.iso(Timestamp.nowMillis()))])
+        return true
+      }
+      if didApply { applied.append(migration.version) }
+    }
+    return applied
+  }
+
+  /// Versions recorded in `schema_migrations`, sorted.
+  public func appliedVersions() async throws -> [String] {
+    try await createBookkeeping()
+    return try await database.read { conn in
+      try conn.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.string("version") }
+    }
+  }
+
+  /// Versions this build knows but the database has not applied yet.
+  public func pendingVersions() async throws -> [String] {
+    let applied = Set(try await appliedVersions())
+    return migrations.map(\.version).filter { !applied.contains($0) }
+  }
+
+  private func createBookkeeping() async throws {
+    let sql =
+      switch database.dialect {
+      case .sqlite:
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
+      case .mariadb:
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(191) NOT NULL PRIMARY KEY, applied_at VARCHAR(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+      }
+    _ = try await database.write { conn in try conn.execute(sql) }
+  }
+}

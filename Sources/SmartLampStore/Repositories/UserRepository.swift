@@ -1,0 +1,233 @@
+import SmartLampCore
+
+/// A `users` row.
+public struct UserRecord: Sendable, Hashable {
+  public var id: Int64
+  public var name: String
+  public var email: String
+  public var passwordHash: String
+  public var role: Role
+  public var isActive: Bool
+  public var createdAt: String
+  public var updatedAt: String?
+  public var deletedAt: String?
+  public var deletedByUserId: Int64?
+
+  public var isArchived: Bool { deletedAt != nil }
+  /// May log in and act: active and not archived.
+  public var isUsable: Bool { isActive && !isArchived }
+
+  init(row: SQLRow) throws {
+    id = try row.int64("id")
+    name = try row.string("name")
+    email = try row.string("email")
+    passwordHash = try row.string("password_hash")
+    role = Role(storedValue: try row.string("role"))
+    isActive = try row.bool("is_active")
+    createdAt = try row.string("created_at")
+    updatedAt = try row.optionalString("updated_at")
+    deletedAt = try row.optionalString("deleted_at")
+    deletedByUserId = try row.optionalInt64("deleted_by_user_id")
+  }
+}
+
+/// What a new user is made of. The email is stored as submitted; uniqueness is case-insensitive.
+public struct NewUser: Sendable, Hashable {
+  public var name: String
+  public var email: String
+  public var passwordHash: String
+  public var role: Role
+  public var isActive: Bool
+
+  public init(name: String, email: String, passwordHash: String, role: Role = .member, isActive: Bool = true) {
+    self.name = name
+    self.email = email
+    self.passwordHash = passwordHash
+    self.role = role
+    self.isActive = isActive
+  }
+}
+
+/// A partial update: nil fields stay as they are.
+public struct UserChanges: Sendable, Hashable {
+  public var name: String?
+  public var email: String?
+  public var role: Role?
+  public var isActive: Bool?
+
+  public init(name: String? = nil, email: String? = nil, role: Role? = nil, isActive: Bool? = nil) {
+    self.name = name
+    self.email = email
+    self.role = role
+    self.isActive = isActive
+  }
+}
+
+/// Accounts. Every check that guards an invariant (unique email, at least one active admin) runs in the same
+/// transaction as the change it guards.
+public struct UserRepository: Sendable {
+  public let database: any SQLDatabase
+
+  public init(database: any SQLDatabase) { self.database = database }
+
+  static let columns =
+    "id, name, email, password_hash, role, is_active, created_at, updated_at, deleted_at, deleted_by_user_id"
+
+  /// Creates a user; `StoreError.duplicate(field: "email")` when the email exists in any case, archived or not.
+  public func create(_ user: NewUser, now: Int64 = Timestamp.nowMillis()) async throws -> UserRecord {
+    try await database.write { conn in try Self.insert(user, now: now, conn) }
+  }
+
+  /// Creates `user` as an admin only while no active admin exists (the `SMARTLAMP_ADMIN_*` bootstrap); nil when
+  /// one exists already.
+  public func createAdminIfNoneExists(_ user: NewUser, now: Int64 = Timestamp.nowMillis()) async throws
+    -> UserRecord?
+  {
+    try await database.write { conn in
+      guard try Self.activeAdminCount(conn) == 0 else { return nil }
+      var admin = user
+      admin.role = .admin
+      admin.isActive = true
+      return try Self.insert(admin, now: now, conn)
+    }
+  }
+
+  public func byId(_ id: Int64) async throws -> UserRecord? {
+    try await database.read { conn in try Self.fetch(id, conn) }
+  }
+
+  /// Case-insensitive look-up.
+  public func byEmail(_ email: String) async throws -> UserRecord? {
+    try await database.read { conn in
+      try conn.queryOne(
+        "SELECT \(Self.columns) FROM users WHERE lower(email) = lower(?) ORDER BY id \(conn.dialect.limit(1))",
+        [.text(email)]
+      ).map(UserRecord.init(row:))
+    }
+  }
+
+  /// Users ordered as upstream lists them (role, then id); archived users only when asked.
+  public func list(includeArchived: Bool = false) async throws -> [UserRecord] {
+    try await database.read { conn in
+      let filter = includeArchived ? "" : "WHERE deleted_at IS NULL"
+      return try conn.query("SELECT \(Self.columns) FROM users \(filter) ORDER BY role ASC, id ASC")
+        .map(UserRecord.init(row:))
+    }
+  }
+
+  /// Applies `changes`. Refuses a duplicate email, and (with `protectLastAdmin`) a change that leaves no active
+  /// admin.
+  public func update(
+    _ id: Int64, _ changes: UserChanges, protectLastAdmin: Bool = true, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> UserRecord {
+    try await database.write { conn in
+      guard let current = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      if let email = changes.email, try Self.emailTaken(email, except: id, conn) {
+        throw StoreError.duplicate(field: "email")
+      }
+      var sets: [String] = []
+      var binds: [SQLValue] = []
+      if let name = changes.name { sets.append("name = ?"); binds.append(.text(name)) }
+      if let email = changes.email { sets.append("email = ?"); binds.append(.text(email)) }
+      if let role = changes.role { sets.append("role = ?"); binds.append(.text(role.rawValue)) }
+      if let active = changes.isActive { sets.append("is_active = ?"); binds.append(.bool(active)) }
+      guard !sets.isEmpty else { return current }
+      sets.append("updated_at = ?")
+      binds.append(.text(Timestamp.iso(now)))
+      try conn.execute("UPDATE users SET \(sets.joined(separator: ", ")) WHERE id = ?", binds + [.int64(id)])
+      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
+        throw StoreError.lastActiveAdmin
+      }
+      guard let updated = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      return updated
+    }
+  }
+
+  /// Archives: inactive, `deleted_at` and `deleted_by_user_id` set (both kept when already set). Assignments,
+  /// schedules and logs are kept.
+  public func archive(
+    _ id: Int64, by actor: Int64?, protectLastAdmin: Bool = true, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> UserRecord {
+    try await database.write { conn in
+      guard let current = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      let iso = Timestamp.iso(now)
+      try conn.execute(
+        """
+        UPDATE users SET is_active = 0, deleted_at = COALESCE(deleted_at, ?),
+          deleted_by_user_id = COALESCE(deleted_by_user_id, ?), updated_at = ? WHERE id = ?
+        """, [.text(iso), SQLValue(actor), .text(iso), .int64(id)])
+      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
+        throw StoreError.lastActiveAdmin
+      }
+      guard let updated = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      return updated
+    }
+  }
+
+  /// Reactivates and un-archives.
+  public func restore(_ id: Int64, now: Int64 = Timestamp.nowMillis()) async throws -> UserRecord {
+    try await database.write { conn in
+      let result = try conn.execute(
+        "UPDATE users SET is_active = 1, deleted_at = NULL, deleted_by_user_id = NULL, updated_at = ? WHERE id = ?",
+        [.text(Timestamp.iso(now)), .int64(id)])
+      guard result.rowsAffected == 1, let user = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      return user
+    }
+  }
+
+  /// Admins that are active and not archived.
+  public func countActiveAdmins() async throws -> Int {
+    try await database.read { conn in try Self.activeAdminCount(conn) }
+  }
+
+  /// Replaces the password hash (a password change, or a hash upgrade at login); false when the user is gone.
+  @discardableResult
+  public func updatePasswordHash(_ id: Int64, _ hash: String, now: Int64 = Timestamp.nowMillis()) async throws
+    -> Bool
+  {
+    try await database.write { conn in
+      try conn.execute(
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+        [.text(hash), .text(Timestamp.iso(now)), .int64(id)]
+      ).rowsAffected == 1
+    }
+  }
+
+  // MARK: helpers running inside a caller's transaction
+
+  static func fetch(_ id: Int64, _ conn: any SQLConnection) throws -> UserRecord? {
+    try conn.queryOne("SELECT \(columns) FROM users WHERE id = ?", [.int64(id)]).map(UserRecord.init(row:))
+  }
+
+  static func activeAdminCount(_ conn: any SQLConnection) throws -> Int {
+    try conn.queryOne(
+      "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL"
+    )?.int("n") ?? 0
+  }
+
+  static func emailTaken(_ email: String, except id: Int64?, _ conn: any SQLConnection) throws -> Bool {
+    try conn.queryOne(
+      "SELECT id FROM users WHERE lower(email) = lower(?) AND id <> ?", [.text(email), .int64(id ?? -1)]) != nil
+  }
+
+  static func insert(_ user: NewUser, now: Int64, _ conn: any SQLConnection) throws -> UserRecord {
+    if try emailTaken(user.email, except: nil, conn) { throw StoreError.duplicate(field: "email") }
+    let iso = Timestamp.iso(now)
+    let result: SQLExecuteResult
+    do {
+      result = try conn.execute(
+        """
+        INSERT INTO users (name, email, password_hash, role, is_active, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+          .text(user.name), .text(user.email), .text(user.passwordHash), .text(user.role.rawValue),
+          .bool(user.isActive), .text(iso), .text(iso),
+        ])
+    } catch SQLError.uniqueViolation {
+      throw StoreError.duplicate(field: "email")
+    }
+    guard let created = try fetch(result.lastInsertID, conn) else { throw StoreError.userNotFound(result.lastInsertID) }
+    return created
+  }
+}

@@ -1,0 +1,22 @@
+/// Persistence for SmartLamp: the small ``SQLDatabase`` interface with its drivers (``SQLiteDatabase`` on GRDB;
+/// MariaDB drops in as another driver plus its migration SQL), versioned migrations per dialect recorded in
+/// `schema_migrations`, and ONE set of repositories written against ``SQLDatabase`` with methods named for intent.
+///
+/// Times: epoch-millisecond integers for everything used in arithmetic, ISO-8601 UTC strings in `created_at`,
+/// `updated_at` and `deleted_at`, as the upstream schema has them.
+public struct Store: Sendable {
+  public let database: any SQLDatabase
+
+  public init(database: any SQLDatabase) {
+    self.database = database
+  }
+
+  /// Opens the SQLite file at `path` (creating it and its folder) and applies every pending migration.
+  public static func openSQLite(path: String) async throws -> Store {
+    let database = try SQLiteDatabase(path: path)
+    try await Migrator(database: database).migrate()
+    return Store(database: database)
+  }
+
+  public var users: UserRepository { UserRepository(database: database) }
+}

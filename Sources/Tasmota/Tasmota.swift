@@ -1,0 +1,2 @@
+/// Tasmota protocol rules as pure functions: topic grammar, command topics, payload parsing, discovery. No I/O.
+public enum Tasmota {}

@@ -1,0 +1,14 @@
+/// The `smartlamp` command: serve the API, realtime stream and dashboard; migrate the database; manage users and
+/// API keys; run simulated lamps.
+import ArgumentParser
+import SmartLampServer
+
+@main
+struct SmartLampCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "smartlamp",
+    abstract: "Self-hosted control for Tasmota/ESP32 lamps over MQTT.",
+    version: SmartLampVersion.version,
+    subcommands: [ServeCommand.self, MigrateCommand.self, UserCommand.self, SettingsCommand.self]
+  )
+}

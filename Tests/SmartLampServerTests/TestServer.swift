@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TestSupport
+
+@testable import SmartLampServer
+
+/// A configuration for one test: its own SQLite file and dashboard folder, port 0, quiet logs.
+struct TestServer {
+  let directory = TemporaryDirectory(prefix: "smartlamp-server")
+  var configuration = Configuration()
+
+  init(_ adjust: (inout Configuration) -> Void = { _ in }) {
+    configuration.database = .sqlite(path: directory.file("smartlamp.sqlite"))
+    configuration.databaseURL = "sqlite://" + directory.file("smartlamp.sqlite")
+    configuration.dataDirectory = directory.file("data")
+    configuration.httpPort = 0
+    configuration.logLevel = .error
+    configuration.bcryptCost = 4
+    let dashboard = directory.file("dashboard")
+    try! FileManager.default.createDirectory(atPath: dashboard + "/assets", withIntermediateDirectories: true)
+    try! "<!doctype html><title>SmartLamp</title>".write(
+      toFile: dashboard + "/index.html", atomically: true, encoding: .utf8)
+    try! "console.log('app')".write(toFile: dashboard + "/assets/app.js", atomically: true, encoding: .utf8)
+    try! "secret".write(toFile: directory.file("outside.txt"), atomically: true, encoding: .utf8)
+    configuration.dashboardDirectory = dashboard
+    adjust(&configuration)
+  }
+
+  func run<T: Sendable>(
+    _ mode: TestingSetup = .live, _ body: @Sendable (any TestClientProtocol) async throws -> T
+  ) async throws -> T {
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    let app = try await buildApplication(configuration: configuration, logger: logger)
+    return try await app.test(mode, body)
+  }
+}
+
+/// The parts of an envelope tests look at.
+struct EnvelopeProbe: Decodable {
+  struct ErrorBody: Decodable {
+    let code: String
+    let message: String
+    let details: JSONValue?
+  }
+  struct Meta: Decodable {
+    let requestId: String
+    let timestamp: String
+    let version: String
+  }
+  let success: Bool
+  let data: JSONValue?
+  let error: ErrorBody?
+  let meta: Meta
+
+  init(_ response: TestResponse) throws {
+    self = try JSONDecoder().decode(EnvelopeProbe.self, from: Data(response.body.readableBytesView))
+  }
+}
+
+extension JSONValue {
+  subscript(key: String) -> JSONValue? {
+    if case .object(let object) = self { return object[key] }
+    return nil
+  }
+  var string: String? {
+    if case .string(let value) = self { return value }
+    return nil
+  }
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what SmartLamp's build, run and tests need on a fresh Debian machine.
+# Idempotent: skips what is present. Usage: scripts/install-deps.sh [--test]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
+if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk); fi
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  for attempt in 1 2 3; do
+    if $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null; then
+      break
+    fi
+    echo "apt-get failed (attempt $attempt), retrying"; sleep 5
+  done
+fi
+
+if [ "$want_test" = 1 ]; then
+  venv="$here/.venv"
+  if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+  if ! "$venv/bin/python" -c "import paho.mqtt, amqtt" 2>/dev/null; then
+    "$venv/bin/pip" install -q paho-mqtt amqtt
+  fi
+fi

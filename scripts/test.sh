@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every SmartLamp test: installs the real peers the tests start themselves (Mosquitto, amqtt, paho-mqtt in
+# .venv, MariaDB client library), builds, and runs the whole suite. Each test starts and stops its own processes
+# on free loopback ports.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/install-deps.sh --test
+echo "== build"
+log=$(mktemp)
+if ! swift build --build-tests > "$log" 2>&1; then
+  grep -Ev '^\[[0-9]+/[0-9]+\] ' "$log" | tail -150
+  echo "build failed"; exit 1
+fi
+grep -E 'warning:|error:' "$log" | grep -v '/.build/checkouts/' | sort -u | head -50 || true
+echo "build took $(( $(date +%s) - start )) s (including installs)"
+echo "== test"
+swift test --skip-build "$@"
+echo "== done in $(( $(date +%s) - start )) s"
