@@ -78,6 +78,7 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ],
+      resources: [.copy("Resources/openapi.json")],
       swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -88,6 +89,12 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ],
+      swiftSettings: swiftSettings
+    ),
+
+    .executableTarget(
+      name: "MQTTBench",
+      dependencies: ["MQTT", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
       swiftSettings: swiftSettings
     ),
 

@@ -102,12 +102,15 @@ public enum Authorization {
     }
     guard case .apiKey(let key) = principal else { return base }
     guard key.scopes.contains(.read) else { return nil }
+    // The grant shown is conservative: it never claims more than `check` allows. `manage` needs both `command`
+    // and `admin` because a manager can also control; schedule manage also needs control (the valid-combination
+    // rule), so the result is always a valid grant.
+    let canCommand = key.scopes.contains(.command)
     let deviceCap: DevicePermission =
-      key.scopes.contains(.admin) ? .manage : key.scopes.contains(.command) ? .control : .monitoring
-    let scheduleCap: SchedulePermission = key.scopes.contains(.schedule) ? .manage : .monitoring
-    return DeviceGrant(
-      devicePermission: min(base.devicePermission, deviceCap),
-      schedulePermission: min(base.schedulePermission, scheduleCap))
+      canCommand && key.scopes.contains(.admin) ? .manage : canCommand ? .control : .monitoring
+    let device = min(base.devicePermission, deviceCap)
+    let scheduleCap: SchedulePermission = key.scopes.contains(.schedule) && device >= .control ? .manage : .monitoring
+    return DeviceGrant(devicePermission: device, schedulePermission: min(base.schedulePermission, scheduleCap))
   }
 
   /// Answers a device-level question.

@@ -164,3 +164,25 @@ public struct LoginBackoffPolicy: Sendable, Hashable {
     )
   }
 }
+
+/// The `rate_limit_hits.rate_key` of a bucket and identifier: `<bucket>:<identifier>`, each part trimmed and every
+/// character outside `[A-Za-z0-9:._-]` replaced by `_` (upstream-spec §7.2).
+public enum RateLimitKey {
+  public static func make(bucket: String, identifier: String) -> String {
+    "\(sanitize(bucket)):\(sanitize(identifier))"
+  }
+
+  static func sanitize(_ text: String) -> String {
+    String(
+      text.trimmingCharacters(in: .whitespacesAndNewlines).map { character -> Character in
+        guard character.isASCII, let ascii = character.asciiValue else { return "_" }
+        switch ascii {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "_"),
+          UInt8(ascii: "-"):
+          return character
+        default: return "_"
+        }
+      })
+  }
+}

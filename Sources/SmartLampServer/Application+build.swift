@@ -73,6 +73,7 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     }
   ] + services.lamps.readinessChecks
   HealthController(checks: readiness).addRoutes(to: router)
+  OpenAPIController().addRoutes(to: router)
   addAccountsRoutes(to: router, services)
   addLampRoutes(to: router, services)
   services.routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })

@@ -19,4 +19,12 @@ public struct Store: Sendable {
   }
 
   public var users: UserRepository { UserRepository(database: database) }
+  public var sessions: SessionRepository { SessionRepository(database: database) }
+  public var devices: DeviceRepository { DeviceRepository(database: database) }
+  public var assignments: AssignmentRepository { AssignmentRepository(database: database) }
+  public var deviceStates: DeviceStateRepository { DeviceStateRepository(database: database) }
+  public var commandLogs: CommandLogRepository { CommandLogRepository(database: database) }
+  public var idempotency: IdempotencyRepository { IdempotencyRepository(database: database) }
+  public var rateLimits: RateLimitRepository { RateLimitRepository(database: database) }
+  public var apiKeys: ApiKeyRepository { ApiKeyRepository(database: database) }
 }

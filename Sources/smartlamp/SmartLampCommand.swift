@@ -9,6 +9,9 @@ struct SmartLampCommand: AsyncParsableCommand {
     commandName: "smartlamp",
     abstract: "Self-hosted control for Tasmota/ESP32 lamps over MQTT.",
     version: SmartLampVersion.version,
-    subcommands: [ServeCommand.self, MigrateCommand.self, UserCommand.self, SettingsCommand.self]
+    subcommands: [
+      ServeCommand.self, MigrateCommand.self, UserCommand.self, APIKeyCommand.self, SimulateCommand.self,
+      SettingsCommand.self,
+    ]
   )
 }

@@ -25,9 +25,9 @@ struct ClientBehaviourTests {
       configuration.password = "p"
       configuration.will = MQTTWill(topic: "lamp/1/LWT", payload: "Offline", qos: .atLeastOnce, retain: true)
       let client = MQTTClient(configuration: configuration)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connect = try await broker.connection(0).acceptConnect()
-      try await connected
+      try await connected.value
       #expect(connect.clientID == "lamp-1")
       #expect(!connect.cleanSession)
       #expect(connect.keepAliveSeconds == 2)
@@ -42,9 +42,9 @@ struct ClientBehaviourTests {
   func refusal(code: UInt8) async throws {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       try await broker.connection(0).acceptConnect(returnCode: code)
-      await #expect(throws: MQTTError.connectionRefused(MQTTConnectReturnCode(rawValue: code)!)) { try await connected }
+      await #expect(throws: MQTTError.connectionRefused(MQTTConnectReturnCode(rawValue: code)!)) { try await connected.value }
       await client.disconnect()
     }
   }
@@ -55,12 +55,12 @@ struct ClientBehaviourTests {
       var configuration = try Self.configuration(broker)
       configuration.cleanSession = false
       let client = MQTTClient(configuration: configuration)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let first = try await broker.connection(0)
       try await first.acceptConnect()
-      try await connected
+      try await connected.value
 
-      async let published: Void = client.publish(topic: "cmnd/lamp/POWER", payload: "ON", qos: .atLeastOnce)
+      let published = Task { try await client.publish(topic: "cmnd/lamp/POWER", payload: "ON", qos: .atLeastOnce) }
       guard case .publish(let original) = try await first.receive() else { throw HarnessError("expected PUBLISH") }
       #expect(!original.dup)
       await first.close()  // the PUBACK never comes
@@ -72,7 +72,7 @@ struct ClientBehaviourTests {
       #expect(resent.packetID == original.packetID)
       #expect(resent.payload == original.payload && resent.topic == original.topic)
       try await second.send(.ack(.init(kind: .pubAck, packetID: try #require(resent.packetID))))
-      try await published
+      try await published.value
       await client.disconnect()
     }
   }
@@ -83,14 +83,14 @@ struct ClientBehaviourTests {
       var configuration = try Self.configuration(broker)
       configuration.reconnect = .disabled
       let client = MQTTClient(configuration: configuration)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
-      async let published: Void = client.publish(topic: "t", payload: "x", qos: .atLeastOnce)
+      try await connected.value
+      let published = Task { try await client.publish(topic: "t", payload: "x", qos: .atLeastOnce) }
       _ = try await connection.receive()
       await connection.close()
-      await #expect(throws: MQTTError.closed) { try await published }
+      await #expect(throws: MQTTError.closed) { try await published.value }
       try await poll { !client.state.isConnected }
       await #expect(throws: MQTTError.notConnected) { try await client.publish(topic: "t", payload: "y", qos: .atLeastOnce) }
       await #expect(throws: MQTTError.notConnected) { try await client.publish(topic: "t", payload: "y") }
@@ -104,9 +104,9 @@ struct ClientBehaviourTests {
       var configuration = try Self.configuration(broker)
       configuration.ackTimeout = .milliseconds(300)
       let client = MQTTClient(configuration: configuration)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       try await broker.connection(0).acceptConnect()
-      try await connected
+      try await connected.value
       await #expect(throws: MQTTError.timeout) { try await client.publish(topic: "t", payload: "x", qos: .atLeastOnce) }
       await client.disconnect()
     }
@@ -116,17 +116,17 @@ struct ClientBehaviourTests {
   func subscriptionRefused() async throws {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
-      async let subscribed = client.subscribe(["allowed/#", "forbidden/#"])
+      try await connected.value
+      let subscribed = Task { try await client.subscribe(["allowed/#", "forbidden/#"]) }
       guard case .subscribe(let subscribe) = try await connection.receive() else {
         throw HarnessError("expected SUBSCRIBE")
       }
       #expect(subscribe.filters.map(\.topicFilter) == ["allowed/#", "forbidden/#"])
       try await connection.send(.subAck(.init(packetID: subscribe.packetID, returnCodes: [.atLeastOnce, nil])))
-      await #expect(throws: MQTTError.subscriptionRefused("forbidden/#")) { _ = try await subscribed }
+      await #expect(throws: MQTTError.subscriptionRefused("forbidden/#")) { _ = try await subscribed.value }
       await client.disconnect()
     }
   }
@@ -135,10 +135,10 @@ struct ClientBehaviourTests {
   func packetIdentifiers() async throws {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
+      try await connected.value
       let count = 300
       try await withThrowingTaskGroup(of: Void.self) { group in
         for index in 0..<count {
@@ -164,14 +164,14 @@ struct ClientBehaviourTests {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
       let inbox = Inbox(try await client.subscribe(["q2/#"]))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
       guard case .subscribe(let subscribe) = try await connection.receive() else {
         throw HarnessError("expected SUBSCRIBE")
       }
       try await connection.send(.subAck(.init(packetID: subscribe.packetID, returnCodes: [.exactlyOnce])))
-      try await connected
+      try await connected.value
       var publish = MQTTPacket.Publish(topic: "q2/a", payload: ByteBuffer(string: "once"), qos: .exactlyOnce, packetID: 7)
       try await connection.send(.publish(publish))
       #expect(try await connection.receive() == .ack(.init(kind: .pubRec, packetID: 7)))
@@ -193,18 +193,18 @@ struct ClientBehaviourTests {
   func outboundQoS2() async throws {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
-      async let published: Void = client.publish(topic: "t", payload: "x", qos: .exactlyOnce)
+      try await connected.value
+      let published = Task { try await client.publish(topic: "t", payload: "x", qos: .exactlyOnce) }
       guard case .publish(let publish) = try await connection.receive(), let id = publish.packetID else {
         throw HarnessError("expected PUBLISH")
       }
       try await connection.send(.ack(.init(kind: .pubRec, packetID: id)))
       #expect(try await connection.receive() == .ack(.init(kind: .pubRel, packetID: id)))
       try await connection.send(.ack(.init(kind: .pubComp, packetID: id)))
-      try await published
+      try await published.value
       await client.disconnect()
     }
   }
@@ -217,10 +217,10 @@ struct ClientBehaviourTests {
       configuration.ackTimeout = .milliseconds(500)
       configuration.reconnect = .disabled
       let client = MQTTClient(configuration: configuration)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
+      try await connected.value
       #expect(try await connection.receive(timeout: .seconds(5)) == .pingReq)
       try await connection.send(.pingResp)
       #expect(try await connection.receive(timeout: .seconds(5)) == .pingReq)
@@ -238,10 +238,10 @@ struct ClientBehaviourTests {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
       let states = StateRecorder(client)
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let first = try await broker.connection(0)
       try await first.acceptConnect()
-      try await connected
+      try await connected.value
       try await first.sendRaw([0x36, 2, 0, 0])  // PUBLISH with QoS 3
       try await poll("connection closed") { first.isClosed }
       try await broker.connection(1).acceptConnect()
@@ -270,18 +270,18 @@ struct ClientBehaviourTests {
   func disconnectFinishes() async throws {
     try await FakeBroker.with { broker in
       let client = MQTTClient(configuration: try Self.configuration(broker))
-      async let connected: Void = client.connect()
+      let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
-      try await connected
-      async let subscribed = client.subscribe(["a"])
+      try await connected.value
+      let subscribed = Task { try await client.subscribe(["a"]) }
       guard case .subscribe(let subscribe) = try await connection.receive() else { throw HarnessError("SUBSCRIBE") }
       try await connection.send(.subAck(.init(packetID: subscribe.packetID, returnCodes: [.atLeastOnce])))
-      let inbox = Inbox(try await subscribed)
-      async let published: Void = client.publish(topic: "a", payload: "x", qos: .atLeastOnce)
+      let inbox = Inbox(try await subscribed.value)
+      let published = Task { try await client.publish(topic: "a", payload: "x", qos: .atLeastOnce) }
       _ = try await connection.receive()
       await client.disconnect()
-      await #expect(throws: MQTTError.closed) { try await published }
+      await #expect(throws: MQTTError.closed) { try await published.value }
       try await poll("subscription stream finished") { inbox.isFinished }
       #expect(client.state == .disconnected(reason: "disconnected by the client"))
     }

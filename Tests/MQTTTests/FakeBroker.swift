@@ -9,7 +9,7 @@ import TestSupport
 final class FakeBroker: Sendable {
   let port: Int
   private let serverChannel: any Channel
-  private let accepted = Locked<[FakeConnection]>([])
+  private let accepted: Locked<[FakeConnection]>
 
   static func start() async throws -> FakeBroker {
     let accepted = Locked<[FakeConnection]>([])

@@ -13,7 +13,7 @@ struct MosquittoTests {
       try await withClient(try broker.configuration(transport)) { client in
         #expect(client.state == .connected(sessionPresent: false))
         let topic = uniqueTopic()
-        let inbox = Inbox(try await client.subscribe([topic + "/#"], qos: .atLeastOnce))
+        let inbox = Inbox(try await client.subscribe([topic + "/#"], qos: .exactlyOnce))
         try await client.publish(topic: topic + "/zero", payload: "q0", qos: .atMostOnce)
         try await client.publish(topic: topic + "/one", payload: "q1", qos: .atLeastOnce)
         try await client.publish(topic: topic + "/two", payload: "q2", qos: .exactlyOnce)

@@ -38,7 +38,11 @@ final class Inbox: Sendable {
   func wait(timeout: Duration = .seconds(10), until predicate: @escaping (MQTTMessage) -> Bool) async throws
     -> MQTTMessage
   {
-    try await poll("a matching message received", timeout: timeout) { all.contains(where: predicate) }
+    do {
+      try await poll("a matching message received", timeout: timeout) { all.contains(where: predicate) }
+    } catch {
+      throw HarnessError("no matching message; received so far: \(all.map { "\($0.topic)=\($0.payloadString)" })")
+    }
     return all.first(where: predicate)!
   }
 }

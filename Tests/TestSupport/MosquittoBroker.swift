@@ -38,9 +38,17 @@ public final class MosquittoBroker: Sendable {
   public static func start(username: String? = "lamp", password: String? = "lamp-secret") async throws
     -> MosquittoBroker
   {
-    let broker = try MosquittoBroker(username: username, password: password)
-    try await broker.launch()
-    return broker
+    // Free ports are picked before the broker binds them, so a parallel test can take one first: retry.
+    for attempt in 1... {
+      let broker = try MosquittoBroker(username: username, password: password)
+      do {
+        try await broker.launch()
+        return broker
+      } catch let error as HarnessError where attempt < 5 && error.description.contains("exited during startup") {
+        continue
+      }
+    }
+    fatalError("unreachable")
   }
 
   /// Runs `body` with a fresh broker and stops the broker afterwards, also when `body` throws.

@@ -30,7 +30,7 @@ extension MQTTClient {
       do {
         try await activate(connection, connAck: connAck)
       } catch {
-        connection.abort()
+        deactivate(connection)
         throw error
       }
       shared.withLock { state in
@@ -126,6 +126,14 @@ extension MQTTClient {
       "connected", metadata: ["transport": "\(configuration.transport)", "sessionPresent": "\(connAck.sessionPresent)"])
   }
 
+  /// Undoes a failed ``activate(_:connAck:)``: closes the connection and stops using it.
+  private func deactivate(_ connection: MQTTConnection) {
+    connection.abort()
+    shared.withLock { state in
+      if state.connection === connection { state.connection = nil }
+    }
+  }
+
   /// Watches the current connection; when it drops, backs off and reconnects until disconnect() or cancellation.
   func supervise(_ connection: MQTTConnection, generation: Int) async {
     var current = connection
@@ -157,7 +165,7 @@ extension MQTTClient {
           do {
             try await activate(connection, connAck: connAck)
           } catch {
-            connection.abort()
+            deactivate(connection)
             throw error
           }
           current = connection

@@ -1,4 +1,5 @@
 import Hummingbird
+import SmartLampCore
 
 /// Registers the routes of accounts and access (auth, profile, users, assignments, API keys, bootstrap).
 func addAccountsRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
@@ -20,11 +21,14 @@ extension AppRequestContext {
   }
 }
 
-extension FieldErrorsThrowing where Self == Never {}
-
-/// Turns collected field errors into the `400 VALIDATION_ERROR` answer.
-enum FieldErrorsThrowing {
-  static func check(_ errors: FieldErrorsBox) throws(APIError) {
-    if !errors.value.isEmpty { throw APIError.validation(fieldErrors: errors.value.errors) }
+extension FieldErrors {
+  /// `400 VALIDATION_ERROR` with `fieldErrors` when anything was recorded.
+  func throwIfInvalid() throws(APIError) {
+    if !isEmpty { throw APIError.validation(fieldErrors: errors) }
   }
+}
+
+extension JSONValue {
+  init(_ value: String?) { self = value.map(JSONValue.string) ?? .null }
+  init(_ value: Int64?) { self = value.map { .int(Int($0)) } ?? .null }
 }

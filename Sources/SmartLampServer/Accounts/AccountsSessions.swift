@@ -6,7 +6,7 @@ import SmartLampStore
 extension AccountsServices {
   /// A freshly issued pair of tokens for a user.
   struct IssuedSession: Sendable {
-    let user: UserRecord
+    let user: AccountUser
     let sessionId: Int64
     let accessToken: String
     let refreshToken: String
@@ -45,7 +45,7 @@ extension AccountsServices {
   }
 
   /// Starts a session family (login) or continues one (refresh, inside the rotation transaction's result).
-  func issueSession(for user: UserRecord, familyId: String?, clientIP: String, userAgent: String?) async throws
+  func issueSession(for user: AccountUser, familyId: String?, clientIP: String, userAgent: String?) async throws
     -> IssuedSession
   {
     let refreshToken = SecretTokens.randomHex(bytes: 48)
@@ -77,7 +77,7 @@ extension AccountsServices {
     let refreshTTLMs = self.refreshTTLMs
     let userAgentValue = userAgent
     enum Step: Sendable {
-      case rotated(UserRecord, Int64)
+      case rotated(AccountUser, Int64)
       case refused(Bool, String)
     }
     let step: Step = try await store.database.write { conn in

@@ -69,17 +69,17 @@ extension AccountsStore {
   /// The user behind an access token's `sid`, when that session's family is still alive (its newest token is
   /// neither revoked nor expired) and the user may act; nil otherwise. One indexed read per request.
   static func userOfLiveSession(sessionId: Int64, userId: Int64, now: Int64, in conn: any SQLConnection) throws
-    -> UserRecord?
+    -> AccountUser?
   {
     try conn.queryOne(
       """
-      SELECT \(UserRecord.columns) FROM auth_sessions s JOIN users u ON u.id = s.user_id
+      SELECT \(AccountUser.columns) FROM auth_sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = ? AND s.user_id = ? AND (s.revoked_reason IS NULL OR s.revoked_reason = 'rotated')
         AND u.is_active = 1 AND u.deleted_at IS NULL
         AND EXISTS (SELECT 1 FROM auth_sessions f WHERE f.family_id = s.family_id AND f.revoked_at IS NULL
           AND f.expires_at > ?)
       """, [.int64(sessionId), .int64(userId), .int64(now)]
-    ).map(UserRecord.init)
+    ).map(AccountUser.init)
   }
 
   /// Marks `session` as replaced by `replacement`.

@@ -9,16 +9,16 @@ struct AccountsStore: Sendable {
 
 // MARK: users
 extension AccountsStore {
-  static func user(id: Int64, in conn: any SQLConnection) throws -> UserRecord? {
-    try conn.queryOne("SELECT \(UserRecord.columns) FROM users u WHERE u.id = ?", [.int64(id)]).map(UserRecord.init)
+  static func user(id: Int64, in conn: any SQLConnection) throws -> AccountUser? {
+    try conn.queryOne("SELECT \(AccountUser.columns) FROM users u WHERE u.id = ?", [.int64(id)]).map(AccountUser.init)
   }
 
   /// Case-insensitive, archived users included (an email stays taken while its account is archived).
-  static func user(email: String, in conn: any SQLConnection) throws -> UserRecord? {
+  static func user(email: String, in conn: any SQLConnection) throws -> AccountUser? {
     try conn.queryOne(
-      "SELECT \(UserRecord.columns) FROM users u WHERE lower(u.email) = lower(?) ORDER BY u.id LIMIT 1",
+      "SELECT \(AccountUser.columns) FROM users u WHERE lower(u.email) = lower(?) ORDER BY u.id LIMIT 1",
       [.text(email)]
-    ).map(UserRecord.init)
+    ).map(AccountUser.init)
   }
 
   static func emailTaken(_ email: String, exceptUserId: Int64?, in conn: any SQLConnection) throws -> Bool {
@@ -52,8 +52,8 @@ extension AccountsStore {
   /// Users ordered by role then id (upstream-spec §5.9), optionally after a cursor position.
   static func listUsers(
     includeArchived: Bool, after cursor: UserCursor?, limit: Int?, in conn: any SQLConnection
-  ) throws -> [UserRecord] {
-    var sql = "SELECT \(UserRecord.columns) FROM users u WHERE 1 = 1"
+  ) throws -> [AccountUser] {
+    var sql = "SELECT \(AccountUser.columns) FROM users u WHERE 1 = 1"
     var binds: [SQLValue] = []
     if !includeArchived { sql += " AND u.deleted_at IS NULL" }
     if let cursor {
@@ -65,7 +65,7 @@ extension AccountsStore {
       sql += " LIMIT ?"
       binds.append(.int64(Int64(limit)))
     }
-    return try conn.query(sql, binds).map(UserRecord.init)
+    return try conn.query(sql, binds).map(AccountUser.init)
   }
 
   /// The raw stored role of a user, for cursors (the column may hold values other than admin/member).

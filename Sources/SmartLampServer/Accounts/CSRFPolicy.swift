@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// CSRF rule of CONTRACT §3: a cookie-authenticated request that mutates must carry `Content-Type:
@@ -31,7 +32,7 @@ struct CSRFPolicy: Sendable {
   func isAllowed(origin: String, request: Request) -> Bool {
     let lowered = origin.lowercased()
     if allowedOrigins.contains(lowered) { return true }
-    guard let host = request.head.authority ?? request.headers[.host] else { return false }
+    guard let host = request.head.authority else { return false }
     return Self.authority(ofOrigin: lowered) == Self.normalise(authority: host.lowercased())
   }
 

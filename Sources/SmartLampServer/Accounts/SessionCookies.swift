@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The two session cookies of CONTRACT §3: `auth_token` (the access JWT, `Path=/`) and `refresh_token` (the opaque

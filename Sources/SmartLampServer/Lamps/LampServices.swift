@@ -1,15 +1,149 @@
 import Logging
+import MQTT
 import ServiceLifecycle
+import SmartLampCore
 import SmartLampStore
+import Synchronization
 
 /// Everything lamp control shares: the broker connection, device state, commands, realtime hub, discovery.
-/// Made once in `buildApplication`.
+/// Made once in `buildApplication`; nothing connects or runs until the ServiceGroup starts `backgroundServices`.
 public struct LampServices: Sendable {
-  public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {}
+  let configuration: Configuration
+  let database: any SQLDatabase
+  let logger: Logger
+  let devicesStore: LampDeviceStore
+  let commandLogs: CommandLogStore
+  let hub: RealtimeHub
+  let acks: AckTracker
+  let state: DeviceStateService
+  let broker: BrokerConnection
+  let commands: CommandService
+  let discovery: DiscoveryInventory
+  let rateLimiter: CommandRateLimiter
+  let idempotency: Idempotency
+  let realtime: RealtimeWatcher
 
-  /// Long-running parts (broker connection, state flusher, ...), run under the application's ServiceGroup.
-  var backgroundServices: [any Service] { [] }
+  public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
+    self.configuration = configuration
+    self.database = database
+    var logger = logger
+    logger[metadataKey: "component"] = "lamps"
+    self.logger = logger
+    devicesStore = LampDeviceStore(database: database)
+    commandLogs = CommandLogStore(database: database)
+    hub = RealtimeHub()
+    // The tracker reports outcomes to the command service, which needs the tracker: bind it late.
+    let outcomeSink = LateBound<CommandService>()
+    acks = AckTracker(timeout: .milliseconds(max(configuration.ackTimeoutMs, 1))) { pending, outcome in
+      outcomeSink.value?.recordOutcome(pending, outcome)
+    }
+    state = DeviceStateService(
+      hub: hub, acks: acks, store: DeviceStateStore(database: database), logger: logger)
+    discovery = DiscoveryInventory()
+    let stateRef = state
+    let discoveryRef = discovery
+    let brokerSink = LateBound<BrokerConnection>()
+    broker = try BrokerConnection(
+      configuration: configuration,
+      handlers: .init(
+        message: { message in
+          discoveryRef.ingest(message)
+          for query in stateRef.ingest(message) {
+            await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
+          }
+        },
+        connected: {
+          for query in stateRef.allStateQueries() {
+            await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
+          }
+        }),
+      logger: logger)
+    brokerSink.value = broker
+    commands = CommandService(
+      broker: broker, acks: acks, state: state, logs: commandLogs, hub: hub,
+      ackTimeoutMs: configuration.ackTimeoutMs, logger: logger)
+    outcomeSink.value = commands
+    rateLimiter = CommandRateLimiter(
+      database: database, limit: configuration.commandRateLimitMax,
+      windowSec: configuration.commandRateLimitWindowSec)
+    idempotency = Idempotency(database: database)
+    realtime = RealtimeWatcher(hub: hub, devices: devicesStore, state: state, database: database, logger: logger)
 
-  /// Extra readiness checks (e.g. the broker).
-  var readinessChecks: [any ReadinessCheck] { [] }
+    // Registered devices and their persisted state, before any message can arrive.
+    state.setDevices(try await devicesStore.all())
+    state.load(try await DeviceStateStore(database: database).loadAll())
+  }
+
+  /// Long-running parts, run under the application's ServiceGroup (shut down in reverse order).
+  var backgroundServices: [any Service] {
+    [StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(store: idempotency.store)]
+  }
+
+  /// The broker's state in `/api/v1/health/ready`.
+  var readinessChecks: [any ReadinessCheck] {
+    let broker = self.broker
+    return [ClosureReadinessCheck(name: "broker") { broker.problem() }]
+  }
+
+  /// Re-reads the registered devices after a change (create, patch, delete).
+  func reloadDevices() async throws {
+    state.setDevices(try await devicesStore.all())
+  }
+
+  /// The devices `principal` may see, with the rights it holds on each, in id order.
+  func visibleDevices(for principal: Principal) async throws -> [(device: LampDevice, grant: DeviceGrant)] {
+    let devices = state.devices
+    let grants: [Int64: DeviceGrant]
+    if Authorization.isAdmin(principal) {
+      grants = [:]
+    } else if let user = principal.effectiveUserId {
+      grants = try await devicesStore.grants(userID: user)
+    } else {
+      return []
+    }
+    return devices.compactMap { device in
+      Authorization.effectiveGrant(principal, assignment: grants[device.id]).map { (device, $0) }
+    }
+  }
+
+  /// The grant `principal` holds on one device (nil for admins: they need none).
+  func grant(of principal: Principal, on device: LampDevice) async throws -> DeviceGrant? {
+    guard !Authorization.isAdmin(principal), let user = principal.effectiveUserId else { return nil }
+    return try await devicesStore.grants(userID: user)[device.id]
+  }
+}
+
+/// A reference filled in after construction, for the two cycles between lamp services.
+final class LateBound<Value: Sendable>: Sendable {
+  private let storage = Mutex<Value?>(nil)
+  var value: Value? {
+    get { storage.withLock { $0 } }
+    set { storage.withLock { $0 = newValue } }
+  }
+}
+
+/// Writes changed device state to `device_state` every 250 ms, and once more at shutdown.
+struct StateFlusher: Service {
+  let state: DeviceStateService
+  var interval: Duration = .milliseconds(250)
+
+  func run() async throws {
+    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+      try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+      await state.flush()
+    }
+    await state.flush()
+  }
+}
+
+/// Deletes idempotency records older than 24 h, hourly.
+struct IdempotencyPurger: Service {
+  let store: IdempotencyStore
+
+  func run() async throws {
+    while !Task.isShuttingDownGracefully && !Task.isCancelled {
+      _ = try? await store.purgeExpired(now: APITime.epochMilliseconds())
+      try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+    }
+  }
 }

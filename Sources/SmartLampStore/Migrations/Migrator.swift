@@ -83,6 +83,6 @@ public struct Migrator: Sendable {
       case .mariadb:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(191) NOT NULL PRIMARY KEY, applied_at VARCHAR(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
       }
-    _ = try await database.write { conn in try conn.execute(sql) }
+    try await database.write { conn in try conn.execute(sql) }
   }
 }

@@ -36,10 +36,12 @@ public protocol SQLDatabase: Sendable {
   var dialect: SQLDialect { get }
 
   /// Runs `body` on a read-only connection (a consistent snapshot while it runs).
+  @discardableResult
   func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
 
   /// Runs `body` in one write transaction: committed when it returns, rolled back when it throws.
   /// Writes are serialised by the driver (SQLite: one writer, `BEGIN IMMEDIATE`).
+  @discardableResult
   func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T
 
   /// Closes every connection. Further use fails.

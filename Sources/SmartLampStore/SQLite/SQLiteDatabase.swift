@@ -38,6 +38,7 @@ public final class SQLiteDatabase: SQLDatabase {
     }
   }
 
+  @discardableResult
   public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
     do {
       return try await pool.read { db in try body(GRDBConnection(db: db)) }
@@ -46,6 +47,7 @@ public final class SQLiteDatabase: SQLDatabase {
     }
   }
 
+  @discardableResult
   public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLConnection) throws -> T) async throws -> T {
     do {
       return try await pool.writeWithoutTransaction { db in

@@ -28,7 +28,7 @@ final class AckTracker: Sendable {
     let action: String
   }
 
-  private struct State {
+  fileprivate struct State {
     var nextToken = 0
     var pending: [Int: Pending] = [:]
     /// Tokens by device and relay, oldest first.
@@ -98,7 +98,7 @@ final class AckTracker: Sendable {
         resolved.append((pending, .timeout, state.finish(pending, .timeout)))
       }
       // Outcomes are kept a while for late readers (the insert of the log row, waitForAck), then forgotten.
-      let horizon = now.advanced(by: -(timeout * 2 + .seconds(10)))
+      let horizon = now.advanced(by: .zero - (timeout * 2 + .seconds(10)))
       state.finished = state.finished.filter { $0.value.at > horizon }
       return (resolved, state.pending.values.map(\.deadline).min())
     }

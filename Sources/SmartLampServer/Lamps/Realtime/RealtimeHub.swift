@@ -28,13 +28,13 @@ final class RealtimeHub: Sendable {
     let position: UInt64
   }
 
-  private struct Subscriber {
+  fileprivate struct Subscriber {
     let continuation: AsyncStream<Event>.Continuation
     var visible: Set<Int64>
     let owner: Owner
   }
 
-  private struct State {
+  fileprivate struct State {
     var nextID: UInt64 = 0
     var replay: [Event] = []
     var replayStart = 0

@@ -42,6 +42,11 @@ final class DeviceStateService: Sendable {
 
   func device(internalID: Int64) -> LampDevice? { table.withLock { $0.directory.byInternalID[internalID] } }
 
+  func device(publicID: String) -> LampDevice? { table.withLock { $0.directory.byPublicID[publicID] } }
+
+  /// The live view of one physical device, if it ever reported.
+  func live(mqttKey: String) -> LiveDevice? { table.withLock { $0.live[mqttKey] } }
+
   /// Loads persisted state of registered entities (call after ``setDevices(_:)``).
   func load(_ rows: [StoredDeviceState]) {
     table.withLock { table in

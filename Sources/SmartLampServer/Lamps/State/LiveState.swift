@@ -24,11 +24,13 @@ struct LiveDevice: Sendable, Hashable {
 struct DeviceDirectory: Sendable {
   private(set) var byMQTTKey: [String: [LampDevice]] = [:]
   private(set) var byInternalID: [Int64: LampDevice] = [:]
+  private(set) var byPublicID: [String: LampDevice] = [:]
 
   init(_ devices: [LampDevice] = []) {
     for device in devices {
       byMQTTKey[device.mqttKey, default: []].append(device)
       byInternalID[device.id] = device
+      byPublicID[device.deviceId] = device
     }
   }
 

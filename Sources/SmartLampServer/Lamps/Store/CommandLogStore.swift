@@ -98,7 +98,7 @@ struct CommandLogStore: Sendable {
 
   /// Records the acknowledgement outcome of a published command.
   func complete(id: Int64, status: CommandStatus, ackedAt: Int64?, latencyMs: Int64?) async throws {
-    try await database.write { db in
+    _ = try await database.write { db in
       try db.execute(
         "UPDATE command_logs SET result = ?, ack_status = ?, acked_at = ?, ack_latency_ms = ? WHERE id = ?",
         [.text(status.rawValue), .text(status.rawValue), SQLValue(ackedAt), SQLValue(latencyMs), .int64(id)])

@@ -2,7 +2,7 @@ import SmartLampCore
 import SmartLampStore
 
 /// One `users` row.
-struct UserRecord: Sendable, Equatable {
+struct AccountUser: Sendable, Equatable {
   var id: Int64
   var name: String
   var email: String
@@ -51,7 +51,7 @@ struct UserSummary: Encodable, Sendable, Equatable {
   let deletedByUserId: Int64?
   let isArchived: Bool
 
-  init(_ user: UserRecord) {
+  init(_ user: AccountUser) {
     id = user.id
     name = user.name
     email = user.email
@@ -90,7 +90,7 @@ struct LoginUser: Encodable, Sendable {
   let email: String
   let role: String
 
-  init(_ user: UserRecord) {
+  init(_ user: AccountUser) {
     id = user.id
     name = user.name
     email = user.email

@@ -1,0 +1,98 @@
+import Hummingbird
+import SmartLampCore
+
+/// `GET/PATCH /api/v1/profile` (upstream-spec §5.8): the caller's own account. A new password needs the current
+/// one and ends the caller's other sessions.
+struct ProfileRoutes: Sendable {
+  let services: AppServices
+  var accounts: AccountsServices { services.accounts }
+
+  func add(to group: RouterGroup<AppRequestContext>) {
+    group.get(use: show)
+    group.patch(use: update)
+  }
+
+  func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+    let (user, _) = try context.authorizeUser(.profile)
+    let record = try await accounts.store.database.read { conn in try AccountsStore.user(id: user.id, in: conn) }
+    guard let record, record.canAct else {
+      throw APIError(.unauthorized, code: "AUTH_INVALID_TOKEN", message: "Invalid user")
+    }
+    return try EnvelopeResponse.success(UserSummary(record), requestID: context.requestID)
+  }
+
+  struct PatchBody: Decodable {
+    let name: String?
+    let email: String?
+    let currentPassword: String?
+    let newPassword: String?
+  }
+
+  func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+    let (user, caller) = try context.authorizeUser(.profile)
+    let body = try await request.jsonBody().decode(PatchBody.self)
+    var errors = FieldErrors()
+    let name = Validation.name(body.name, required: false, into: &errors)
+    let email = Validation.email(body.email, required: false, into: &errors)
+    let current = Validation.password(body.currentPassword, field: "currentPassword", required: false, into: &errors)
+    let newPassword = Validation.password(body.newPassword, field: "newPassword", required: false, into: &errors)
+    if body.name == nil, body.email == nil, body.newPassword == nil {
+      errors.add("body", "must contain at least one of name, email, newPassword")
+    }
+    if body.newPassword != nil, body.currentPassword == nil {
+      errors.add("currentPassword", "is required to set a new password")
+    }
+    try errors.throwIfInvalid()
+
+    var newHash: String?
+    if let newPassword, let current {
+      let keys = LoginLimiter.keys(ip: context.clientIP, email: user.email)
+      let gate = try await accounts.limiter.check(keys: Array(keys.dropFirst()))
+      guard gate.allowed else { throw gate.error }
+      let stored = try await accounts.store.database.read { conn in
+        try AccountsStore.user(id: user.id, in: conn)?.passwordHash
+      }
+      guard let stored, try await accounts.passwords.verify(current, against: stored).matches else {
+        // Guessing the current password with a stolen session counts against the account like a failed login.
+        let decision = try await accounts.limiter.recordFailure(keys: Array(keys.dropFirst()))
+        guard decision.allowed else { throw decision.error }
+        throw APIError(.unauthorized, code: "AUTH_INVALID_CREDENTIALS", message: "Current password is invalid")
+      }
+      newHash = try await accounts.passwords.hash(newPassword)
+    }
+    let changes = UserChanges(name: name, email: email, passwordHash: newHash)
+    let sessionId = caller.sessionID
+    let now = StoreTime.nowMillis()
+    let updated: AccountUser = try await accounts.store.database.write { conn in
+      if let email, try AccountsStore.emailTaken(email, exceptUserId: user.id, in: conn) {
+        throw APIError.alreadyExists("Email already exists", field: "email")
+      }
+      try AccountsStore.updateUser(userId: user.id, changes: changes, in: conn)
+      if changes.passwordHash != nil {
+        let family = try sessionId.flatMap { try AccountsStore.session(id: $0, in: conn)?.familyId }
+        try AccountsStore.revokeSessions(
+          ofUser: user.id, exceptFamily: family, reason: .passwordChanged, now: now, in: conn)
+      }
+      guard let record = try AccountsStore.user(id: user.id, in: conn) else { throw APIError.userNotFound() }
+      return record
+    }
+    return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
+  }
+}
+
+extension APIError {
+  static func alreadyExists(_ message: String, field: String) -> APIError {
+    APIError(
+      .conflict, code: "ALREADY_EXISTS", message: message,
+      details: ["fieldErrors": [field: [.string(message)]]])
+  }
+
+  static func userNotFound() -> APIError {
+    APIError(.notFound, code: "USER_NOT_FOUND", message: "User not found")
+  }
+
+  /// A business-rule refusal (upstream answers these as `400 VALIDATION_ERROR` with a message).
+  static func rule(_ message: String, details: [String: JSONValue] = [:]) -> APIError {
+    APIError(.badRequest, code: "VALIDATION_ERROR", message: message, details: details)
+  }
+}

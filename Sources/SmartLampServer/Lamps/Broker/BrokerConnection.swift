@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import MQTT
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import Tasmota
+
+/// The server's one long-lived broker connection (CONTRACT §10): a unique client id per instance, keep-alive 30 s,
+/// a retained Will `offline` on `smartlamp/<instanceId>/status` (`online` after each connect), reconnect with
+/// exponential backoff and jitter (also while the first connect keeps failing), the subscriptions of every Tasmota
+/// report in both FullTopic orders plus native discovery. Every message goes to the device state service and the
+/// discovery inventory; after every (re)connect the state of each registered device is queried.
+final class BrokerConnection: Service, Sendable {
+  let client: MQTTClient
+  let instanceID: String
+  let statusTopic: String
+  let filters: [String]
+  private let handlers: Handlers
+  private let subscriptionProblem = Mutex<String?>(nil)
+  private let connections = Atomic<Int>(0)
+  let logger: Logger
+
+  /// What to do with messages and connections; set once by ``LampServices``.
+  struct Handlers: Sendable {
+    var message: @Sendable (MQTTMessage) async -> Void
+    var connected: @Sendable () async -> Void
+  }
+
+  init(configuration: Configuration, handlers: Handlers, logger: Logger) throws {
+    instanceID = configuration.instanceID ?? "sl-" + Self.randomHex(8)
+    statusTopic = "smartlamp/\(instanceID)/status"
+    var mqtt = try MQTTClientConfiguration(
+      url: configuration.mqttURL, clientID: "smartlamp-\(instanceID)-\(Self.randomHex(6))")
+    if let username = configuration.mqttUsername { mqtt.username = username }
+    if let password = configuration.mqttPassword { mqtt.password = password }
+    mqtt.caFile = configuration.mqttCAFile
+    mqtt.clientCertificateFile = configuration.mqttClientCertificateFile
+    mqtt.clientKeyFile = configuration.mqttClientKeyFile
+    mqtt.keepAlive = .seconds(30)
+    mqtt.cleanSession = true
+    mqtt.will = MQTTWill(topic: statusTopic, payload: "offline", qos: .atLeastOnce, retain: true)
+    mqtt.reconnect = MQTTBackoff(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0.2)
+    mqtt.subscriptionBufferSize = 16_384
+    filters = TasmotaSubscriptions.all
+    var clientLogger = logger
+    clientLogger[metadataKey: "component"] = "mqtt"
+    client = MQTTClient(configuration: mqtt, logger: clientLogger)
+    self.handlers = handlers
+    self.logger = logger
+  }
+
+  var isConnected: Bool { client.state.isConnected }
+
+  /// How many times the connection was (re)established, for tests and metrics.
+  var connectionCount: Int { connections.load(ordering: .relaxed) }
+
+  /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
+  func problem() -> String? {
+    let state = client.state
+    guard state.isConnected else { return "broker \(state)" }
+    return subscriptionProblem.withLock { $0 }
+  }
+
+  func run() async throws {
+    await withDiscardingTaskGroup { group in
+      group.addTask { await self.connectAndPump() }
+      group.addTask { await self.watchConnection() }
+      try? await gracefulShutdown()
+      if client.state.isConnected {
+        try? await client.publish(topic: statusTopic, payload: "offline", qos: .atLeastOnce, retain: true)
+      }
+      await client.disconnect()
+      group.cancelAll()
+    }
+  }
+
+  /// Connects (retrying with backoff until it works), subscribes, then feeds every message to the handler until
+  /// the client is disconnected.
+  private func connectAndPump() async {
+    var attempt = 0
+    while !Task.isCancelled {
+      do {
+        try await client.connect()
+        break
+      } catch {
+        logger.warning(
+          "MQTT broker unreachable", metadata: ["attempt": "\(attempt + 1)", "error": "\(error)"])
+        do {
+          try await Task.sleep(for: client.configuration.reconnect.delay(attempt: attempt))
+        } catch {
+          return
+        }
+        attempt += 1
+      }
+    }
+    var subscription: MQTTSubscription?
+    while subscription == nil, !Task.isCancelled {
+      do {
+        subscription = try await client.subscribe(filters, qos: .atMostOnce)
+        subscriptionProblem.withLock { $0 = nil }
+      } catch MQTTError.subscriptionRefused(let filter) {
+        // Refused filters stay refused; keep what the broker accepts and report the rest as not ready.
+        subscriptionProblem.withLock { $0 = "subscription refused: \(filter)" }
+        logger.error("MQTT broker refused a subscription", metadata: ["filter": "\(filter)"])
+        let rest = filters.filter { $0 != filter }
+        subscription = try? await client.subscribe(rest, qos: .atMostOnce)
+        if subscription == nil { try? await Task.sleep(for: .seconds(1)) }
+      } catch {
+        try? await Task.sleep(for: .milliseconds(200))
+      }
+    }
+    guard let subscription else { return }
+    await handlers.connected()
+    for await message in subscription {
+      await handlers.message(message)
+    }
+  }
+
+  /// After each reconnect (the client re-subscribes by itself): announce ourselves and re-query device state.
+  private func watchConnection() async {
+    var wasConnected = false
+    for await state in client.stateUpdates() {
+      if state.isConnected && !wasConnected {
+        let count = connections.add(1, ordering: .relaxed).newValue
+        try? await client.publish(topic: statusTopic, payload: "online", qos: .atLeastOnce, retain: true)
+        if count > 1 {
+          logger.info("MQTT broker connection re-established", metadata: ["connections": "\(count)"])
+          await handlers.connected()
+        }
+      }
+      wasConnected = state.isConnected
+    }
+  }
+
+  /// Publishes a device command: QoS 1, never retained, waiting for PUBACK (≤ 5 s).
+  func publishCommand(topic: String, payload: String) async throws(BrokerUnavailable) {
+    guard client.state.isConnected else { throw BrokerUnavailable(reason: "not connected to the MQTT broker") }
+    do {
+      try await client.publish(topic: topic, payload: payload, qos: .atLeastOnce, retain: false)
+    } catch {
+      throw BrokerUnavailable(reason: "\(error)")
+    }
+  }
+
+  /// Fire-and-forget publish for state queries and probes (QoS 0).
+  func publishQuery(topic: String, payload: String) async {
+    guard client.state.isConnected else { return }
+    try? await client.publish(topic: topic, payload: payload, qos: .atMostOnce, retain: false)
+  }
+
+  static func randomHex(_ count: Int) -> String {
+    String((0..<count).map { _ in "0123456789abcdef".randomElement() ?? "0" })
+  }
+}
+
+/// The broker is down or refused the publish (`503 BROKER_UNAVAILABLE`).
+struct BrokerUnavailable: Error, Sendable {
+  let reason: String
+}

@@ -1,0 +1,201 @@
+import Logging
+import ServiceLifecycle
+import SmartLampCore
+import SmartLampStore
+import Tasmota
+
+/// The one path every command takes — manual, API key, scheduled (CONTRACT §7): publish `ON`/`OFF` at QoS 1
+/// (never retained) and wait for PUBACK, write the audit row only once the broker accepted it, track the device's
+/// acknowledgement, and tell realtime subscribers. Authorisation and rate limits are the caller's job.
+final class CommandService: Service, Sendable {
+  /// Who issued a command, for the audit log.
+  struct Issuer: Sendable {
+    var origin: CommandOrigin
+    var userId: Int64?
+    var clientId: Int64?
+    var scheduleId: Int64?
+
+    init(origin: CommandOrigin, userId: Int64? = nil, clientId: Int64? = nil, scheduleId: Int64? = nil) {
+      self.origin = origin
+      self.userId = userId
+      self.clientId = clientId
+      self.scheduleId = scheduleId
+    }
+
+    init(principal: Principal) {
+      switch principal {
+      case .user(let user): self.init(origin: .user, userId: user.id)
+      case .apiKey(let key): self.init(origin: .apiKey, userId: key.ownerUserId, clientId: key.clientId)
+      }
+    }
+  }
+
+  struct Result: Sendable, Encodable {
+    let deviceId: String
+    let action: String
+    let requestId: String
+    let commandChannel: String
+    let status: String
+    let ackLatencyMs: Int64?
+
+    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(deviceId, forKey: .deviceId)
+      try container.encode(action, forKey: .action)
+      try container.encode(requestId, forKey: .requestId)
+      try container.encode(commandChannel, forKey: .commandChannel)
+      try container.encode(status, forKey: .status)
+      try container.encode(ackLatencyMs, forKey: .ackLatencyMs)
+    }
+  }
+
+  /// Log-row bookkeeping between the request (which inserts the row) and the tracker (which knows the outcome).
+  enum Bookkeeping: Sendable {
+    case logged(token: Int, logID: Int64, status: CommandStatus)
+    case logFailed(token: Int)
+    case outcome(token: Int, AckTracker.Outcome)
+  }
+
+  let broker: BrokerConnection
+  let acks: AckTracker
+  let state: DeviceStateService
+  let logs: CommandLogStore
+  let hub: RealtimeHub
+  let logger: Logger
+  let ackTimeoutMs: Int
+  private let bookkeeping: (stream: AsyncStream<Bookkeeping>, continuation: AsyncStream<Bookkeeping>.Continuation)
+
+  init(
+    broker: BrokerConnection, acks: AckTracker, state: DeviceStateService, logs: CommandLogStore, hub: RealtimeHub,
+    ackTimeoutMs: Int, logger: Logger
+  ) {
+    self.broker = broker
+    self.acks = acks
+    self.state = state
+    self.logs = logs
+    self.hub = hub
+    self.ackTimeoutMs = ackTimeoutMs
+    self.logger = logger
+    bookkeeping = AsyncStream.makeStream(of: Bookkeeping.self)
+  }
+
+  /// Called by the tracker for every outcome.
+  func recordOutcome(_ pending: AckTracker.Pending, _ outcome: AckTracker.Outcome) {
+    bookkeeping.continuation.yield(.outcome(token: pending.token, outcome))
+    let (status, latency): (CommandStatus, Int64?) =
+      switch outcome {
+      case .acked(_, let latency): (.acked, latency)
+      case .timeout: (.timeout, nil)
+      }
+    let event = RealtimeEvent.Command(
+      requestId: pending.context.requestId, deviceId: pending.context.deviceId, action: pending.context.action,
+      status: status.rawValue, ackLatencyMs: latency, ts: RealtimeEvent.now())
+    hub.publish(device: pending.context.deviceInternalId, json: RealtimeEvent.json(event))
+  }
+
+  /// Publishes the command and records it. With `waitForAck`, returns once the device acknowledged or the
+  /// acknowledgement timed out.
+  /// - Throws: ``BrokerUnavailable`` when the broker is down or refused the publish (nothing is logged then).
+  func execute(
+    device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool
+  ) async throws -> Result {
+    let expected: TasmotaPower = action == .on ? .on : .off
+    let token = acks.register(
+      mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected,
+      context: .init(
+        requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, action: action.rawValue))
+    let command = TasmotaCommand.power(
+      deviceID: device.mqttDeviceId, channel: device.channel, action: action == .on ? .on : .off,
+      order: state.topicOrder(mqttKey: device.mqttKey))
+    let issuedAt = APITime.epochMilliseconds()
+    do {
+      try await broker.publishCommand(topic: command.topic, payload: command.payload)
+    } catch {
+      acks.cancel(token)
+      throw error
+    }
+    let known = acks.knownOutcome(of: token)
+    let (status, ackedAt, latency) = Self.describe(known)
+    let log = NewCommandLog(
+      requestId: requestId, device: device, action: action, origin: issuer.origin, userId: issuer.userId,
+      clientId: issuer.clientId, scheduleId: issuer.scheduleId, issuedAt: issuedAt,
+      expiresAt: issuedAt + Int64(ackTimeoutMs))
+    do {
+      let id = try await logs.insert(log, status: status, ackedAt: ackedAt, latencyMs: latency)
+      bookkeeping.continuation.yield(.logged(token: token, logID: id, status: status))
+    } catch {
+      bookkeeping.continuation.yield(.logFailed(token: token))
+      throw error
+    }
+    hub.publish(
+      device: device.id,
+      json: RealtimeEvent.json(
+        RealtimeEvent.Command(
+          requestId: requestId, deviceId: device.deviceId, action: action.rawValue,
+          status: CommandStatus.published.rawValue, ackLatencyMs: nil, ts: issuedAt)))
+    let outcome = waitForAck ? await acks.outcome(of: token) : acks.knownOutcome(of: token)
+    let final = Self.describe(outcome)
+    return Result(
+      deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: device.channel.name,
+      status: final.status.rawValue, ackLatencyMs: final.latency)
+  }
+
+  static func describe(_ outcome: AckTracker.Outcome?) -> (status: CommandStatus, ackedAt: Int64?, latency: Int64?) {
+    switch outcome {
+    case .none: (.published, nil, nil)
+    case .acked(let at, let latency): (.acked, at, latency)
+    case .timeout: (.timeout, nil, nil)
+    }
+  }
+
+  /// Writes outcomes into the audit rows (one consumer, so the row insert and the outcome meet without races),
+  /// and times out unacknowledged commands.
+  func run() async throws {
+    await withDiscardingTaskGroup { group in
+      group.addTask { await self.sweepTimeouts() }
+      group.addTask { await self.writeOutcomes() }
+      try? await gracefulShutdown()
+      bookkeeping.continuation.finish()
+      group.cancelAll()
+    }
+  }
+
+  private func sweepTimeouts() async {
+    while !Task.isCancelled {
+      acks.expire()
+      try? await Task.sleep(for: .milliseconds(50))
+    }
+  }
+
+  private func writeOutcomes() async {
+    var logged: [Int: (id: Int64, status: CommandStatus)] = [:]
+    var outcomes: [Int: AckTracker.Outcome] = [:]
+    for await item in bookkeeping.stream {
+      let token: Int
+      switch item {
+      case .logged(let t, let id, let status):
+        token = t
+        logged[t] = (id, status)
+      case .logFailed(let t):
+        token = t
+        outcomes[t] = nil
+        logged[t] = nil
+      case .outcome(let t, let outcome):
+        token = t
+        outcomes[t] = outcome
+      }
+      guard let row = logged[token], let outcome = outcomes[token] else { continue }
+      logged[token] = nil
+      outcomes[token] = nil
+      let (status, ackedAt, latency) = Self.describe(outcome)
+      guard status != row.status else { continue }
+      do {
+        try await logs.complete(id: row.id, status: status, ackedAt: ackedAt, latencyMs: latency)
+      } catch {
+        logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
+      }
+    }
+  }
+}

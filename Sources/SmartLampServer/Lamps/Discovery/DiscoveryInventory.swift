@@ -1,0 +1,123 @@
+import MQTT
+import Synchronization
+import Tasmota
+
+/// A continuously kept inventory of the Tasmota devices seen on the broker (CONTRACT §10): retained native
+/// discovery configs, LWT, power reports, telemetry and status replies. Discovery answers from it at once.
+final class DiscoveryInventory: Sendable {
+  struct Entry: Sendable, Hashable {
+    /// The device id as last written on the wire.
+    var mqttDeviceID: String
+    var order: TasmotaTopicOrder = .prefixFirst
+    var online: Bool?
+    var channels: Set<TasmotaChannel> = []
+    var power: [TasmotaChannel: TasmotaPower] = [:]
+    var sources: Set<String> = []
+    var lastSeenAt: Int64 = 0
+    /// When the last status reply arrived (a discovery probe waits for it).
+    var statusSeenAt: Int64 = 0
+    var tasmotaTopic: String?
+    var friendlyNames: [String] = []
+    var deviceName: String?
+  }
+
+  private struct State {
+    var entries: [String: Entry] = [:]
+    /// MAC → device key, so a withdrawn discovery config can be matched.
+    var macs: [String: String] = [:]
+  }
+
+  private let state = Mutex(State())
+  /// Devices kept at most (oldest forgotten first), so a broker full of strangers cannot exhaust memory.
+  let capacity: Int
+
+  init(capacity: Int = 10_000) {
+    self.capacity = capacity
+  }
+
+  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) {
+    let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+    switch parsed {
+    case .availability(let lwt):
+      update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in
+        if let online = lwt.online { entry.online = online }
+      }
+    case .power(let report):
+      let source = report.source == .result ? "result" : "power"
+      update(report.deviceID, order: report.order, source: source, now: now) { entry in
+        if let channel = report.topicChannel { entry.channels.insert(channel) }
+        for state in report.states {
+          entry.channels.insert(state.channel)
+          entry.power[state.channel] = state.power
+        }
+      }
+    case .telemetry(let telemetry):
+      update(telemetry.deviceID, order: telemetry.order, source: "state", now: now) { entry in
+        for state in telemetry.states {
+          entry.channels.insert(state.channel)
+          entry.power[state.channel] = state.power
+        }
+      }
+    case .status(let status):
+      update(status.deviceID, order: status.order, source: status.number == 11 ? "status11" : "status", now: now) {
+        entry in
+        entry.statusSeenAt = now
+        if let topic = status.topic { entry.tasmotaTopic = topic }
+        if !status.friendlyNames.isEmpty { entry.friendlyNames = status.friendlyNames }
+        if let name = status.deviceName { entry.deviceName = name }
+        for state in status.states {
+          entry.channels.insert(state.channel)
+          entry.power[state.channel] = state.power
+        }
+      }
+    case .discovery(let config):
+      let order = config.topicOrder ?? .prefixFirst
+      update(config.topic, order: order, source: "discovery", now: now) { entry in
+        entry.channels.formUnion(config.channels)
+        let names = config.friendlyNames.compactMap { $0 }
+        if !names.isEmpty { entry.friendlyNames = names }
+        if let name = config.deviceName { entry.deviceName = name }
+        entry.tasmotaTopic = entry.tasmotaTopic ?? config.topic
+      }
+      state.withLock { $0.macs[config.mac] = TasmotaTopic.deviceKey(config.topic) }
+    case .discoveryRemoved(let mac):
+      state.withLock { state in
+        if let key = state.macs.removeValue(forKey: mac) { state.entries[key]?.sources.remove("discovery") }
+      }
+    case .notForUs, .malformed:
+      break
+    }
+  }
+
+  private func update(
+    _ deviceID: String, order: TasmotaTopicOrder, source: String, now: Int64, _ change: (inout Entry) -> Void
+  ) {
+    let key = TasmotaTopic.deviceKey(deviceID)
+    state.withLock { state in
+      var entry = state.entries[key] ?? Entry(mqttDeviceID: deviceID)
+      entry.mqttDeviceID = deviceID
+      entry.order = order
+      entry.sources.insert(source)
+      entry.lastSeenAt = now
+      change(&entry)
+      state.entries[key] = entry
+      if state.entries.count > capacity, let oldest = state.entries.min(by: { $0.value.lastSeenAt < $1.value.lastSeenAt })
+      {
+        state.entries[oldest.key] = nil
+      }
+    }
+  }
+
+  /// Every device, newest first (then by id).
+  func snapshot() -> [Entry] {
+    state.withLock { state in
+      state.entries.values.sorted {
+        $0.lastSeenAt != $1.lastSeenAt ? $0.lastSeenAt > $1.lastSeenAt : $0.mqttDeviceID < $1.mqttDeviceID
+      }
+    }
+  }
+
+  func entry(_ deviceID: String) -> Entry? {
+    state.withLock { $0.entries[TasmotaTopic.deviceKey(deviceID)] }
+  }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SmartLampCore
+import Tasmota
+
+/// `GET /api/v1/devices/discovery` (admin; upstream-spec §5.7 fields, CONTRACT §10): answers from the continuously
+/// kept inventory at once. With `waitMs` > 0 it also sends `STATUS 0` to every known device and waits for their
+/// replies, at most `waitMs` (a hard bound: upstream's scan could run far past it).
+struct DiscoveryRoutes {
+  let lamps: LampServices
+
+  static let maximumWaitMs = 5000
+
+  func addRoutes(to router: Router<AppRequestContext>) {
+    router.get("/api/v1/devices/discovery", use: discover)
+  }
+
+  struct Entry: Encodable, Sendable {
+    let deviceId: String
+    let mqttDeviceId: String
+    let commandChannel: String
+    let suggestedCommandChannel: String
+    let online: Bool?
+    let power: String
+    let availableCommandChannels: [String]
+    let tasmotaTopic: String?
+    let sources: [String]
+    let lastSeenAt: String
+    let suggestedName: String
+    let alreadyLinked: Bool
+    let alreadyRegistered: Bool
+
+    enum CodingKeys: String, CodingKey {
+      case deviceId, mqttDeviceId, commandChannel, suggestedCommandChannel, online, power, availableCommandChannels
+      case tasmotaTopic, sources, lastSeenAt, suggestedName, alreadyLinked, alreadyRegistered
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var c = encoder.container(keyedBy: CodingKeys.self)
+      try c.encode(deviceId, forKey: .deviceId)
+      try c.encode(mqttDeviceId, forKey: .mqttDeviceId)
+      try c.encode(commandChannel, forKey: .commandChannel)
+      try c.encode(suggestedCommandChannel, forKey: .suggestedCommandChannel)
+      try c.encode(online, forKey: .online)
+      try c.encode(power, forKey: .power)
+      try c.encode(availableCommandChannels, forKey: .availableCommandChannels)
+      try c.encode(tasmotaTopic, forKey: .tasmotaTopic)
+      try c.encode(sources, forKey: .sources)
+      try c.encode(lastSeenAt, forKey: .lastSeenAt)
+      try c.encode(suggestedName, forKey: .suggestedName)
+      try c.encode(alreadyLinked, forKey: .alreadyLinked)
+      try c.encode(alreadyRegistered, forKey: .alreadyRegistered)
+    }
+  }
+
+  struct Answer: Encodable, Sendable {
+    let scannedAt: String
+    let waitMs: Int
+    let maxDevices: Int
+    let devices: [Entry]
+  }
+
+  @Sendable func discover(_ request: Request, context: AppRequestContext) async throws -> Response {
+    let principal = try context.requirePrincipal()
+    try LampErrors.require(Authorization.check(.discovery, principal: principal.principal))
+    let query = request.uri.queryParameters
+    let waitMs = min(max(query["waitMs"].flatMap { Int(String($0)) } ?? 0, 0), Self.maximumWaitMs)
+    let maxDevices = min(max(query["maxDevices"].flatMap { Int(String($0)) } ?? 200, 1), 500)
+    if waitMs > 0 { await probe(waitMs: waitMs) }
+    let visible = Set(try await lamps.visibleDevices(for: principal.principal).map { $0.device.deviceId.lowercased() })
+    let registered = Set(lamps.state.devices.map { $0.deviceId.lowercased() })
+    let devices = lamps.discovery.snapshot().prefix(maxDevices).flatMap { entry in
+      Self.expand(entry, visible: visible, registered: registered)
+    }
+    return try EnvelopeResponse.success(
+      Answer(scannedAt: APITime.iso8601(Date()), waitMs: waitMs, maxDevices: maxDevices, devices: devices),
+      requestID: context.requestID)
+  }
+
+  /// Sends `STATUS 0` to every known device and waits until each answered or `waitMs` passed.
+  private func probe(waitMs: Int) async {
+    let deadline = ContinuousClock.now.advanced(by: .milliseconds(waitMs))
+    let started = APITime.epochMilliseconds()
+    let known = lamps.discovery.snapshot()
+    for entry in known {
+      let query = TasmotaCommand.statusQuery(deviceID: entry.mqttDeviceID, order: entry.order)
+      await lamps.broker.publishQuery(topic: query.topic, payload: query.payload)
+    }
+    while ContinuousClock.now < deadline {
+      let answered = known.allSatisfy { entry in
+        guard let now = lamps.discovery.entry(entry.mqttDeviceID) else { return false }
+        return now.statusSeenAt >= started
+      }
+      if answered { return }
+      try? await Task.sleep(for: .milliseconds(25))
+    }
+  }
+
+  /// One entry per command channel of a physical device (upstream-spec §5.7).
+  static func expand(_ entry: DiscoveryInventory.Entry, visible: Set<String>, registered: Set<String>) -> [Entry] {
+    let channels = entry.channels.sorted()
+    let suggested = TasmotaChannel.suggested(from: channels)
+    let list = channels.isEmpty ? [suggested] : channels
+    let overall = entry.power[suggested] ?? entry.power[.power] ?? channels.first.flatMap { entry.power[$0] }
+    return list.map { channel in
+      let id = channel.entityID(mqttID: entry.mqttDeviceID)
+      var name = entry.friendlyName ?? Self.derivedName(entry.mqttDeviceID)
+      if !(list.count == 1 && channel == .power) { name += " \(channel.name)" }
+      return Entry(
+        deviceId: id, mqttDeviceId: entry.mqttDeviceID, commandChannel: channel.name,
+        suggestedCommandChannel: channel.name, online: entry.online,
+        power: (entry.power[channel] ?? overall)?.rawValue ?? "UNKNOWN",
+        availableCommandChannels: list.map(\.name), tasmotaTopic: entry.tasmotaTopic,
+        sources: entry.sources.sorted(),
+        lastSeenAt: APITime.iso8601(Date(timeIntervalSince1970: Double(entry.lastSeenAt) / 1000)),
+        suggestedName: name, alreadyLinked: visible.contains(id.lowercased()),
+        alreadyRegistered: registered.contains(id.lowercased()))
+    }
+  }
+
+  /// `living_room-lamp` → `Living Room Lamp`; empty → `Lampu Tasmota` (upstream-spec §5.7).
+  static func derivedName(_ id: String) -> String {
+    let words = id.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " })
+    guard !words.isEmpty else { return "Lampu Tasmota" }
+    return words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(separator: " ")
+  }
+}
+
+extension DiscoveryInventory.Entry {
+  /// The first non-empty FriendlyName (upstream-spec §5.7), else the DeviceName.
+  var friendlyName: String? { friendlyNames.first { !$0.isEmpty } ?? deviceName.flatMap { $0.isEmpty ? nil : $0 } }
+}

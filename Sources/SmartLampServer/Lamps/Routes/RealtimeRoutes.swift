@@ -1,0 +1,84 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import ServiceLifecycle
+import SmartLampCore
+
+/// `GET /api/v1/realtime/stream` (CONTRACT §8): `retry:` first, `hello`, then either the events missed since
+/// `Last-Event-ID` (when still buffered) or a snapshot of one `status` per visible device, then live events.
+/// Every frame after `hello` carries an `id:`. The stream ends when the client leaves, the server shuts down, the
+/// hub drops a client that fell behind, or the caller's session is revoked.
+struct RealtimeRoutes {
+  let lamps: LampServices
+
+  func addRoutes(to router: Router<AppRequestContext>) {
+    router.get("/api/v1/realtime/stream", use: stream)
+  }
+
+  @Sendable func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
+    let caller = try context.requirePrincipal()
+    let principal = try context.requirePrincipal(scope: .read)
+    try LampErrors.require(Authorization.check(.listDevices, principal: principal))
+    let visible = try await lamps.visibleDevices(for: principal)
+    let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap {
+      UInt64($0.trimmingCharacters(in: .whitespaces))
+    }
+    let subscription = lamps.hub.subscribe(
+      visible: Set(visible.map(\.device.id)),
+      owner: .init(principal: principal, sessionID: caller.sessionID ?? Self.sessionID(of: principal)),
+      lastEventID: lastEventID)
+    var frames: [String] = []
+    if subscription.replay == nil {
+      let lastCommands = try await lamps.commandLogs.lastCommands()
+      let now = RealtimeEvent.now()
+      frames = visible.map { entry in
+        RealtimeEvent.json(
+          RealtimeEvent.Status(
+            deviceId: entry.device.deviceId,
+            payload: .init(
+              status: lamps.state.status(of: entry.device, lastCommand: lastCommands[entry.device.id]),
+              reportSource: "snapshot"),
+            ts: now))
+      }
+    }
+    let hub = lamps.hub
+    let snapshot = frames
+    var headers = HTTPFields()
+    headers[.contentType] = "text/event-stream; charset=utf-8"
+    headers[.cacheControl] = "no-cache, no-transform"
+    headers[HTTPField.Name("X-Accel-Buffering")!] = "no"
+    return Response(
+      status: .ok, headers: headers,
+      body: ResponseBody { writer in
+        defer { hub.close(subscription.id) }
+        var head = "retry: 2000\n\n"
+        head += Self.frame(id: nil, json: RealtimeEvent.json(RealtimeEvent.Hello(ts: RealtimeEvent.now())))
+        if let replay = subscription.replay {
+          for event in replay { head += Self.frame(id: event.id, json: event.json) }
+        } else {
+          for json in snapshot { head += Self.frame(id: subscription.position, json: json) }
+        }
+        try await writer.write(ByteBuffer(string: head))
+        try await request.body.consumeWithCancellationOnInboundClose { _ in
+          try await withGracefulShutdownHandler {
+            for await event in subscription.events {
+              try await writer.write(ByteBuffer(string: Self.frame(id: event.id, json: event.json)))
+            }
+          } onGracefulShutdown: {
+            hub.close(subscription.id)
+          }
+        }
+        try await writer.finish(nil)
+      })
+  }
+
+  static func frame(id: UInt64?, json: String) -> String {
+    if let id { return "id: \(id)\ndata: \(json)\n\n" }
+    return "data: \(json)\n\n"
+  }
+
+  static func sessionID(of principal: Principal) -> Int64? {
+    if case .user(let user) = principal { return user.sessionId }
+    return nil
+  }
+}

@@ -1,0 +1,89 @@
+import SmartLampCore
+
+/// The two limiters of upstream-spec §7.3–7.4 on `rate_limit_hits`. Each call is one transaction that reads and
+/// writes the row (no read-then-write race); the arithmetic is SmartLampCore's.
+public struct RateLimitRepository: Sendable {
+  public let database: any SQLDatabase
+
+  public init(database: any SQLDatabase) { self.database = database }
+
+  /// One request against a fixed window (commands).
+  public func hit(_ key: String, limit: FixedWindowLimit, now: Int64 = Timestamp.nowMillis()) async throws
+    -> RateLimitDecision
+  {
+    guard limit.limit > 0 else { return limit.hit(nil, now: now).1 }
+    return try await apply(key, now: now) { limit.hit($0, now: now) }
+  }
+
+  /// The login check before credentials are examined.
+  public func loginCheck(_ key: String, policy: LoginBackoffPolicy, now: Int64 = Timestamp.nowMillis()) async throws
+    -> RateLimitDecision
+  {
+    try await apply(key, now: now) { policy.check($0, now: now) }
+  }
+
+  /// Records a failed login.
+  public func loginRecordFailure(
+    _ key: String, policy: LoginBackoffPolicy, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> RateLimitDecision {
+    try await apply(key, now: now) { policy.recordFailure($0, now: now) }
+  }
+
+  /// A successful login forgets the failures.
+  public func loginReset(_ key: String) async throws {
+    try await database.write { conn in
+      try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)])
+    }
+  }
+
+  /// The stored window, if any (for headers and tests).
+  public func window(_ key: String) async throws -> RateWindow? {
+    try await database.read { conn in
+      try conn.queryOne("SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?", [.text(key)]).map {
+        RateWindow(count: try $0.int("request_count"), resetAt: try $0.int64("reset_at"))
+      }
+    }
+  }
+
+  /// Deletes windows that ended; returns how many.
+  @discardableResult
+  public func purgeExpired(now: Int64 = Timestamp.nowMillis()) async throws -> Int {
+    try await database.write { conn in
+      try conn.execute("DELETE FROM rate_limit_hits WHERE reset_at <= ?", [.int64(now)]).rowsAffected
+    }
+  }
+
+  private func apply(
+    _ key: String, now: Int64, _ transition: @escaping @Sendable (RateWindow?) -> (RateWindowChange, RateLimitDecision)
+  ) async throws -> RateLimitDecision {
+    try await database.write { conn in
+      // Make sure the row exists before locking it, so concurrent first hits serialise on the row lock
+      // (InnoDB) instead of racing to insert; a placeholder (count 0, reset 0) reads as "no window".
+      let iso = Timestamp.iso(now)
+      let placeholder = try conn.execute(
+        conn.dialect.insertIgnore(
+          into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"]),
+        [.text(key), 0, 0, .text(iso), .text(iso)]
+      ).rowsAffected == 1
+      guard
+        let row = try conn.queryOne(
+          "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate,
+          [.text(key)])
+      else { throw SQLError.engine(code: -1, message: "rate limit row vanished inside its transaction") }
+      let stored = RateWindow(count: try row.int("request_count"), resetAt: try row.int64("reset_at"))
+      let current: RateWindow? = placeholder || (stored.count == 0 && stored.resetAt == 0) ? nil : stored
+      let (change, decision) = transition(current)
+      switch change {
+      case .store(let window):
+        try conn.execute(
+          "UPDATE rate_limit_hits SET request_count = ?, reset_at = ?, updated_at = ? WHERE rate_key = ?",
+          [.int64(Int64(window.count)), .int64(window.resetAt), .text(iso), .text(key)])
+      case .delete:
+        try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)])
+      case .keep:
+        if placeholder { try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)]) }
+      }
+      return decision
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import MQTT
+import NIOCore
+import SmartLampCore
+import SmartLampStore
+import Tasmota
+import Testing
+import TestSupport
+
+@testable import SmartLampServer
+
+/// The hub, the acknowledgement tracker and the state service on their own (no sockets).
+@Suite struct LampUnitTests {
+  static func owner() -> RealtimeHub.Owner {
+    .init(principal: .user(UserPrincipal(id: 1, email: "a@b.cd", name: "A", role: .admin)), sessionID: nil)
+  }
+
+  @Test func hubDropsASlowSubscriberWithoutSlowingOthers() async throws {
+    let hub = RealtimeHub(replayCapacity: 16)
+    let slow = hub.subscribe(visible: [1], owner: Self.owner(), lastEventID: nil, capacity: 4)
+    let fast = hub.subscribe(visible: [1], owner: Self.owner(), lastEventID: nil, capacity: 64)
+    for index in 0..<10 { hub.publish(device: 1, json: "{\"n\":\(index)}") }
+    #expect(hub.droppedCount == 1)
+    #expect(hub.subscriberCount == 1)
+    var received: [String] = []
+    for await event in slow.events { received.append(event.json) }
+    // The slow one got what fitted in its buffer, then its stream ended.
+    #expect(received.count == 4)
+    var fastCount = 0
+    for await _ in fast.events {
+      fastCount += 1
+      if fastCount == 10 { break }
+    }
+    #expect(fastCount == 10)
+  }
+
+  @Test func hubFiltersByVisibilityAndReplaysAfterLastEventID() async throws {
+    let hub = RealtimeHub(replayCapacity: 8)
+    hub.publish(device: 1, json: "a")
+    let mark = hub.publish(device: 2, json: "b")
+    hub.publish(device: 1, json: "c")
+    hub.publish(device: nil, json: "d")
+    let resumed = hub.subscribe(visible: [1], owner: Self.owner(), lastEventID: mark, capacity: 8)
+    #expect(resumed.replay?.map(\.json) == ["c", "d"])
+    for _ in 0..<20 { hub.publish(device: 2, json: "x") }
+    let tooOld = hub.subscribe(visible: [1], owner: Self.owner(), lastEventID: mark, capacity: 8)
+    #expect(tooOld.replay == nil)
+    let live = hub.subscribe(visible: [1], owner: Self.owner(), lastEventID: nil, capacity: 8)
+    hub.publish(device: 2, json: "hidden")
+    hub.publish(device: 1, json: "shown")
+    var iterator = live.events.makeAsyncIterator()
+    #expect(await iterator.next()?.json == "shown")
+    #expect(hub.updateVisible(live.id, to: [1, 2]) == [2])
+    #expect(hub.updateVisible(live.id, to: [1, 2]) == nil)
+    hub.close(live.id)
+    #expect(await iterator.next() == nil)
+  }
+
+  @Test func trackerAcknowledgesOnlyTheRequestedStateOnTheRightRelay() async throws {
+    let outcomes = Locked<[AckTracker.Outcome]>([])
+    let tracker = AckTracker(timeout: .seconds(30)) { _, outcome in outcomes.withLock { $0.append(outcome) } }
+    let context = AckTracker.CommandContext(requestId: "r", deviceInternalId: 1, deviceId: "d", action: "ON")
+    let token = tracker.register(mqttKey: "lamp", relay: 2, expected: .on, context: context)
+    tracker.report(mqttKey: "lamp", relay: 1, power: .on, at: 1)
+    tracker.report(mqttKey: "lamp", relay: 2, power: .off, at: 2)
+    tracker.report(mqttKey: "other", relay: 2, power: .on, at: 3)
+    #expect(tracker.knownOutcome(of: token) == nil)
+    tracker.report(mqttKey: "lamp", relay: 2, power: .on, at: 4)
+    guard case .acked(let at, _) = tracker.knownOutcome(of: token) else {
+      Issue.record("not acknowledged")
+      return
+    }
+    #expect(at == 4)
+    #expect(await tracker.outcome(of: token) == tracker.knownOutcome(of: token))
+    #expect(outcomes.withLock { $0.count } == 1)
+    #expect(tracker.pendingCount == 0)
+  }
+
+  @Test func trackerTimesOutAndCancels() async throws {
+    let tracker = AckTracker(timeout: .milliseconds(10)) { _, _ in }
+    let context = AckTracker.CommandContext(requestId: "r", deviceInternalId: 1, deviceId: "d", action: "OFF")
+    let late = tracker.register(mqttKey: "lamp", relay: 1, expected: .off, context: context)
+    let cancelled = tracker.register(mqttKey: "lamp", relay: 1, expected: .off, context: context)
+    tracker.cancel(cancelled)
+    tracker.expire(now: .now.advanced(by: .seconds(1)))
+    #expect(tracker.knownOutcome(of: late) == .timeout)
+    #expect(tracker.knownOutcome(of: cancelled) == nil)
+    // A report after the timeout changes nothing.
+    tracker.report(mqttKey: "lamp", relay: 1, power: .off, at: 5)
+    #expect(tracker.knownOutcome(of: late) == .timeout)
+  }
+
+  @Test func stateServiceIgnoresMalformedPayloadsAndTracksRelays() async throws {
+    let directory = TemporaryDirectory(prefix: "lamp-state")
+    let database = try SQLiteDatabase(path: directory.file("db.sqlite"))
+    try await Migrator(database: database).migrate()
+    let hub = RealtimeHub()
+    let tracker = AckTracker(timeout: .seconds(1)) { _, _ in }
+    let service = DeviceStateService(
+      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Logger(label: "test"))
+    let devices = LampDeviceStore(database: database)
+    let one = try await devices.create(
+      NewLampDevice(deviceId: "s-1", mqttDeviceId: "Strip", name: "1", location: nil, channel: .init(index: 1)!),
+      ownerUserID: nil)
+    let two = try await devices.create(
+      NewLampDevice(deviceId: "s-2", mqttDeviceId: "strip", name: "2", location: nil, channel: .init(index: 2)!),
+      ownerUserID: nil)
+    service.setDevices(try await devices.all())
+    func message(_ topic: String, _ payload: String) -> MQTTMessage {
+      MQTTMessage(topic: topic, payload: ByteBuffer(string: payload))
+    }
+    _ = service.ingest(message("stat/STRIP/RESULT", "{\"POWER1\":\"ON\",\"POWER2\":\"OFF\"}"), now: 100)
+    for garbage in [
+      ("stat/strip/RESULT", "{\"POWER1\":"), ("tele/strip/STATE", "not json"), ("stat/strip/POWER1", "BLINK"),
+      ("tele/strip/LWT", ""), ("stat/strip/POWER2", "\u{0}\u{1}"),
+    ] {
+      _ = service.ingest(message(garbage.0, garbage.1), now: 200)
+    }
+    #expect(service.counters.malformed >= 4)
+    #expect(service.status(of: one, lastCommand: nil).power == "ON")
+    #expect(service.status(of: two, lastCommand: nil).power == "OFF")
+    #expect(service.status(of: two, lastCommand: nil).updatedAtMillis == 100)
+    // Telemetry carries RSSI; LWT Online asks for the state of every registered relay.
+    _ = service.ingest(
+      message("tele/strip/STATE", "{\"POWER1\":\"OFF\",\"Wifi\":{\"RSSI\":76},\"UptimeSec\":12}"), now: 300)
+    #expect(service.status(of: one, lastCommand: nil).rssi == 76)
+    let queries = service.ingest(message("strip/tele/LWT", "Online"), now: 400)
+    #expect(Set(queries.map(\.topic)) == ["strip/cmnd/POWER1", "strip/cmnd/POWER2"])
+    #expect(queries.allSatisfy { $0.payload.isEmpty })
+    #expect(service.status(of: one, lastCommand: nil).online == true)
+
+    // Written through and loaded again by a fresh service.
+    await service.flush()
+    let reloaded = DeviceStateService(
+      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Logger(label: "test"))
+    reloaded.setDevices(try await devices.all())
+    reloaded.load(try await DeviceStateStore(database: database).loadAll())
+    #expect(reloaded.status(of: one, lastCommand: nil).power == "OFF")
+    #expect(reloaded.status(of: one, lastCommand: nil).online == true)
+    #expect(reloaded.status(of: two, lastCommand: nil).power == "OFF")
+    // No report: the last command, else UNKNOWN.
+    let three = try await devices.create(
+      NewLampDevice(deviceId: "s-3", mqttDeviceId: "quiet", name: "3", location: nil, channel: .power),
+      ownerUserID: nil)
+    #expect(reloaded.status(of: three, lastCommand: nil).source == .none)
+    #expect(reloaded.status(of: three, lastCommand: nil).power == "UNKNOWN")
+    let fromCommand = reloaded.status(of: three, lastCommand: ("ON", 5))
+    #expect(fromCommand.source == .command)
+    #expect(fromCommand.power == "ON")
+    try await database.close()
+  }
+
+  @Test func idempotencyHashCoversMethodPathAndBody() {
+    let a = Idempotency.hash(method: "POST", path: "/x", body: ByteBuffer(string: "{}"))
+    #expect(a.count == 64)
+    #expect(a != Idempotency.hash(method: "PATCH", path: "/x", body: ByteBuffer(string: "{}")))
+    #expect(a != Idempotency.hash(method: "POST", path: "/y", body: ByteBuffer(string: "{}")))
+    #expect(a != Idempotency.hash(method: "POST", path: "/x", body: ByteBuffer(string: "{ }")))
+    #expect(a == Idempotency.hash(method: "POST", path: "/x", body: ByteBuffer(string: "{}")))
+  }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+import TestSupport
+
+@testable import SmartLampServer
+
+/// The SSE stream (CONTRACT §8) through the real server, broker and a Tasmota stand-in.
+@Suite(.serialized) struct RealtimeStreamTests {
+  @Test func snapshotThenLiveEventsWithIDs() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("sse-a")
+      let lamp = try await env.startLamp("sse-a")
+      try await poll("lamp online") {
+        try await env.call(.get, "/api/v1/devices/sse-a/status").data?["online"]?.lampBool == true
+      }
+      let stream = try await SSEClient.open(port: env.port, token: env.adminToken)
+      #expect(stream.status == 200)
+      let events = stream.events
+      let retry = try #require(try await events.next(within: .seconds(5), "retry"))
+      #expect(retry.retry == "2000")
+      let hello = try #require(try await events.next(within: .seconds(5), "hello"))
+      #expect(hello.type == "hello")
+      #expect(hello.id == nil)
+      let snapshot = try #require(try await events.next(within: .seconds(5), "snapshot"))
+      #expect(snapshot.type == "status")
+      #expect(snapshot.deviceId == "sse-a")
+      #expect(snapshot.id != nil)
+      #expect(snapshot.json?["payload"]?["online"]?.lampBool == true)
+
+      _ = try await env.execute("sse-a", "ON", waitForAck: false)
+      let published = try await events.next(within: .seconds(5), "command PUBLISHED") {
+        $0.type == "command" && $0.json?["status"]?.string == "PUBLISHED"
+      }
+      #expect(published?.id != nil)
+      let status = try await events.next(within: .seconds(5), "status ON") {
+        $0.type == "status" && $0.json?["payload"]?["power"]?.string == "ON"
+      }
+      #expect(status?.json?["payload"]?["source"]?.string == "device")
+      let acked = try await events.next(within: .seconds(5), "command ACKED") {
+        $0.type == "command" && $0.json?["status"]?.string == "ACKED"
+      }
+      #expect(acked?.json?["ackLatencyMs"]?.lampInt != nil)
+      await stream.close()
+      await lamp.stop()
+    }
+  }
+
+  @Test func lastEventIDReplaysMissedEvents() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("sse-r")
+      let lamp = try await env.startLamp("sse-r")
+      let first = try await SSEClient.open(port: env.port, token: env.adminToken)
+      let snapshot = try #require(
+        try await first.events.next(within: .seconds(5), "snapshot") { $0.type == "status" })
+      let lastID = try #require(snapshot.id)
+      await first.close()
+
+      _ = try await env.execute("sse-r", "ON", requestID: "missed-1")
+      let resumed = try await SSEClient.open(port: env.port, token: env.adminToken, lastEventID: lastID)
+      let missed = try await resumed.events.next(within: .seconds(5), "missed command") {
+        $0.type == "command" && $0.json?["requestId"]?.string == "missed-1"
+      }
+      #expect(missed != nil)
+      #expect(Int(missed?.id ?? "") ?? 0 > Int(lastID) ?? Int.max)
+      await resumed.close()
+
+      // An id the buffer no longer (or never) held falls back to a fresh snapshot.
+      let unknown = try await SSEClient.open(port: env.port, token: env.adminToken, lastEventID: "999999999")
+      let fresh = try await unknown.events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
+      #expect(fresh?.json?["payload"]?["reportSource"]?.string == "snapshot")
+      await unknown.close()
+      await lamp.stop()
+    }
+  }
+
+  @Test func membersSeeOnlyTheirDevicesAndGrantsApplyMidStream() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("own")
+      try await env.createDevice("other")
+      let own = try await env.startLamp("own")
+      let other = try await env.startLamp("other")
+      let member = try await env.createMember("sse@example.com")
+      try await env.assign(member.id, ["own": "control"])
+      let stream = try await SSEClient.open(port: env.port, token: member.token)
+      let events = stream.events
+      let snapshot = try await events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
+      #expect(snapshot?.deviceId == "own")
+
+      // Events of the other device come first; the member must only ever see its own.
+      _ = try await env.execute("other", "ON", requestID: "other-1")
+      _ = try await env.execute("own", "ON", requestID: "own-1")
+      let leaked = Locked<[String]>([])
+      let marker = try await events.next(within: .seconds(5), "own command") { frame in
+        if let device = frame.deviceId, device != "own" { leaked.withLock { $0.append(frame.description) } }
+        return frame.type == "command" && frame.json?["requestId"]?.string == "own-1"
+      }
+      #expect(marker != nil)
+      #expect(leaked.withLock { $0 }.isEmpty)
+
+      try await env.assign(member.id, ["own": "control", "other": "monitoring"])
+      let devices = try await events.next(within: .seconds(5), "devices frame") { $0.type == "devices" }
+      #expect(devices != nil)
+      let added = try await events.next(within: .seconds(5), "status of the granted device") {
+        $0.type == "status" && $0.deviceId == "other"
+      }
+      #expect(added?.json?["payload"]?["power"]?.string == "ON")
+      _ = try await env.execute("other", "OFF", requestID: "other-2")
+      let now = try await events.next(within: .seconds(5), "granted device's command") {
+        $0.type == "command" && $0.json?["requestId"]?.string == "other-2"
+      }
+      #expect(now != nil)
+      await stream.close()
+      await own.stop()
+      await other.stop()
+    }
+  }
+
+  @Test func revokingTheSessionClosesTheStream() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("sse-x")
+      let member = try await env.createMember("bye@example.com")
+      try await env.assign(member.id, ["sse-x": "monitoring"])
+      let stream = try await SSEClient.open(port: env.port, token: member.token)
+      _ = try await stream.events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
+      let logout = try await env.call(.post, "/api/v1/auth/logout", json: "{}", token: member.token)
+      #expect(logout.status == 200)
+      let end = try await stream.events.next(within: .seconds(10), "end of stream") { _ in false }
+      #expect(end == nil)
+      await stream.close()
+    }
+  }
+
+  @Test func deviceLossAndReturnReachSubscribers() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("sse-l")
+      var lamp = try await env.startLamp("sse-l")
+      try await poll("lamp online") {
+        try await env.call(.get, "/api/v1/devices/sse-l/status").data?["online"]?.lampBool == true
+      }
+      let stream = try await SSEClient.open(port: env.port, token: env.adminToken)
+      let events = stream.events
+      _ = try await events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
+      lamp.kill()
+      let offline = try await events.next(within: .seconds(20), "lwt OFFLINE") {
+        $0.type == "lwt" && $0.json?["payload"]?.string == "OFFLINE"
+      }
+      #expect(offline?.json?["online"]?.lampBool == false)
+      lamp = try await env.startLamp("sse-l")
+      let online = try await events.next(within: .seconds(10), "lwt ONLINE") {
+        $0.type == "lwt" && $0.json?["payload"]?.string == "ONLINE"
+      }
+      #expect(online != nil)
+      let fresh = try await events.next(within: .seconds(10), "fresh status") {
+        $0.type == "status" && $0.json?["payload"]?["source"]?.string == "device"
+      }
+      #expect(fresh?.deviceId == "sse-l")
+      #expect(try await env.call(.get, "/api/v1/devices/sse-l/status").data?["online"]?.lampBool == true)
+      await stream.close()
+      await lamp.stop()
+    }
+  }
+}

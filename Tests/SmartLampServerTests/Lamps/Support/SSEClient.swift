@@ -1,0 +1,166 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import TestSupport
+
+@testable import SmartLampServer
+
+/// A raw HTTP/1.1 SSE reader for tests: sends the request on a plain socket, decodes the chunked body and yields
+/// one frame per blank-line-separated event. HummingbirdTesting's clients wait for the whole body, which an
+/// endless stream never finishes.
+final class SSEClient: Sendable {
+  struct Frame: Sendable, CustomStringConvertible {
+    var id: String?
+    var retry: String?
+    var data: String?
+
+    var json: JSONValue? { data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) } }
+    var type: String? { json?["type"]?.string }
+    var deviceId: String? { json?["deviceId"]?.string }
+    var description: String { "id=\(id ?? "-") retry=\(retry ?? "-") \(data ?? "")" }
+  }
+
+  let status: Int
+  private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+  private let frames: AsyncStream<Frame>
+  private let reader: Task<Void, Never>
+
+  /// Opens the stream; returns once the response head arrived.
+  static func open(port: Int, token: String?, lastEventID: String? = nil) async throws -> SSEClient {
+    let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+      .connect(host: "127.0.0.1", port: port) { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+        }
+      }
+    var request = "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+    if let token { request += "Authorization: Bearer \(token)\r\n" }
+    if let lastEventID { request += "Last-Event-ID: \(lastEventID)\r\n" }
+    request += "\r\n"
+    try await channel.channel.writeAndFlush(ByteBuffer(string: request))
+    let (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
+    let (heads, headContinuation) = AsyncStream.makeStream(of: Int.self)
+    let reader = Task {
+      var parser = Parser()
+      do {
+        for try await buffer in channel.inbound {
+          parser.feed(buffer)
+          if let status = parser.takeStatus() { headContinuation.yield(status) }
+          for frame in parser.takeFrames() { continuation.yield(frame) }
+          if parser.finished { break }
+        }
+      } catch {}
+      headContinuation.finish()
+      continuation.finish()
+    }
+    var iterator = heads.makeAsyncIterator()
+    guard let status = await iterator.next() else { throw HarnessError("stream closed before the response head") }
+    return SSEClient(status: status, channel: channel, frames: frames, reader: reader)
+  }
+
+  private init(status: Int, channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, frames: AsyncStream<Frame>, reader: Task<Void, Never>) {
+    self.status = status
+    self.channel = channel
+    self.frames = frames
+    self.reader = reader
+  }
+
+  /// Frames in order; ends when the server closes the stream.
+  var events: AsyncStream<Frame> { frames }
+
+  func close() async {
+    try? await channel.channel.close()
+    reader.cancel()
+  }
+}
+
+extension AsyncStream where Element == SSEClient.Frame {
+  /// Reads frames until one satisfies `match` (returned) or `timeout` passes (throws). Returns nil when the stream
+  /// ended first.
+  func next(
+    within timeout: Duration = .seconds(10), _ what: String = "frame",
+    where match: @escaping @Sendable (SSEClient.Frame) -> Bool = { _ in true }
+  ) async throws -> SSEClient.Frame? {
+    try await withThrowingTaskGroup(of: SSEClient.Frame?.self) { group in
+      group.addTask {
+        for await frame in self where match(frame) { return frame }
+        return nil
+      }
+      group.addTask {
+        try await Task.sleep(for: timeout)
+        throw HarnessError("no \(what) within \(timeout)")
+      }
+      let result = try await group.next() ?? nil
+      group.cancelAll()
+      return result
+    }
+  }
+}
+
+/// HTTP/1.1 response parsing: head, chunked body, SSE frames.
+private struct Parser {
+  private var raw: [UInt8] = []
+  private var headParsed = false
+  private var status: Int?
+  private var body: [UInt8] = []
+  private var text = ""
+  private var frames: [SSEClient.Frame] = []
+  private(set) var finished = false
+
+  mutating func feed(_ buffer: ByteBuffer) {
+    raw += buffer.readableBytesView
+    if !headParsed, let end = find([13, 10, 13, 10], in: raw) {
+      let head = String(decoding: raw[..<end], as: UTF8.self)
+      status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+      raw.removeFirst(end + 4)
+      headParsed = true
+    }
+    guard headParsed else { return }
+    // Chunked: <hex>\r\n<data>\r\n … 0\r\n\r\n
+    while let lineEnd = find([13, 10], in: raw) {
+      let sizeText = String(decoding: raw[..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
+      guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16) else {
+        finished = true
+        return
+      }
+      if size == 0 {
+        finished = true
+        break
+      }
+      guard raw.count >= lineEnd + 2 + size + 2 else { break }
+      body += raw[(lineEnd + 2)..<(lineEnd + 2 + size)]
+      raw.removeFirst(lineEnd + 2 + size + 2)
+    }
+    text += String(decoding: body, as: UTF8.self)
+    body = []
+    while let range = text.range(of: "\n\n") {
+      let block = text[..<range.lowerBound]
+      text = String(text[range.upperBound...])
+      var frame = SSEClient.Frame()
+      for line in block.split(separator: "\n") {
+        if line.hasPrefix("id: ") { frame.id = String(line.dropFirst(4)) }
+        if line.hasPrefix("retry: ") { frame.retry = String(line.dropFirst(7)) }
+        if line.hasPrefix("data: ") { frame.data = String(line.dropFirst(6)) }
+      }
+      frames.append(frame)
+    }
+  }
+
+  mutating func takeStatus() -> Int? {
+    defer { status = nil }
+    return status
+  }
+
+  mutating func takeFrames() -> [SSEClient.Frame] {
+    defer { frames = [] }
+    return frames
+  }
+
+  private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard haystack.count >= needle.count else { return nil }
+    for index in 0...(haystack.count - needle.count) where Array(haystack[index..<(index + needle.count)]) == needle {
+      return index
+    }
+    return nil
+  }
+}

@@ -1,0 +1,127 @@
+import SmartLampCore
+import SmartLampStore
+import Testing
+
+@Suite struct UserRepositoryTests {
+  @Test func createAndLookUp() async throws {
+    let fixture = try await StoreFixture()
+    let users = fixture.store.users
+    let created = try await users.create(
+      NewUser(name: "Ayah", email: "Ayah@Example.com", passwordHash: "$2b$12$x", role: .admin), now: 1_000)
+    #expect(created.id > 0)
+    #expect(created.email == "Ayah@Example.com")
+    #expect(created.role == .admin)
+    #expect(created.isActive && created.isUsable && !created.isArchived)
+    #expect(created.createdAt == "1970-01-01T00:00:01.000Z")
+    #expect(try await users.byId(created.id) == created)
+    #expect(try await users.byEmail("ayah@example.COM") == created)
+    #expect(try await users.byEmail("nobody@example.com") == nil)
+    #expect(try await users.byId(999) == nil)
+  }
+
+  @Test func emailsAreUniqueCaseInsensitively() async throws {
+    let fixture = try await StoreFixture()
+    _ = try await fixture.user("a@example.com")
+    await #expect(throws: StoreError.duplicate(field: "email")) { try await fixture.user("A@EXAMPLE.com") }
+    let b = try await fixture.user("b@example.com")
+    await #expect(throws: StoreError.duplicate(field: "email")) {
+      try await fixture.store.users.update(b.id, UserChanges(email: "A@example.com"))
+    }
+    // Changing one's own email's case is fine.
+    #expect(try await fixture.store.users.update(b.id, UserChanges(email: "B@example.com")).email == "B@example.com")
+  }
+
+  @Test func listOrdersByRoleThenIdAndHidesArchived() async throws {
+    let fixture = try await StoreFixture()
+    let m1 = try await fixture.user("m1@example.com")
+    let admin = try await fixture.user("root@example.com", role: .admin)
+    let m2 = try await fixture.user("m2@example.com")
+    _ = try await fixture.store.users.archive(m2.id, by: admin.id)
+    #expect(try await fixture.store.users.list().map(\.id) == [admin.id, m1.id])
+    #expect(try await fixture.store.users.list(includeArchived: true).map(\.id) == [admin.id, m1.id, m2.id])
+  }
+
+  @Test func updateFields() async throws {
+    let fixture = try await StoreFixture()
+    let user = try await fixture.user()
+    let updated = try await fixture.store.users.update(
+      user.id, UserChanges(name: "Kakak", role: .admin, isActive: false), now: 5_000)
+    #expect(updated.name == "Kakak")
+    #expect(updated.role == .admin)
+    #expect(!updated.isActive)
+    #expect(updated.updatedAt == "1970-01-01T00:00:05.000Z")
+    #expect(try await fixture.store.users.update(user.id, UserChanges()) == updated)
+    await #expect(throws: StoreError.userNotFound(42)) { try await fixture.store.users.update(42, UserChanges(name: "x")) }
+  }
+
+  @Test func theLastActiveAdminIsProtected() async throws {
+    let fixture = try await StoreFixture()
+    let users = fixture.store.users
+    let root = try await fixture.user("root@example.com", role: .admin)
+    #expect(try await users.countActiveAdmins() == 1)
+    await #expect(throws: StoreError.lastActiveAdmin) { try await users.update(root.id, UserChanges(role: .member)) }
+    await #expect(throws: StoreError.lastActiveAdmin) { try await users.update(root.id, UserChanges(isActive: false)) }
+    await #expect(throws: StoreError.lastActiveAdmin) { try await users.archive(root.id, by: nil) }
+    // Nothing was half-written.
+    let unchanged = try #require(try await users.byId(root.id))
+    #expect(unchanged.role == .admin && unchanged.isUsable)
+
+    let second = try await fixture.user("second@example.com", role: .admin)
+    #expect(try await users.countActiveAdmins() == 2)
+    #expect(try await users.update(root.id, UserChanges(role: .member)).role == .member)
+    await #expect(throws: StoreError.lastActiveAdmin) { try await users.archive(second.id, by: nil) }
+    // Explicitly unprotected changes go through (e.g. a CLI repair).
+    #expect(try await users.update(second.id, UserChanges(isActive: false), protectLastAdmin: false).isActive == false)
+    #expect(try await users.countActiveAdmins() == 0)
+  }
+
+  @Test func archiveAndRestore() async throws {
+    let fixture = try await StoreFixture()
+    let admin = try await fixture.user("root@example.com", role: .admin)
+    let member = try await fixture.user()
+    let archived = try await fixture.store.users.archive(member.id, by: admin.id, now: 10_000)
+    #expect(archived.isArchived && !archived.isActive && !archived.isUsable)
+    #expect(archived.deletedAt == "1970-01-01T00:00:10.000Z")
+    #expect(archived.deletedByUserId == admin.id)
+    // Archiving again keeps the first time and actor.
+    let again = try await fixture.store.users.archive(member.id, by: nil, now: 20_000)
+    #expect(again.deletedAt == archived.deletedAt)
+    #expect(again.deletedByUserId == admin.id)
+    let restored = try await fixture.store.users.restore(member.id)
+    #expect(restored.isUsable && restored.deletedAt == nil && restored.deletedByUserId == nil)
+    await #expect(throws: StoreError.userNotFound(77)) { try await fixture.store.users.restore(77) }
+    await #expect(throws: StoreError.userNotFound(77)) { try await fixture.store.users.archive(77, by: nil) }
+  }
+
+  @Test func passwordHashUpdate() async throws {
+    let fixture = try await StoreFixture()
+    let user = try await fixture.user()
+    #expect(try await fixture.store.users.updatePasswordHash(user.id, "$2b$12$new"))
+    #expect(try await fixture.store.users.byId(user.id)?.passwordHash == "$2b$12$new")
+    #expect(!(try await fixture.store.users.updatePasswordHash(999, "x")))
+  }
+
+  @Test func firstAdminBootstrapOnlyWhileNoAdminExists() async throws {
+    let fixture = try await StoreFixture()
+    _ = try await fixture.user()
+    let first = try await fixture.store.users.createAdminIfNoneExists(
+      NewUser(name: "Root", email: "root@example.com", passwordHash: "h", role: .member, isActive: false))
+    #expect(first?.role == .admin)
+    #expect(first?.isActive == true)
+    let second = try await fixture.store.users.createAdminIfNoneExists(
+      NewUser(name: "Other", email: "other@example.com", passwordHash: "h"))
+    #expect(second == nil)
+    #expect(try await fixture.store.users.byEmail("other@example.com") == nil)
+  }
+
+  @Test func archivedAdminsDoNotCount() async throws {
+    let fixture = try await StoreFixture()
+    let a = try await fixture.user("a@example.com", role: .admin)
+    let b = try await fixture.user("b@example.com", role: .admin)
+    _ = try await fixture.store.users.archive(b.id, by: a.id)
+    #expect(try await fixture.store.users.countActiveAdmins() == 1)
+    let c = try await fixture.user("c@example.com", role: .admin)
+    _ = try await fixture.store.users.update(c.id, UserChanges(isActive: false))
+    #expect(try await fixture.store.users.countActiveAdmins() == 1)
+  }
+}

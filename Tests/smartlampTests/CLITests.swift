@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The command line as users run it: the real binary on a real SQLite file in a temporary folder.
+@Suite struct CLITests {
+  @Test func migrateCreatesTheDatabaseAndIsRepeatable() throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let first = try CLI.run(["migrate"], in: dir.path)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("applied"))
+    #expect(FileManager.default.fileExists(atPath: dir.path + "/data/smartlamp.sqlite"))
+    let again = try CLI.run(["migrate"], in: dir.path)
+    #expect(again.status == 0)
+    #expect(again.stdout == first.stdout)
+  }
+
+  @Test func userCreateAndList() throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let env = ["SMARTLAMP_AUTH_BCRYPT_COST": "4"]
+    let created = try CLI.run(
+      ["user", "create", "--email", "Ibu@Rumah.id", "--name", "Ibu", "--admin", "--password-stdin"], in: dir.path,
+      environment: env, stdin: "rahasia-sekali\n")
+    #expect(created.status == 0, "\(created.stderr)")
+    #expect(created.stdout.contains("created admin Ibu@Rumah.id"))
+    let member = try CLI.run(
+      ["user", "create", "--email", "anak@rumah.id", "--name", "Anak", "--password-stdin"], in: dir.path,
+      environment: env, stdin: "password-anak\n")
+    #expect(member.status == 0, "\(member.stderr)")
+    #expect(member.stdout.contains("created member"))
+
+    let duplicate = try CLI.run(
+      ["user", "create", "--email", "ibu@rumah.id", "--name", "Lagi", "--password-stdin"], in: dir.path,
+      environment: env, stdin: "another-password\n")
+    #expect(duplicate.status != 0)
+    #expect(duplicate.stderr.contains("already exists"))
+
+    let list = try CLI.run(["user", "list"], in: dir.path, environment: env)
+    #expect(list.status == 0)
+    let lines = list.stdout.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.contains { $0.contains("Ibu@Rumah.id") && $0.contains("admin") })
+    #expect(lines.contains { $0.contains("anak@rumah.id") && $0.contains("member") })
+  }
+
+  @Test func userCreateRejectsBadFieldsNamingThem() throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let result = try CLI.run(
+      ["user", "create", "--email", "not-an-email", "--name", " ", "--password-stdin"], in: dir.path,
+      stdin: "short\n")
+    #expect(result.status == 2)
+    #expect(result.stderr.contains("email:"))
+    #expect(result.stderr.contains("name:"))
+    #expect(result.stderr.contains("password:"))
+  }
+
+  @Test(arguments: [
+    (["serve", "--port", "http"], [String: String](), "http.port"),
+    (["serve"], ["SMARTLAMP_LOG_LEVEL": "chatty"], "log.level"),
+    (["migrate", "--set", "database.url=oracle://x"], [String: String](), "database.url"),
+    (["serve", "--set", "nonsense=1"], [String: String](), "nonsense"),
+  ])
+  func badSettingExitsNamingIt(arguments: [String], environment: [String: String], setting: String) throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let result = try CLI.run(arguments, in: dir.path, environment: environment)
+    #expect(result.status == 2)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1, "\(result.stderr)")
+    #expect(result.stderr.contains("invalid setting \(setting)"), "\(result.stderr)")
+  }
+
+  @Test func mariadbIsAnsweredAsNotBuiltYet() throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let result = try CLI.run(["migrate", "--database-url", "mariadb://lamp:pw@127.0.0.1:3306/lamps"], in: dir.path)
+    #expect(result.status == 1)
+    #expect(result.stderr.contains("MariaDB support not built yet"))
+  }
+
+  @Test func settingsListsEverySetting() throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let result = try CLI.run(["settings"], in: dir.path)
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("`SMARTLAMP_HTTP_PORT`"))
+    #expect(result.stdout.contains("`mqtt.url`"))
+  }
+}
