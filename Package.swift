@@ -32,6 +32,7 @@ let package = Package(
       name: "MQTT",
       dependencies: [
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
         .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -67,7 +68,7 @@ let package = Package(
     .target(
       name: "SmartLampServer",
       dependencies: [
-        "MQTT", "Tasmota", "SmartLampCore", "SmartLampStore",
+        "MQTT", "Tasmota", "SmartLampCore", "SmartLampStore", "DeviceSimulator",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
@@ -94,7 +95,17 @@ let package = Package(
 
     .executableTarget(
       name: "MQTTBench",
-      dependencies: ["MQTT", .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")],
+      dependencies: [
+        "MQTT",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "TasmotaBench",
+      dependencies: ["Tasmota", "DeviceSimulator", "MQTT", .product(name: "Logging", package: "swift-log")],
       swiftSettings: swiftSettings
     ),
 

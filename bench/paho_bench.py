@@ -5,6 +5,7 @@ usage: paho_bench.py PORT [--username U --password P] [--rtt N] [--qos0 N] [--qo
 import argparse
 import json
 import random
+import resource
 import threading
 import time
 
@@ -57,11 +58,17 @@ def main():
 
     # QoS 0: publish everything, then one QoS 1 publish whose PUBACK proves the broker has read the rest.
     topic = f"bench/throughput/{random.getrandbits(32)}"
+    def cpu():
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    cpu_before = cpu()
     start = time.perf_counter()
     for _ in range(args.qos0):
         client.publish(topic, payload, qos=0)
     client.publish(topic, payload, qos=1).wait_for_publish(60)
     qos0 = args.qos0 / (time.perf_counter() - start)
+    qos0_cpu = (cpu() - cpu_before) / args.qos0 * 1e6
 
     # QoS 1 with up to WINDOW messages in flight (paho queues the rest internally).
     start = time.perf_counter()
@@ -74,7 +81,8 @@ def main():
     client.loop_stop()
     print(json.dumps({
         "client": "paho", "rtt_p50_us": quantile(0.5), "rtt_p99_us": quantile(0.99), "rtt_count": args.rtt,
-        "qos0_msgs_per_s": int(qos0), "qos0_count": args.qos0, "qos1_msgs_per_s": int(qos1),
+        "qos0_msgs_per_s": int(qos0), "qos0_count": args.qos0,
+        "qos0_cpu_us_per_msg": round(qos0_cpu, 2), "qos1_msgs_per_s": int(qos1),
         "qos1_count": args.qos1, "qos1_window": args.window,
     }))
 

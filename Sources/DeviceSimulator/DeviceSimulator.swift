@@ -31,7 +31,8 @@ public final class DeviceSimulator: Sendable {
     var lamps: [SimulatedLamp] = []
     var byTopic: [String: SimulatedLamp] = [:]
     for device in configuration.devices where byTopic[device.topic] == nil {
-      let lamp = try SimulatedLamp(configuration: device, connection: configuration, logger: logger, events: continuation)
+      let lamp = try SimulatedLamp(
+        configuration: device, connection: configuration, logger: logger, events: continuation)
       lamps.append(lamp)
       byTopic[device.topic] = lamp
     }

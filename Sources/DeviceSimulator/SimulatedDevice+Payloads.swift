@@ -58,7 +58,8 @@ extension SimulatedDevice {
     return numbers.map { number in
       let suffix = number < 0 ? "STATUS" : "STATUS\(number)"
       return SimulatorMessage(
-        topic: configuration.topic(.status, suffix), payload: statusPayload(number, uptimeSeconds: uptimeSeconds, time: time))
+        topic: configuration.topic(.status, suffix),
+        payload: statusPayload(number, uptimeSeconds: uptimeSeconds, time: time))
     }
   }
 

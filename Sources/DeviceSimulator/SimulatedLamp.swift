@@ -64,7 +64,8 @@ final class SimulatedLamp: Sendable {
     let subscription: MQTTSubscription
     do {
       // Registered before connecting: every connection subscribes it before reporting `.connected`.
-      subscription = try await client.subscribe([SimulatedDevice(configuration: configuration).commandFilter], qos: .atMostOnce)
+      subscription = try await client.subscribe(
+        [SimulatedDevice(configuration: configuration).commandFilter], qos: .atMostOnce)
     } catch {
       events.yield(.connectFailed(device: configuration.topic, error: "\(error)"))
       return
@@ -168,7 +169,9 @@ final class SimulatedLamp: Sendable {
   private func announceOnline() async throws {
     let (messages, state) = shared.withLock { state in
       state.announcedOnline = true
-      return (state.device.onlineMessages(), state.device.telemetry(uptimeSeconds: uptimeSeconds, time: Self.timeText()))
+      return (
+        state.device.onlineMessages(), state.device.telemetry(uptimeSeconds: uptimeSeconds, time: Self.timeText())
+      )
     }
     for message in messages + [state] {
       try await client.publish(topic: message.topic, payload: message.payload, qos: .atMostOnce, retain: message.retain)

@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -24,7 +25,7 @@ public final class MQTTClient: Sendable {
   public let configuration: MQTTClientConfiguration
   let logger: Logger
   let eventLoopGroup: any EventLoopGroup
-  let shared = Mutex(ClientState())
+  let shared = NIOLockedValueBox(ClientState())
   let serials = Atomic<UInt64>(0)
 
   struct ClientState {
@@ -34,7 +35,8 @@ public final class MQTTClient: Sendable {
     var generation = 0
     var running = false
     var supervisor: Task<Void, Never>?
-    var sweeper: RepeatedTask?
+    /// Whether the ack-timeout timer is scheduled (one per client, for the earliest pending deadline).
+    var timeoutTimerArmed = false
     var requests = RequestTable()
     var subscriptions = SubscriptionTable()
     var listeners: [Int: AsyncStream<MQTTConnectionState>.Continuation] = [:]
@@ -61,14 +63,12 @@ public final class MQTTClient: Sendable {
   }
 
   deinit {
-    let (connection, sweeper) = shared.withLock { ($0.connection, $0.sweeper) }
-    sweeper?.cancel()
-    connection?.abort()
+    shared.withLockedValue { $0.connection }?.abort()
   }
 
   /// The current connection state.
   public var state: MQTTConnectionState {
-    shared.withLock { $0.status }
+    shared.withLockedValue { $0.status }
   }
 
   /// The current state first, then every change, for readiness checks and health reporting.
@@ -76,14 +76,14 @@ public final class MQTTClient: Sendable {
   public func stateUpdates() -> AsyncStream<MQTTConnectionState> {
     let (stream, continuation) = AsyncStream.makeStream(
       of: MQTTConnectionState.self, bufferingPolicy: .bufferingNewest(64))
-    let id = shared.withLock { state in
+    let id = shared.withLockedValue { state in
       state.nextListenerID += 1
       state.listeners[state.nextListenerID] = continuation
       continuation.yield(state.status)
       return state.nextListenerID
     }
     continuation.onTermination = { [weak self] _ in
-      _ = self?.shared.withLock { $0.listeners.removeValue(forKey: id) }
+      _ = self?.shared.withLockedValue { $0.listeners.removeValue(forKey: id) }
     }
     return stream
   }

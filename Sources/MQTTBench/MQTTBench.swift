@@ -3,6 +3,11 @@
 import Logging
 import MQTT
 import NIOCore
+import NIOPosix
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @main
 struct MQTTBench {
@@ -11,10 +16,22 @@ struct MQTTBench {
     var arguments = CommandLine.arguments.dropFirst().makeIterator()
     while let key = arguments.next() {
       guard key.hasPrefix("--"), let value = arguments.next() else {
-        print("usage: MQTTBench --url mqtt://127.0.0.1:1883 [--username u --password p] [--rtt 5000] [--qos0 200000] [--qos1 50000] [--window 64]")
+        print(
+          "usage: MQTTBench --url mqtt://127.0.0.1:1883 [--username u --password p] [--rtt 5000] [--qos0 200000] [--qos1 50000] [--window 64] [--executor default|nio]"
+        )
         return
       }
       options[String(key.dropFirst(2))] = value
+    }
+    // "--executor nio": run Swift tasks on a single NIO event loop that also does the I/O, so a publish and the
+    // arrival of its echo involve no thread hand-off. The default leaves Swift's global executor alone.
+    let executor = options["executor"] ?? "default"
+    if executor == "nio" {
+      NIOSingletons.groupLoopCountSuggestion = 1
+      guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
+        print("could not install the NIO event loop as the global executor")
+        return
+      }
     }
     let url = options["url"] ?? "mqtt://127.0.0.1:1883"
     let rttCount = Int(options["rtt"] ?? "") ?? 5000
@@ -22,7 +39,8 @@ struct MQTTBench {
     let qos1Count = Int(options["qos1"] ?? "") ?? 50_000
     let window = Int(options["window"] ?? "") ?? 64
 
-    var configuration = try MQTTClientConfiguration(url: url, clientID: "swift-bench-\(UInt32.random(in: 0...UInt32.max))")
+    var configuration = try MQTTClientConfiguration(
+      url: url, clientID: "swift-bench-\(UInt32.random(in: 0...UInt32.max))")
     configuration.username = options["username"]
     configuration.password = options["password"]
     configuration.ackTimeout = .seconds(30)
@@ -33,15 +51,26 @@ struct MQTTBench {
     try await client.connect()
 
     let rtt = try await roundTrip(client, count: rttCount)
+    let cpuBefore = processCPUTime()
     let qos0 = try await throughput(client, count: qos0Count, qos: .atMostOnce, window: 1)
+    let qos0CPU = (processCPUTime() - cpuBefore) / Double(qos0Count) * 1e6
     let qos1 = try await throughput(client, count: qos1Count, qos: .atLeastOnce, window: window)
     await client.disconnect()
     print(
       """
-      {"client": "swift", "rtt_p50_us": \(rtt.p50), "rtt_p99_us": \(rtt.p99), "rtt_count": \(rttCount), \
-      "qos0_msgs_per_s": \(Int(qos0)), "qos0_count": \(qos0Count), "qos1_msgs_per_s": \(Int(qos1)), \
+      {"client": "swift", "executor": "\(executor)", "rtt_p50_us": \(rtt.p50), "rtt_p99_us": \(rtt.p99), "rtt_count": \(rttCount), \
+      "qos0_msgs_per_s": \(Int(qos0)), "qos0_count": \(qos0Count), \
+      "qos0_cpu_us_per_msg": \((qos0CPU * 100).rounded() / 100), "qos1_msgs_per_s": \(Int(qos1)), \
       "qos1_count": \(qos1Count), "qos1_window": \(window)}
       """)
+  }
+
+  /// User plus system CPU seconds this process has used so far (all threads).
+  static func processCPUTime() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
   }
 
   /// Publish on a topic we subscribe to and wait for the broker to hand it back, one message at a time.

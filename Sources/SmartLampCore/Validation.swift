@@ -18,7 +18,8 @@ public enum Validation {
     }
     let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.count < lengths.lowerBound {
-      errors.add(field, lengths.lowerBound == 1 ? "must not be empty" : "must be at least \(lengths.lowerBound) characters")
+      errors.add(
+        field, lengths.lowerBound == 1 ? "must not be empty" : "must be at least \(lengths.lowerBound) characters")
       return nil
     }
     if trimmed.count > lengths.upperBound {

@@ -23,16 +23,20 @@ public struct TasmotaChannel: Sendable, Hashable, Comparable, CustomStringConver
 
   /// Strict parse: trimmed, case-insensitive `POWER` or `POWER<n>` with n in 1 … 32 and no leading zero.
   public init?(parsing text: some StringProtocol) {
-    let name = text.trimmingASCIIWhitespace().uppercased()
-    guard name.hasPrefix("POWER") else { return nil }
-    let digits = name.dropFirst(5)
+    let bytes = ASCII.trimmed(Substring(text).utf8)
+    guard bytes.count >= 5, ASCII.equalsUppercased(bytes.prefix(5), "POWER") else { return nil }
+    let digits = bytes.dropFirst(5)
     if digits.isEmpty {
       self = .power
       return
     }
-    guard digits.count <= 2, digits.first != "0", digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-      let number = Int(digits), let channel = TasmotaChannel(index: number), number > 0
-    else { return nil }
+    guard digits.count <= 2, let first = digits.first, first != UInt8(ascii: "0") else { return nil }
+    var number = 0
+    for byte in digits {
+      guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+      number = number * 10 + Int(byte - UInt8(ascii: "0"))
+    }
+    guard let channel = TasmotaChannel(index: number) else { return nil }
     self = channel
   }
 

@@ -3,6 +3,7 @@ struct TasmotaDiscoveryTopic {
   let mac: String
 
   init?(_ topic: String) {
+    guard topic.utf8.starts(with: "tasmota/discovery/".utf8) else { return nil }
     let segments = topic.split(separator: "/", omittingEmptySubsequences: false)
     guard segments.count == 4, segments[0] == "tasmota", segments[1] == "discovery", segments[3] == "config",
       let mac = TasmotaDiscoveryConfig.normaliseMAC(segments[2])
@@ -86,7 +87,8 @@ public struct TasmotaDiscoveryConfig: Sendable, Hashable {
     case .status: prefixText = prefixes.count > 1 ? prefixes[1] : "stat"
     case .telemetry: prefixText = prefixes.count > 2 ? prefixes[2] : "tele"
     }
-    var rendered = fullTopic
+    var rendered =
+      fullTopic
       .replacingAll("%prefix%", with: prefixText)
       .replacingAll("%topic%", with: topic)
       .replacingAll("%hostname%", with: hostname ?? "")

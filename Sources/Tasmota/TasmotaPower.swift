@@ -6,10 +6,13 @@ public enum TasmotaPower: String, Sendable, Hashable, CaseIterable {
   /// Switch-value normalisation for text (upstream §9.4): `ON`/`OFF` in any case and trimmed, `1` → on, `0` → off.
   /// Anything else (`TOGGLE`, `BLINK`, empty) is not a switch value.
   public init?(switchValue text: some StringProtocol) {
-    switch text.trimmingASCIIWhitespace().uppercased() {
-    case "ON", "1": self = .on
-    case "OFF", "0": self = .off
-    default: return nil
+    let bytes = ASCII.trimmed(Substring(text).utf8)
+    if ASCII.equalsUppercased(bytes, "ON") || ASCII.equalsUppercased(bytes, "1") {
+      self = .on
+    } else if ASCII.equalsUppercased(bytes, "OFF") || ASCII.equalsUppercased(bytes, "0") {
+      self = .off
+    } else {
+      return nil
     }
   }
 

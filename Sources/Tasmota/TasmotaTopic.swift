@@ -9,11 +9,18 @@ public enum TasmotaPrefix: String, Sendable, Hashable, CaseIterable {
 
   /// Case-insensitive match of a topic segment.
   public init?(segment: some StringProtocol) {
-    switch segment.lowercased() {
-    case "cmnd": self = .command
-    case "stat": self = .status
-    case "tele": self = .telemetry
-    default: return nil
+    self.init(bytes: Substring(segment).utf8)
+  }
+
+  init?(bytes: Substring.UTF8View) {
+    if ASCII.equalsUppercased(bytes, "STAT") {
+      self = .status
+    } else if ASCII.equalsUppercased(bytes, "TELE") {
+      self = .telemetry
+    } else if ASCII.equalsUppercased(bytes, "CMND") {
+      self = .command
+    } else {
+      return nil
     }
   }
 }
@@ -50,13 +57,22 @@ public struct TasmotaTopic: Sendable, Hashable, CustomStringConvertible {
   /// (case-insensitive); the other of the first two is the device id (upstream §9.4). If both are prefixes, the
   /// first wins (default order). Wildcards are never device ids. Returns nil for anything else.
   public static func parse(_ topic: String) -> TasmotaTopic? {
-    let segments = topic.split(separator: "/", omittingEmptySubsequences: false)
-    guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty }) else { return nil }
-    if let prefix = TasmotaPrefix(segment: segments[0]) {
-      return make(prefix, segments[1], segments[2], .prefixFirst)
+    let bytes = topic.utf8
+    let slash = UInt8(ascii: "/")
+    guard let first = bytes.firstIndex(of: slash) else { return nil }
+    let afterFirst = bytes.index(after: first)
+    guard let second = bytes[afterFirst...].firstIndex(of: slash) else { return nil }
+    let afterSecond = bytes.index(after: second)
+    guard !bytes[afterSecond...].contains(slash) else { return nil }
+    let segment0 = topic[..<first]
+    let segment1 = topic[afterFirst..<second]
+    let segment2 = topic[afterSecond...]
+    guard !segment0.isEmpty, !segment1.isEmpty, !segment2.isEmpty else { return nil }
+    if let prefix = TasmotaPrefix(bytes: segment0.utf8) {
+      return make(prefix, segment1, segment2, .prefixFirst)
     }
-    if let prefix = TasmotaPrefix(segment: segments[1]) {
-      return make(prefix, segments[0], segments[2], .topicFirst)
+    if let prefix = TasmotaPrefix(bytes: segment1.utf8) {
+      return make(prefix, segment0, segment2, .topicFirst)
     }
     return nil
   }
@@ -64,8 +80,8 @@ public struct TasmotaTopic: Sendable, Hashable, CustomStringConvertible {
   private static func make(
     _ prefix: TasmotaPrefix, _ device: Substring, _ suffix: Substring, _ order: TasmotaTopicOrder
   ) -> TasmotaTopic? {
-    let wildcard: (Character) -> Bool = { $0 == "+" || $0 == "#" }
-    guard !device.contains(where: wildcard), !suffix.contains(where: wildcard) else { return nil }
+    let wildcard: (UInt8) -> Bool = { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+    guard !device.utf8.contains(where: wildcard), !suffix.utf8.contains(where: wildcard) else { return nil }
     return TasmotaTopic(prefix: prefix, deviceID: String(device), suffix: String(suffix), order: order)
   }
 
@@ -95,6 +111,8 @@ public struct TasmotaTopic: Sendable, Hashable, CustomStringConvertible {
 
   /// Both LWT topics of a device, for the retained-LWT snapshot: `tele/<id>/LWT` and `<id>/tele/LWT`.
   public static func lwtTopics(deviceID: String) -> [String] {
-    TasmotaTopicOrder.allCases.map { TasmotaTopic(prefix: .telemetry, deviceID: deviceID, suffix: "LWT", order: $0).string }
+    TasmotaTopicOrder.allCases.map {
+      TasmotaTopic(prefix: .telemetry, deviceID: deviceID, suffix: "LWT", order: $0).string
+    }
   }
 }

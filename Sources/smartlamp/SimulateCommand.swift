@@ -76,13 +76,13 @@ struct SimulateCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    print("simulating \(devices) device(s) with \(relays) relay(s) on \(broker); Ctrl-C stops")
+    writeLine("simulating \(devices) device(s) with \(relays) relay(s) on \(broker); Ctrl-C stops")
     let verbose = self.verbose
     let printer = Task {
       for await event in simulator.events {
         switch event {
-        case .command: print(event.description)
-        case .online, .offline, .connectFailed: if verbose { print(event.description) }
+        case .command: writeLine(event.description)
+        case .online, .offline, .connectFailed: if verbose { writeLine(event.description) }
         }
       }
     }
@@ -102,4 +102,9 @@ struct SimulatorService: Service {
     let simulator = self.simulator
     await cancelWhenGracefulShutdown { await simulator.run() }
   }
+}
+
+/// Writes one line straight to standard output: unbuffered, so a pipe sees every command as it happens.
+private func writeLine(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -20,8 +20,10 @@ final class BrokerObserver: Sendable {
     directory = TemporaryDirectory(prefix: "observer")
     process = try ChildProcess(
       executable: "/usr/bin/mosquitto_sub",
-      arguments: broker.credentials + ["-h", "127.0.0.1", "-p", "\(broker.tcpPort)", "-t", filter, "-t", "probe/#",
-        "-F", "%r %t %p"],
+      arguments: broker.credentials + [
+        "-h", "127.0.0.1", "-p", "\(broker.tcpPort)", "-t", filter, "-t", "probe/#",
+        "-F", "%r %t %p",
+      ],
       stdoutPath: directory.file("out"), stderrPath: directory.file("err"))
     let probe = "probe/\(UUID().uuidString.prefix(8))"
     try await poll("observer receives its probe", timeout: .seconds(10), interval: .milliseconds(100)) {
@@ -67,8 +69,10 @@ final class BrokerObserver: Sendable {
     let directory = TemporaryDirectory(prefix: "retained")
     let child = try ChildProcess(
       executable: "/usr/bin/mosquitto_sub",
-      arguments: broker.credentials + ["-h", "127.0.0.1", "-p", "\(broker.tcpPort)", "-t", filter, "--retained-only",
-        "-W", "1", "-F", "%r %t %p"],
+      arguments: broker.credentials + [
+        "-h", "127.0.0.1", "-p", "\(broker.tcpPort)", "-t", filter, "--retained-only",
+        "-W", "1", "-F", "%r %t %p",
+      ],
       stdoutPath: directory.file("out"), stderrPath: directory.file("err"))
     await child.waitForExit(timeout: .seconds(10))
     let text = child.standardOutput

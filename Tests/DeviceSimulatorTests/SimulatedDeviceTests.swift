@@ -107,7 +107,9 @@ import Testing
 
   @Test func otherTopicsAreIgnored() {
     var lamp = device()
-    for topic in ["cmnd/other/POWER", "stat/lamp_000007/POWER", "lamp_000007/cmnd/POWER", "cmnd/LAMP_000007/POWER", "x"] {
+    for topic in [
+      "cmnd/other/POWER", "stat/lamp_000007/POWER", "lamp_000007/cmnd/POWER", "cmnd/LAMP_000007/POWER", "x",
+    ] {
       let reply = lamp.handle(topic: topic, payload: Array("ON".utf8), uptimeSeconds: 0)
       #expect(reply.outcome == .ignored, "\(topic)")
       #expect(reply.messages.isEmpty)
@@ -129,8 +131,9 @@ import Testing
     configuration.indexSingleRelay = true
     var lamp = SimulatedDevice(configuration: configuration)
     #expect(texts(send(&lamp, "POWER", "ON")).last == "stat/tasmota_000001/POWER1 ON")
-    guard case .discovery(let config) = TasmotaMessage.parse(
-      topic: lamp.discoveryTopic, payload: lamp.discoveryPayload())
+    guard
+      case .discovery(let config) = TasmotaMessage.parse(
+        topic: lamp.discoveryTopic, payload: lamp.discoveryPayload())
     else {
       Issue.record("discovery does not parse")
       return
@@ -198,7 +201,8 @@ import Testing
     var configuration = SimulatedDeviceConfiguration(index: 1)
     configuration.friendlyName = "Lamp \"A\" \\ Küche\n"
     let lamp = SimulatedDevice(configuration: configuration)
-    guard case .discovery(let config) = TasmotaMessage.parse(topic: lamp.discoveryTopic, payload: lamp.discoveryPayload())
+    guard
+      case .discovery(let config) = TasmotaMessage.parse(topic: lamp.discoveryTopic, payload: lamp.discoveryPayload())
     else {
       Issue.record("escaped discovery does not parse")
       return
@@ -206,7 +210,9 @@ import Testing
     #expect(config.deviceName == "Lamp \"A\" \\ Küche\n")
   }
 
-  @Test(arguments: [(0, "0T00:00:00"), (59, "0T00:00:59"), (3661, "0T01:01:01"), (90_061, "1T01:01:01"), (-5, "0T00:00:00")])
+  @Test(arguments: [
+    (0, "0T00:00:00"), (59, "0T00:00:59"), (3661, "0T01:01:01"), (90_061, "1T01:01:01"), (-5, "0T00:00:00"),
+  ])
   func uptimeText(seconds: Int, text: String) {
     #expect(SimulatedDevice.uptimeText(seconds) == text)
   }

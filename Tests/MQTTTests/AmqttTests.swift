@@ -8,7 +8,8 @@ import Testing
 @Suite("amqtt", .timeLimit(.minutes(1)))
 struct AmqttTests {
   static func configuration(
-    _ broker: AmqttBroker, _ transport: MosquittoBroker.Transport, clientID: String = "amqtt-\(UInt32.random(in: 0...UInt32.max))"
+    _ broker: AmqttBroker, _ transport: MosquittoBroker.Transport,
+    clientID: String = "amqtt-\(UInt32.random(in: 0...UInt32.max))"
   ) throws -> MQTTClientConfiguration {
     var configuration = try MQTTClientConfiguration(url: broker.url(transport), clientID: clientID)
     configuration.username = broker.username
@@ -18,7 +19,8 @@ struct AmqttTests {
     return configuration
   }
 
-  @Test("connect, subscribe, QoS 0 and 1 round trip; wrong password refused; Will on loss",
+  @Test(
+    "connect, subscribe, QoS 0 and 1 round trip; wrong password refused; Will on loss",
     arguments: MosquittoBroker.Transport.allCases)
   func basics(transport: MosquittoBroker.Transport) async throws {
     try await AmqttBroker.with { broker in

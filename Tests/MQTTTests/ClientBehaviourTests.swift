@@ -11,7 +11,7 @@ struct ClientBehaviourTests {
   static func configuration(_ broker: FakeBroker, clientID: String = "fake") throws -> MQTTClientConfiguration {
     var configuration = try MQTTClientConfiguration(url: broker.url, clientID: clientID)
     configuration.reconnect = MQTTBackoff(initial: .milliseconds(20), maximum: .milliseconds(100), jitter: 0.1)
-    configuration.ackTimeout = .seconds(5)
+    configuration.ackTimeout = .seconds(20)  // tests that exercise the timeout set their own
     return configuration
   }
 
@@ -44,7 +44,9 @@ struct ClientBehaviourTests {
       let client = MQTTClient(configuration: try Self.configuration(broker))
       let connected = Task { try await client.connect() }
       try await broker.connection(0).acceptConnect(returnCode: code)
-      await #expect(throws: MQTTError.connectionRefused(MQTTConnectReturnCode(rawValue: code)!)) { try await connected.value }
+      await #expect(throws: MQTTError.connectionRefused(MQTTConnectReturnCode(rawValue: code)!)) {
+        try await connected.value
+      }
       await client.disconnect()
     }
   }
@@ -92,7 +94,9 @@ struct ClientBehaviourTests {
       await connection.close()
       await #expect(throws: MQTTError.closed) { try await published.value }
       try await poll { !client.state.isConnected }
-      await #expect(throws: MQTTError.notConnected) { try await client.publish(topic: "t", payload: "y", qos: .atLeastOnce) }
+      await #expect(throws: MQTTError.notConnected) {
+        try await client.publish(topic: "t", payload: "y", qos: .atLeastOnce)
+      }
       await #expect(throws: MQTTError.notConnected) { try await client.publish(topic: "t", payload: "y") }
       await client.disconnect()
     }
@@ -134,7 +138,9 @@ struct ClientBehaviourTests {
   @Test("packet identifiers of concurrent requests never collide")
   func packetIdentifiers() async throws {
     try await FakeBroker.with { broker in
-      let client = MQTTClient(configuration: try Self.configuration(broker))
+      var configuration = try Self.configuration(broker)
+      configuration.ackTimeout = .seconds(30)  // 300 requests on a loaded or sanitized build
+      let client = MQTTClient(configuration: configuration)
       let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
@@ -172,7 +178,8 @@ struct ClientBehaviourTests {
       }
       try await connection.send(.subAck(.init(packetID: subscribe.packetID, returnCodes: [.exactlyOnce])))
       try await connected.value
-      var publish = MQTTPacket.Publish(topic: "q2/a", payload: ByteBuffer(string: "once"), qos: .exactlyOnce, packetID: 7)
+      var publish = MQTTPacket.Publish(
+        topic: "q2/a", payload: ByteBuffer(string: "once"), qos: .exactlyOnce, packetID: 7)
       try await connection.send(.publish(publish))
       #expect(try await connection.receive() == .ack(.init(kind: .pubRec, packetID: 7)))
       publish.dup = true
@@ -181,7 +188,8 @@ struct ClientBehaviourTests {
       try await connection.send(.ack(.init(kind: .pubRel, packetID: 7)))
       #expect(try await connection.receive() == .ack(.init(kind: .pubComp, packetID: 7)))
       // A QoS 1 marker after the exchange: once it is in, any duplicate would have been delivered before it.
-      try await connection.send(.publish(.init(topic: "q2/b", payload: ByteBuffer(string: "marker"), qos: .atLeastOnce, packetID: 8)))
+      try await connection.send(
+        .publish(.init(topic: "q2/b", payload: ByteBuffer(string: "marker"), qos: .atLeastOnce, packetID: 8)))
       #expect(try await connection.receive() == .ack(.init(kind: .pubAck, packetID: 8)))
       let messages = try await inbox.wait(for: 2)
       #expect(messages.map(\.payloadString) == ["once", "marker"])
@@ -213,19 +221,20 @@ struct ClientBehaviourTests {
   func keepAlive() async throws {
     try await FakeBroker.with { broker in
       var configuration = try Self.configuration(broker)
-      configuration.keepAlive = .seconds(1)
-      configuration.ackTimeout = .milliseconds(500)
+      // Generous enough that a loaded machine still answers the first PINGREQ in time.
+      configuration.keepAlive = .seconds(2)
+      configuration.ackTimeout = .seconds(2)
       configuration.reconnect = .disabled
       let client = MQTTClient(configuration: configuration)
       let connected = Task { try await client.connect() }
       let connection = try await broker.connection(0)
       try await connection.acceptConnect()
       try await connected.value
-      #expect(try await connection.receive(timeout: .seconds(5)) == .pingReq)
+      #expect(try await connection.receive(timeout: .seconds(10)) == .pingReq)
       try await connection.send(.pingResp)
-      #expect(try await connection.receive(timeout: .seconds(5)) == .pingReq)
+      #expect(try await connection.receive(timeout: .seconds(10)) == .pingReq)
       // No answer this time.
-      try await poll("client gives up on the silent broker", timeout: .seconds(5)) { !client.state.isConnected }
+      try await poll("client gives up on the silent broker", timeout: .seconds(10)) { !client.state.isConnected }
       guard case .disconnected(let reason) = client.state else { throw HarnessError("expected disconnected") }
       #expect(reason.contains("PINGRESP"))
       try await poll("client closed the socket") { connection.isClosed }
@@ -284,6 +293,60 @@ struct ClientBehaviourTests {
       await #expect(throws: MQTTError.closed) { try await published.value }
       try await poll("subscription stream finished") { inbox.isFinished }
       #expect(client.state == .disconnected(reason: "disconnected by the client"))
+    }
+  }
+
+  @Test("a slow subscriber's buffer is bounded: the oldest messages are dropped")
+  func boundedBuffer() async throws {
+    try await FakeBroker.with { broker in
+      var configuration = try Self.configuration(broker)
+      configuration.subscriptionBufferSize = 2
+      let client = MQTTClient(configuration: configuration)
+      let subscription = try await client.subscribe(["b/#"])  // registered before connect, nobody reads yet
+      let connected = Task { try await client.connect() }
+      let connection = try await broker.connection(0)
+      try await connection.acceptConnect()
+      guard case .subscribe(let subscribe) = try await connection.receive() else { throw HarnessError("SUBSCRIBE") }
+      try await connection.send(.subAck(.init(packetID: subscribe.packetID, returnCodes: [.atLeastOnce])))
+      try await connected.value
+      for index in 1...5 {
+        let id = UInt16(index)
+        try await connection.send(
+          .publish(.init(topic: "b/\(index)", payload: ByteBuffer(string: "\(index)"), qos: .atLeastOnce, packetID: id))
+        )
+        #expect(try await connection.receive() == .ack(.init(kind: .pubAck, packetID: id)))
+      }
+      var iterator = subscription.makeAsyncIterator()
+      #expect(await iterator.next()?.payloadString == "4")
+      #expect(await iterator.next()?.payloadString == "5")
+      await client.disconnect()
+      #expect(await iterator.next() == nil)
+    }
+  }
+
+  @Test("unsubscribe sends UNSUBSCRIBE, waits for UNSUBACK and finishes the stream")
+  func unsubscribe() async throws {
+    try await FakeBroker.with { broker in
+      let client = MQTTClient(configuration: try Self.configuration(broker))
+      let connected = Task { try await client.connect() }
+      let connection = try await broker.connection(0)
+      try await connection.acceptConnect()
+      try await connected.value
+      let subscribed = Task { try await client.subscribe(["u/#", "v"]) }
+      guard case .subscribe(let subscribe) = try await connection.receive() else { throw HarnessError("SUBSCRIBE") }
+      try await connection.send(
+        .subAck(.init(packetID: subscribe.packetID, returnCodes: [.atLeastOnce, .atLeastOnce])))
+      let inbox = Inbox(try await subscribed.value)
+      let unsubscribed = Task { try await client.unsubscribe(["u/#", "v"]) }
+      guard case .unsubscribe(let unsubscribe) = try await connection.receive() else {
+        throw HarnessError("UNSUBSCRIBE")
+      }
+      #expect(unsubscribe.topicFilters == ["u/#", "v"])
+      #expect(!inbox.isFinished)
+      try await connection.send(.ack(.init(kind: .unsubAck, packetID: unsubscribe.packetID)))
+      try await unsubscribed.value
+      try await poll("stream finished") { inbox.isFinished }
+      await client.disconnect()
     }
   }
 }

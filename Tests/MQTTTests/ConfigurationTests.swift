@@ -22,8 +22,11 @@ struct ConfigurationTests {
     #expect(try MQTTClientConfiguration(url: "mqtts://h", clientID: "c").port == 8883)
   }
 
-  @Test("bad URLs are MQTTError.invalidURL",
-    arguments: ["broker", "http://h", "mqtt://", "mqtt://h:0", "mqtt://h:70000", "mqtt://h:x", "mqtt://h/path", "mqtt://[::1"])
+  @Test(
+    "bad URLs are MQTTError.invalidURL",
+    arguments: [
+      "broker", "http://h", "mqtt://", "mqtt://h:0", "mqtt://h:70000", "mqtt://h:x", "mqtt://h/path", "mqtt://[::1",
+    ])
   func badURLs(url: String) {
     #expect {
       _ = try MQTTClientConfiguration(url: url, clientID: "c")

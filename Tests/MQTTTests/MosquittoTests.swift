@@ -83,7 +83,8 @@ struct MosquittoTests {
     }
   }
 
-  @Test("broker killed and restarted: same client reconnects, re-subscribes, delivery resumes",
+  @Test(
+    "broker killed and restarted: same client reconnects, re-subscribes, delivery resumes",
     arguments: MosquittoBroker.Transport.allCases)
   func brokerRestart(transport: MosquittoBroker.Transport) async throws {
     try await MosquittoBroker.with { broker in
@@ -118,7 +119,8 @@ struct MosquittoTests {
     }
   }
 
-  @Test("persistent session receives QoS 1 messages sent while it was away",
+  @Test(
+    "persistent session receives QoS 1 messages sent while it was away",
     arguments: MosquittoBroker.Transport.allCases)
   func persistentSession(transport: MosquittoBroker.Transport) async throws {
     try await MosquittoBroker.with { broker in

@@ -37,16 +37,24 @@ struct PacketCodecTests {
     (.connAck(.init(sessionPresent: false, returnCode: 5)), [0x20, 2, 0, 5]),
     (.publish(.init(topic: "a/b", payload: ByteBuffer(string: "hi"))), [0x30, 7, 0, 3, 0x61, 0x2F, 0x62, 0x68, 0x69]),
     (
-      .publish(.init(topic: "t", payload: ByteBuffer(bytes: [0, 0xFF]), qos: .atLeastOnce, retain: true, dup: true, packetID: 10)),
+      .publish(
+        .init(
+          topic: "t", payload: ByteBuffer(bytes: [0, 0xFF]), qos: .atLeastOnce, retain: true, dup: true, packetID: 10)),
       [0x3B, 7, 0, 1, 0x74, 0, 10, 0, 0xFF]
     ),
-    (.publish(.init(topic: "t", payload: ByteBuffer(), qos: .exactlyOnce, packetID: 0x1234)), [0x34, 5, 0, 1, 0x74, 0x12, 0x34]),
+    (
+      .publish(.init(topic: "t", payload: ByteBuffer(), qos: .exactlyOnce, packetID: 0x1234)),
+      [0x34, 5, 0, 1, 0x74, 0x12, 0x34]
+    ),
     (.ack(.init(kind: .pubAck, packetID: 1)), [0x40, 2, 0, 1]),
     (.ack(.init(kind: .pubRec, packetID: 2)), [0x50, 2, 0, 2]),
     (.ack(.init(kind: .pubRel, packetID: 3)), [0x62, 2, 0, 3]),
     (.ack(.init(kind: .pubComp, packetID: 4)), [0x70, 2, 0, 4]),
     (
-      .subscribe(.init(packetID: 5, filters: [.init(topicFilter: "a/+", qos: .atLeastOnce), .init(topicFilter: "#", qos: .atMostOnce)])),
+      .subscribe(
+        .init(
+          packetID: 5,
+          filters: [.init(topicFilter: "a/+", qos: .atLeastOnce), .init(topicFilter: "#", qos: .atMostOnce)])),
       [0x82, 12, 0, 5, 0, 3, 0x61, 0x2F, 0x2B, 1, 0, 1, 0x23, 0]
     ),
     (.subAck(.init(packetID: 5, returnCodes: [.atLeastOnce, nil])), [0x90, 4, 0, 5, 1, 0x80]),
@@ -66,7 +74,8 @@ struct PacketCodecTests {
 
   @Test("remaining length uses 1 to 4 bytes at the boundaries")
   func remainingLengthBoundaries() throws {
-    for (length, headerBytes) in [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (2_097_151, 3), (2_097_152, 4)] {
+    for (length, headerBytes) in [(0, 1), (127, 1), (128, 2), (16_383, 2), (16_384, 3), (2_097_151, 3), (2_097_152, 4)]
+    {
       // A PUBLISH with topic "t" has 3 bytes of variable header.
       let payload = ByteBuffer(repeating: 0x41, count: max(0, length - 3))
       let packet = MQTTPacket.publish(.init(topic: "t", payload: payload))
@@ -125,7 +134,10 @@ struct PacketCodecTests {
     ("CONNECT wrong protocol name", [0x10, 13, 0, 4, 0x4D, 0x51, 0x49, 0x54, 4, 2, 0, 60, 0, 1, 0x63]),
     ("CONNECT protocol level 5", [0x10, 13, 0, 4, 0x4D, 0x51, 0x54, 0x54, 5, 2, 0, 60, 0, 1, 0x63]),
     ("CONNECT reserved flag", [0x10, 13, 0, 4, 0x4D, 0x51, 0x54, 0x54, 4, 3, 0, 60, 0, 1, 0x63]),
-    ("CONNECT password without user name", [0x10, 16, 0, 4, 0x4D, 0x51, 0x54, 0x54, 4, 0x42, 0, 60, 0, 1, 0x63, 0, 1, 0x70]),
+    (
+      "CONNECT password without user name",
+      [0x10, 16, 0, 4, 0x4D, 0x51, 0x54, 0x54, 4, 0x42, 0, 60, 0, 1, 0x63, 0, 1, 0x70]
+    ),
     ("CONNECT Will QoS without Will", [0x10, 13, 0, 4, 0x4D, 0x51, 0x54, 0x54, 4, 0x0A, 0, 60, 0, 1, 0x63]),
   ]
 
@@ -192,7 +204,8 @@ struct PacketCodecTests {
       let payload = ByteBuffer(bytes: (0..<(index * 7 % 300)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
       let packet = MQTTPacket.publish(
         .init(
-          topic: "lamp/\(index)/état", payload: payload, qos: qos, retain: index % 2 == 0, dup: qos != .atMostOnce && index % 5 == 0,
+          topic: "lamp/\(index)/état", payload: payload, qos: qos, retain: index % 2 == 0,
+          dup: qos != .atMostOnce && index % 5 == 0,
           packetID: qos == .atMostOnce ? nil : UInt16(index + 1)))
       #expect(try Self.decodeAll(Self.bytes(packet)) == [packet])
     }

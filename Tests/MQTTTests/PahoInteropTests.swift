@@ -73,7 +73,8 @@ struct PahoInteropTests {
     }
   }
 
-  @Test("our client publishes arbitrary bytes, paho receives them exactly", arguments: MosquittoBroker.Transport.allCases)
+  @Test(
+    "our client publishes arbitrary bytes, paho receives them exactly", arguments: MosquittoBroker.Transport.allCases)
   func usToPaho(transport: MosquittoBroker.Transport) async throws {
     try await MosquittoBroker.with { broker in
       let topic = uniqueTopic("interop")

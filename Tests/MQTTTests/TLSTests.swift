@@ -21,7 +21,8 @@ struct TLSTests {
     }
   }
 
-  @Test("a broker certificate from an unknown CA is rejected", arguments: [MosquittoBroker.Transport.tls, .webSocketTLS])
+  @Test(
+    "a broker certificate from an unknown CA is rejected", arguments: [MosquittoBroker.Transport.tls, .webSocketTLS])
   func untrusted(transport: MosquittoBroker.Transport) async throws {
     try await MosquittoBroker.with { broker in
       var configuration = try broker.configuration(transport)

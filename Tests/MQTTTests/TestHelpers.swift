@@ -74,8 +74,9 @@ extension MosquittoBroker {
     configuration.username = username
     configuration.password = password
     configuration.caFile = caFile
-    configuration.ackTimeout = .seconds(5)
-    configuration.connectTimeout = .seconds(5)
+    // Generous: failures surface as assertion errors long before these, and loaded or sanitized runs are slow.
+    configuration.ackTimeout = .seconds(20)
+    configuration.connectTimeout = .seconds(20)
     configuration.reconnect = MQTTBackoff(initial: .milliseconds(50), maximum: .milliseconds(500), jitter: 0.2)
     return configuration
   }

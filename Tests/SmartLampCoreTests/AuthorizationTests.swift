@@ -70,7 +70,9 @@ import Testing
     for action in A.DeviceAction.allCases {
       for grant in Self.grants {
         let expected: A.Decision = Self.memberMay(action, grant) ? .allowed : .denied(.deviceAccess)
-        #expect(A.check(action, principal: Self.member, assignment: grant) == expected, "\(action) \(String(describing: grant))")
+        #expect(
+          A.check(action, principal: Self.member, assignment: grant) == expected,
+          "\(action) \(String(describing: grant))")
       }
     }
   }
@@ -146,11 +148,14 @@ import Testing
         #expect(A.check(.profile, principal: principal) == .denied(.userOnly))
         #expect(A.check(.manageAPIKeys, principal: principal) == .denied(.userOnly))
         for action in [A.GlobalAction.listDevices, .readCommandLog] {
-          #expect(A.check(action, principal: principal) == (scopes.contains(.read) ? .allowed : .denied(.missingScope(.read))))
+          #expect(
+            A.check(action, principal: principal) == (scopes.contains(.read) ? .allowed : .denied(.missingScope(.read)))
+          )
         }
         for action in [A.GlobalAction.createOrDeleteDevice, .discovery, .manageUsers] {
           let expected: A.Decision =
-            !scopes.contains(.admin) ? .denied(.missingScope(.admin)) : ownerRole == .admin ? .allowed : .denied(.adminRequired)
+            !scopes.contains(.admin)
+            ? .denied(.missingScope(.admin)) : ownerRole == .admin ? .allowed : .denied(.adminRequired)
           #expect(A.check(action, principal: principal) == expected)
         }
       }
@@ -187,7 +192,9 @@ import Testing
 
   @Test func scopeOnlyCheck() {
     #expect(A.checkScope(.command, principal: Self.member) == .allowed)
-    #expect(A.checkScope(.command, principal: Self.key(APIScopes([.read]), ownerRole: .admin)) == .denied(.missingScope(.command)))
+    #expect(
+      A.checkScope(.command, principal: Self.key(APIScopes([.read]), ownerRole: .admin))
+        == .denied(.missingScope(.command)))
     #expect(A.checkScope(.schedule, principal: Self.key(.all, ownerRole: .member)) == .allowed)
   }
 

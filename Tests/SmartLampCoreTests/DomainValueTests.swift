@@ -176,7 +176,8 @@ import Testing
     let user = Principal.user(UserPrincipal(id: 7, email: "a@b.co", name: "A", role: .member))
     let key = Principal.apiKey(
       APIKeyPrincipal(clientId: 3, name: "ha", scopes: .all, ownerUserId: 7, ownerRole: .member))
-    let orphan = Principal.apiKey(APIKeyPrincipal(clientId: 4, name: "x", scopes: .all, ownerUserId: nil, ownerRole: nil))
+    let orphan = Principal.apiKey(
+      APIKeyPrincipal(clientId: 4, name: "x", scopes: .all, ownerUserId: nil, ownerRole: nil))
     #expect(user.key == "user:7")
     #expect(key.key == "client:3")
     #expect(user.effectiveUserId == 7)

@@ -92,7 +92,8 @@ import Testing
     #expect(Validation.deviceID("a/b", into: &errors) == nil)
     #expect(Validation.commandChannel("power2", into: &errors)?.name == "POWER2")
     #expect(Validation.commandChannel("POWER99", into: &errors) == nil)
-    #expect(Validation.choice("control", field: "devicePermission", as: DevicePermission.self, into: &errors) == .control)
+    #expect(
+      Validation.choice("control", field: "devicePermission", as: DevicePermission.self, into: &errors) == .control)
     #expect(Validation.choice("root", field: "role", as: Role.self, into: &errors) == nil)
     #expect(errors.messages(for: "deviceId") == ["must not contain '/'"])
     #expect(errors.messages(for: "commandChannel").count == 1)

@@ -18,7 +18,7 @@ import TestSupport
 
   func withProbeApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
     let server = TestServer()
-    let database = try SQLiteDatabase(path: server.directory.file("probe.sqlite"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "test"))
     let services = AppServices(
       configuration: server.configuration, database: database, logger: Logger(label: "test"),
       accounts: try await AccountsServices(
@@ -63,7 +63,8 @@ import TestSupport
           uri: "/api/v1/probe", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"a","count":1}"#)
         ) { response in
           #expect(response.status == .unsupportedMediaType)
-          #expect(try EnvelopeProbe(response).error?.code == "UNSUPPORTED_MEDIA_TYPE")
+          let probe = try EnvelopeProbe(response)
+          #expect(probe.error?.code == "UNSUPPORTED_MEDIA_TYPE")
         }
       }
       try await client.execute(
@@ -81,7 +82,8 @@ import TestSupport
       try await client.execute(uri: "/api/v1/probe", method: .post, headers: Self.json, body: ByteBuffer(string: big)) {
         response in
         #expect(response.status == .contentTooLarge)
-        #expect(try EnvelopeProbe(response).error?.code == "PAYLOAD_TOO_LARGE")
+        let probe = try EnvelopeProbe(response)
+        #expect(probe.error?.code == "PAYLOAD_TOO_LARGE")
       }
     }
   }

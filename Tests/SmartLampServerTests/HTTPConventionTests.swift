@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TestSupport
 
 @testable import SmartLampServer
 
@@ -50,7 +51,8 @@ import Testing
       }
       try await client.execute(uri: "/api/v1/nope", method: .post, body: ByteBuffer(string: "{}")) { response in
         #expect(response.status == .notFound)
-        #expect(try EnvelopeProbe(response).error?.code == "NOT_FOUND")
+        let probe = try EnvelopeProbe(response)
+        #expect(probe.error?.code == "NOT_FOUND")
       }
     }
   }
@@ -60,7 +62,8 @@ import Testing
       try await client.execute(uri: "/api/health", method: .delete) { response in
         #expect(response.status == .methodNotAllowed)
         #expect(response.headers[.allow]?.contains("GET") == true)
-        #expect(try EnvelopeProbe(response).error?.code == "METHOD_NOT_ALLOWED")
+        let probe = try EnvelopeProbe(response)
+        #expect(probe.error?.code == "METHOD_NOT_ALLOWED")
       }
     }
   }
@@ -71,7 +74,8 @@ import Testing
       try await client.execute(uri: "/api/health", method: .get, headers: [.init("X-Request-Id")!: good]) {
         response in
         #expect(response.headers[.init("X-Request-Id")!] == good)
-        #expect(try EnvelopeProbe(response).meta.requestId == good)
+        let probe = try EnvelopeProbe(response)
+        #expect(probe.meta.requestId == good)
       }
       for bad in ["has space", String(repeating: "a", count: 129), "semi;colon", "ünï"] {
         try await client.execute(uri: "/api/health", method: .get, headers: [.init("X-Request-Id")!: bad]) {
@@ -79,13 +83,15 @@ import Testing
           let echoed = response.headers[.init("X-Request-Id")!] ?? ""
           #expect(echoed != bad)
           #expect(UUID(uuidString: echoed) != nil)
-          #expect(try EnvelopeProbe(response).meta.requestId == echoed)
+          let probe = try EnvelopeProbe(response)
+          #expect(probe.meta.requestId == echoed)
         }
       }
       try await client.execute(uri: "/api/v1/nope", method: .get) { response in
         let echoed = response.headers[.init("X-Request-Id")!]
         #expect(echoed != nil)
-        #expect(try EnvelopeProbe(response).meta.requestId == echoed)
+        let probe = try EnvelopeProbe(response)
+        #expect(probe.meta.requestId == echoed)
       }
     }
   }
@@ -138,13 +144,39 @@ import Testing
     }
   }
 
-  @Test func readinessReportsTheDatabase() async throws {
-    try await TestServer().run { client in
+  @Test func readinessNamesTheFailingPart() async throws {
+    // No broker listens on this port: not ready, and the answer says which part is missing.
+    let server = TestServer { $0.mqttURL = "mqtt://127.0.0.1:\(freePort())" }
+    try await server.run { client in
       try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
-        #expect(response.status == .ok)
+        #expect(response.status == .serviceUnavailable)
+        #expect(response.headers[.retryAfter] != nil)
         let envelope = try EnvelopeProbe(response)
-        #expect(envelope.data?["status"]?.string == "ready")
-        #expect(envelope.data?["checks"]?["database"]?["status"]?.string == "ok")
+        #expect(envelope.error?.code == "NOT_READY")
+        #expect(envelope.error?.message.contains("broker") == true)
+        #expect(envelope.error?.details?["checks"]?["database"]?["status"]?.string == "ok")
+        #expect(envelope.error?.details?["checks"]?["broker"]?["status"]?.string == "fail")
+      }
+    }
+  }
+
+  @Test func readyWithDatabaseAndRealBroker() async throws {
+    try await MosquittoBroker.with { broker in
+      let server = TestServer {
+        $0.mqttURL = "mqtt://127.0.0.1:\(broker.tcpPort)"
+        $0.mqttUsername = broker.username
+        $0.mqttPassword = broker.password
+      }
+      try await server.run { client in
+        try await poll("broker connected") {
+          try await client.execute(uri: "/api/v1/health/ready", method: .get) { $0.status == .ok }
+        }
+        try await client.execute(uri: "/api/v1/health/ready", method: .get) { response in
+          let envelope = try EnvelopeProbe(response)
+          #expect(envelope.data?["status"]?.string == "ready")
+          #expect(envelope.data?["checks"]?["database"]?["status"]?.string == "ok")
+          #expect(envelope.data?["checks"]?["broker"]?["status"]?.string == "ok")
+        }
       }
     }
   }

@@ -17,7 +17,7 @@ import Testing
 
   @Test func documentMatchesTheRouter() async throws {
     let server = TestServer()
-    let database = try SQLiteDatabase(path: server.directory.file("routes.sqlite"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "test"))
     let logger = Logger(label: "test")
     let services = AppServices(
       configuration: server.configuration, database: database, logger: logger,

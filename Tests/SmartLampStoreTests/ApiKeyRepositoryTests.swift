@@ -22,18 +22,21 @@ import Testing
     #expect(try await keys.byId(key.id) == key)
 
     let wildcard = try await keys.create(
-      NewApiKey(name: "all", apiKeyHash: "hash-2", keyPrefix: nil, scopes: .all, ownerUserId: admin.id, createdByUserId: nil))
+      NewApiKey(
+        name: "all", apiKeyHash: "hash-2", keyPrefix: nil, scopes: .all, ownerUserId: admin.id, createdByUserId: nil))
     #expect(wildcard.scopes.isWildcard)
     #expect(wildcard.isUsable(now: .max))
     #expect(try await keys.list().map(\.id) == [key.id, wildcard.id])
 
     await #expect(throws: StoreError.duplicate(field: "apiKeyHash")) {
       try await keys.create(
-        NewApiKey(name: "dup", apiKeyHash: "hash-1", keyPrefix: nil, scopes: .all, ownerUserId: nil, createdByUserId: nil))
+        NewApiKey(
+          name: "dup", apiKeyHash: "hash-1", keyPrefix: nil, scopes: .all, ownerUserId: nil, createdByUserId: nil))
     }
     await #expect(throws: StoreError.userNotFound(999)) {
       try await keys.create(
-        NewApiKey(name: "x", apiKeyHash: "hash-3", keyPrefix: nil, scopes: .all, ownerUserId: 999, createdByUserId: nil))
+        NewApiKey(name: "x", apiKeyHash: "hash-3", keyPrefix: nil, scopes: .all, ownerUserId: 999, createdByUserId: nil)
+      )
     }
 
     #expect(try await keys.revoke(key.id, now: 600))

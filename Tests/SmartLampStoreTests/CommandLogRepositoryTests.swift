@@ -12,7 +12,8 @@ import Testing
     let p2 = try CommandChannel(index: 2)
     #expect(try await states.upsert([]) == 0)
     let written = try await states.upsert([
-      DeviceStateRecord(deviceId: "b", channel: p1, power: .on, online: true, lastSeenAt: 10, rssi: -60, uptimeSec: 99, updatedAt: 10),
+      DeviceStateRecord(
+        deviceId: "b", channel: p1, power: .on, online: true, lastSeenAt: 10, rssi: -60, uptimeSec: 99, updatedAt: 10),
       DeviceStateRecord(deviceId: "b", channel: p2, power: .off, online: true, lastSeenAt: 10, updatedAt: 10),
       DeviceStateRecord(deviceId: "a", channel: .power, power: .unknown, online: nil, lastSeenAt: nil, updatedAt: 5),
       DeviceStateRecord(deviceId: "ghost", channel: .power, power: .on, online: true, lastSeenAt: 1, updatedAt: 1),
@@ -25,7 +26,8 @@ import Testing
 
     // A second batch overwrites per (device, channel).
     try await states.upsert([
-      DeviceStateRecord(deviceId: "b", channel: p1, power: .off, online: false, lastSeenAt: 20, source: "lwt", updatedAt: 20)
+      DeviceStateRecord(
+        deviceId: "b", channel: p1, power: .off, online: false, lastSeenAt: 20, source: "lwt", updatedAt: 20)
     ])
     all = try await states.loadAll()
     #expect(all.count == 3)
@@ -35,7 +37,9 @@ import Testing
 }
 
 @Suite struct CommandLogRepositoryTests {
-  func log(_ requestId: String, device: DeviceRecord, at: Int64, action: PowerAction = .on, channel: CommandChannel = .power)
+  func log(
+    _ requestId: String, device: DeviceRecord, at: Int64, action: PowerAction = .on, channel: CommandChannel = .power
+  )
     -> NewCommandLog
   {
     NewCommandLog(
@@ -83,7 +87,8 @@ import Testing
     let owner = try await fixture.user()
     let device = try await fixture.device("a")
     let key = try await fixture.store.apiKeys.create(
-      NewApiKey(name: "ha", apiKeyHash: "h", keyPrefix: "slk_ab", scopes: .all, ownerUserId: owner.id, createdByUserId: nil))
+      NewApiKey(
+        name: "ha", apiKeyHash: "h", keyPrefix: "slk_ab", scopes: .all, ownerUserId: owner.id, createdByUserId: nil))
     var new = log("k", device: device, at: 1)
     new.origin = .apiKey
     new.clientId = key.id

@@ -61,14 +61,17 @@ import Testing
     #expect(updated.location == nil)
     #expect(updated.name == "Renamed")
     #expect(try await devices.update("lamp", DeviceChanges()) == updated)
-    await #expect(throws: StoreError.deviceNotFound("ghost")) { try await devices.update("ghost", DeviceChanges(name: "x")) }
+    await #expect(throws: StoreError.deviceNotFound("ghost")) {
+      try await devices.update("ghost", DeviceChanges(name: "x"))
+    }
   }
 
   @Test func anInvalidStoredChannelReadsAsPower() async throws {
     let fixture = try await StoreFixture()
     let device = try await fixture.device("lamp")
     try await fixture.database.write { conn in
-      try conn.execute("UPDATE devices SET command_channel = 'relay', mqtt_device_id = '' WHERE id = ?", [.int64(device.id)])
+      try conn.execute(
+        "UPDATE devices SET command_channel = 'relay', mqtt_device_id = '' WHERE id = ?", [.int64(device.id)])
     }
     let stored = try #require(try await fixture.store.devices.byId(device.id))
     #expect(stored.commandChannel == .power)
@@ -93,7 +96,8 @@ import Testing
         """
         INSERT INTO device_schedules (user_id, device_id, action, cron_expr, timezone, next_run_at, created_at, updated_at)
         VALUES (?, ?, 'ON', '0 18 * * *', 'Asia/Jakarta', 0, 'x', 'x')
-        """, [.int64(member.id), .int64(device.id)]).lastInsertID
+        """, [.int64(member.id), .int64(device.id)]
+      ).lastInsertID
       try conn.execute(
         "INSERT INTO schedule_runs (schedule_id, device_id, planned_at, status, created_at) VALUES (?, ?, 1, 'SUCCESS', 'x')",
         [.int64(s), .int64(device.id)])
@@ -155,7 +159,9 @@ import Testing
     await #expect(throws: StoreError.invalidGrant(deviceId: "c")) {
       try await assignments.replaceAll(
         userId: member.id,
-        with: [AssignmentInput(deviceId: "c", grant: DeviceGrant(devicePermission: .monitoring, schedulePermission: .manage))],
+        with: [
+          AssignmentInput(deviceId: "c", grant: DeviceGrant(devicePermission: .monitoring, schedulePermission: .manage))
+        ],
         by: nil)
     }
     await #expect(throws: StoreError.userNotFound(999)) {
@@ -172,7 +178,8 @@ import Testing
     let b = try await fixture.device("b")
     let manage = DeviceGrant(devicePermission: .control, schedulePermission: .manage)
     _ = try await fixture.store.assignments.replaceAll(
-      userId: member.id, with: [AssignmentInput(deviceId: "a", grant: manage), AssignmentInput(deviceId: "b", grant: manage)],
+      userId: member.id,
+      with: [AssignmentInput(deviceId: "a", grant: manage), AssignmentInput(deviceId: "b", grant: manage)],
       by: nil)
     try await fixture.database.write { conn in
       for device in [a.id, b.id] {
@@ -190,7 +197,9 @@ import Testing
         AssignmentInput(deviceId: "b", grant: DeviceGrant(devicePermission: .control, schedulePermission: .monitoring)),
       ], by: nil)
     let enabled = try await fixture.database.read { conn in
-      try conn.query("SELECT device_id, enabled FROM device_schedules ORDER BY device_id").map { try $0.bool("enabled") }
+      try conn.query("SELECT device_id, enabled FROM device_schedules ORDER BY device_id").map {
+        try $0.bool("enabled")
+      }
     }
     #expect(enabled == [true, false])
   }
@@ -217,7 +226,8 @@ import Testing
     }
     await #expect(throws: StoreError.invalidGrant(deviceId: "a")) {
       try await assignments.assign(
-        userId: member.id, deviceId: "a", grant: DeviceGrant(devicePermission: .monitoring, schedulePermission: .manage),
+        userId: member.id, deviceId: "a",
+        grant: DeviceGrant(devicePermission: .monitoring, schedulePermission: .manage),
         by: nil)
     }
   }

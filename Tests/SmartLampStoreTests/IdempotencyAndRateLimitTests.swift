@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct IdempotencyRepositoryTests {
   func claim(_ key: String = "k1", principal: String = "user:1", hash: String = "abc") -> IdempotencyClaim {
-    IdempotencyClaim(principal: principal, key: key, method: "POST", path: "/api/v1/commands/execute", requestHash: hash)
+    IdempotencyClaim(
+      principal: principal, key: key, method: "POST", path: "/api/v1/commands/execute", requestHash: hash)
   }
 
   @Test func claimCompleteReplay() async throws {

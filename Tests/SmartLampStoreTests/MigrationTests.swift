@@ -1,8 +1,8 @@
 import Foundation
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MigrationTests {
   /// upstream-spec §13.1 plus what the contract adds: every table and column by name.
@@ -11,7 +11,9 @@ import TestSupport
       "id", "name", "email", "password_hash", "role", "is_active", "created_at", "updated_at", "deleted_at",
       "deleted_by_user_id",
     ],
-    "devices": ["id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "hmac_secret", "created_at"],
+    "devices": [
+      "id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "hmac_secret", "created_at",
+    ],
     "user_devices": [
       "user_id", "device_id", "role", "device_permission", "schedule_permission", "assigned_by_user_id", "created_at",
       "updated_at",
@@ -110,7 +112,8 @@ import TestSupport
         "INSERT INTO devices (id, device_id, mqtt_device_id, name, command_channel, hmac_secret, created_at) VALUES (4, 'lampu-ruang-tamu', 'lampu-ruang-tamu', 'Lampu Ruang Tamu', 'POWER2', 'unused-tasmota', '2025-01-01T00:00:00Z')"
       )
       try conn.execute(
-        "INSERT INTO user_devices (user_id, device_id, role, created_at) VALUES (1, 4, 'owner', '2025-01-01T00:00:00Z')")
+        "INSERT INTO user_devices (user_id, device_id, role, created_at) VALUES (1, 4, 'owner', '2025-01-01T00:00:00Z')"
+      )
       try conn.execute(
         "INSERT INTO command_logs (request_id, user_id, device_id, action, issued_at, expires_at, result, created_at) VALUES ('r1', 1, 4, 'ON', 1000, 1000, 'PUBLISHED', 'x'), ('r2', NULL, 4, 'OFF', 2000, 2000, 'SCHEDULED_SUCCESS', 'y')"
       )

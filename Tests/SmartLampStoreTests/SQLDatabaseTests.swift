@@ -1,7 +1,7 @@
 import Foundation
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SQLDatabaseTests {
   struct Boom: Error {}
@@ -83,7 +83,8 @@ import TestSupport
     let row = try await fixture.database.write { conn in
       try conn.execute("CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, f INTEGER)")
       let inserted = try conn.execute(
-        "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)", [.int64(.max), .double(1.5), .text(text), .blob(blob), .null, .bool(true)])
+        "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
+        [.int64(.max), .double(1.5), .text(text), .blob(blob), .null, .bool(true)])
       #expect(inserted.rowsAffected == 1)
       #expect(inserted.lastInsertID == 1)
       return try conn.queryOne("SELECT * FROM t")
@@ -149,8 +150,10 @@ import TestSupport
       let d = conn.dialect
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 1]).rowsAffected == 1)
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 2]).rowsAffected == 0)
-      try conn.execute(d.upsert(into: "kv", columns: ["k", "v"], conflictColumns: ["k"], updateColumns: ["v"]), ["a", 3])
-      try conn.execute(d.upsert(into: "kv", columns: ["k", "v"], conflictColumns: ["k"], updateColumns: ["v"]), ["b", 4])
+      try conn.execute(
+        d.upsert(into: "kv", columns: ["k", "v"], conflictColumns: ["k"], updateColumns: ["v"]), ["a", 3])
+      try conn.execute(
+        d.upsert(into: "kv", columns: ["k", "v"], conflictColumns: ["k"], updateColumns: ["v"]), ["b", 4])
       return try conn.query("SELECT k, v FROM kv ORDER BY k \(d.limit(10))").map { try $0.int("v") }
     }
     #expect(values == [3, 4])

@@ -33,8 +33,9 @@ import Testing
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     let first = try await sessions.create(newSession(user.id, "h1"), now: 100)
-    guard case .rotated(let old, let second) = try await sessions.rotate(
-      first.id, newRefreshTokenHash: "h2", expiresAt: 2_000_000, now: 200)
+    guard
+      case .rotated(let old, let second) = try await sessions.rotate(
+        first.id, newRefreshTokenHash: "h2", expiresAt: 2_000_000, now: 200)
     else {
       Issue.record("expected rotation")
       return

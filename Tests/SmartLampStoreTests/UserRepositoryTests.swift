@@ -41,6 +41,21 @@ import Testing
     #expect(try await fixture.store.users.list(includeArchived: true).map(\.id) == [admin.id, m1.id, m2.id])
   }
 
+  @Test func pagesInIdOrder() async throws {
+    let fixture = try await StoreFixture()
+    var ids: [Int64] = []
+    for i in 0..<5 { ids.append(try await fixture.user("u\(i)@example.com").id) }
+    _ = try await fixture.store.users.archive(ids[1], by: nil)
+    let first = try await fixture.store.users.page(limit: 2)
+    #expect(first.items.map(\.id) == [ids[0], ids[2]])
+    #expect(first.nextCursor == ids[2])
+    let second = try await fixture.store.users.page(limit: 2, after: first.nextCursor)
+    #expect(second.items.map(\.id) == [ids[3], ids[4]])
+    #expect(second.nextCursor == nil)
+    let all = try await fixture.store.users.page(limit: 10, includeArchived: true)
+    #expect(all.items.map(\.id) == ids && all.nextCursor == nil)
+  }
+
   @Test func updateFields() async throws {
     let fixture = try await StoreFixture()
     let user = try await fixture.user()
@@ -51,7 +66,9 @@ import Testing
     #expect(!updated.isActive)
     #expect(updated.updatedAt == "1970-01-01T00:00:05.000Z")
     #expect(try await fixture.store.users.update(user.id, UserChanges()) == updated)
-    await #expect(throws: StoreError.userNotFound(42)) { try await fixture.store.users.update(42, UserChanges(name: "x")) }
+    await #expect(throws: StoreError.userNotFound(42)) {
+      try await fixture.store.users.update(42, UserChanges(name: "x"))
+    }
   }
 
   @Test func theLastActiveAdminIsProtected() async throws {

@@ -13,8 +13,10 @@ import Testing
     #expect(channel.name == (index == 0 ? "POWER" : "POWER\(index)"))
   }
 
-  @Test(arguments: ["POWER0", "POWER01", "POWER33", "POWER99", "POWER100", "POWERX", "POWER-1", "PWR1", "", "RESULT",
-    "POWER１"])
+  @Test(arguments: [
+    "POWER0", "POWER01", "POWER33", "POWER99", "POWER100", "POWERX", "POWER-1", "PWR1", "", "RESULT",
+    "POWER１",
+  ])
   func rejectsInvalidChannels(text: String) {
     #expect(TasmotaChannel(parsing: text) == nil)
     #expect(TasmotaChannel.normalised(text) == .power)

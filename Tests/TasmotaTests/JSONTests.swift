@@ -75,7 +75,9 @@ import Testing
         default: bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: position)
         }
       }
-      if round % 10 == 0 { bytes = (0..<Int(generator.next() % 200)).map { _ in UInt8(truncatingIfNeeded: generator.next()) } }
+      if round % 10 == 0 {
+        bytes = (0..<Int(generator.next() % 200)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+      }
       let message = TasmotaMessage.parse(topic: topics[round % topics.count], payload: bytes)
       switch message {
       case .malformed: malformed += 1

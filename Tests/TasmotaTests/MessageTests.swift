@@ -28,7 +28,8 @@ import Testing
     #expect(result.states == [TasmotaChannelState(.power, .off)])
     #expect(result.json == .object(["POWER": .string("OFF")]))
 
-    guard case .telemetry(let state) = TasmotaMessage.parse(topic: "tele/tasmota_123/STATE", payload: #"{"POWER1":"ON"}"#)
+    guard
+      case .telemetry(let state) = TasmotaMessage.parse(topic: "tele/tasmota_123/STATE", payload: #"{"POWER1":"ON"}"#)
     else {
       Issue.record("STATE not telemetry")
       return
@@ -88,7 +89,8 @@ import Testing
         continue
       }
       #expect(report.topicChannel?.index == index)
-      #expect(report.states == [TasmotaChannelState(TasmotaChannel(index: index)!, index.isMultiple(of: 2) ? .on : .off)])
+      #expect(
+        report.states == [TasmotaChannelState(TasmotaChannel(index: index)!, index.isMultiple(of: 2) ? .on : .off)])
     }
     #expect(TasmotaMessage.parse(topic: "stat/dev/POWER33", payload: "ON") == .notForUs)
     #expect(TasmotaMessage.parse(topic: "stat/dev/POWER0", payload: "ON") == .notForUs)
@@ -147,10 +149,11 @@ import Testing
     #expect(isMalformed(TasmotaMessage.parse(topic: "tele/lamp/STATE", payload: "[1]"), .invalidJSON))
   }
 
-  @Test(arguments: [
-    ("0T00:00:00", 0), ("1T00:00:01", 86_401), ("12T23:59:59", 1_123_199), ("0T24:00:00", nil), ("T1:2:3", nil),
-    ("x", nil), ("0T00:60:00", nil), ("-1T00:00:00", nil), ("1T1:1", nil),
-  ] as [(String, Int?)])
+  @Test(
+    arguments: [
+      ("0T00:00:00", 0), ("1T00:00:01", 86_401), ("12T23:59:59", 1_123_199), ("0T24:00:00", nil), ("T1:2:3", nil),
+      ("x", nil), ("0T00:60:00", nil), ("-1T00:00:00", nil), ("1T1:1", nil),
+    ] as [(String, Int?)])
   func uptimeText(text: String, seconds: Int?) {
     #expect(TasmotaTelemetry.parseUptime(text) == seconds)
   }
@@ -170,7 +173,8 @@ import Testing
     #expect(isMalformed(TasmotaMessage.parse(topic: "tele/d/STATE", payload: huge), .payloadTooLarge))
     #expect(
       isMalformed(
-        TasmotaMessage.parse(topic: "tasmota/discovery/\(Fixtures.discoveryMAC)/config", payload: huge), .payloadTooLarge))
+        TasmotaMessage.parse(topic: "tasmota/discovery/\(Fixtures.discoveryMAC)/config", payload: huge),
+        .payloadTooLarge))
     // Just under the limit, a valid (padded) document still parses.
     let padding = String(repeating: " ", count: TasmotaMessage.maximumPayloadSize - 20)
     guard case .power = TasmotaMessage.parse(topic: "stat/d/RESULT", payload: #"{"POWER":"ON"}"# + padding) else {
@@ -183,10 +187,13 @@ import Testing
     let broken = [
       "{", "}", "{\"POWER\"}", "{\"POWER\":}", "{\"POWER\":\"ON\",}", "{'POWER':'ON'}", "{\"POWER\":ON}",
       "{\"POWER\":\"ON\"} trailing", "\u{0}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":\"\\x\"}", "{\"a\":\"\\ud800\"}",
-      String(repeating: "[", count: 10_000), String(repeating: "{\"a\":", count: 40) + "1" + String(repeating: "}", count: 40),
+      String(repeating: "[", count: 10_000),
+      String(repeating: "{\"a\":", count: 40) + "1" + String(repeating: "}", count: 40),
     ]
     for payload in broken {
-      #expect(isMalformed(TasmotaMessage.parse(topic: "tele/d/STATE", payload: payload), .invalidJSON), "\(payload.prefix(20))")
+      #expect(
+        isMalformed(TasmotaMessage.parse(topic: "tele/d/STATE", payload: payload), .invalidJSON),
+        "\(payload.prefix(20))")
     }
   }
 

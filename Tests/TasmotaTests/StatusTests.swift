@@ -80,7 +80,8 @@ import Testing
   }
 
   @Test func statusPowerShapes() {
-    #expect(TasmotaMessage.statusPower(.number(5), relays: 3).map(\.description) == ["POWER1=ON", "POWER2=OFF", "POWER3=ON"])
+    #expect(
+      TasmotaMessage.statusPower(.number(5), relays: 3).map(\.description) == ["POWER1=ON", "POWER2=OFF", "POWER3=ON"])
     #expect(TasmotaMessage.statusPower(.number(-1), relays: 3) == [TasmotaChannelState(.power, .on)])
     #expect(TasmotaMessage.statusPower(.string("1"), relays: 1) == [TasmotaChannelState(.power, .on)])
     #expect(TasmotaMessage.statusPower(.string("10"), relays: 0).map(\.description) == ["POWER1=OFF", "POWER2=ON"])

@@ -33,7 +33,8 @@ import Testing
 
   @Test func rendersBothOrders() {
     #expect(TasmotaTopic(prefix: .command, deviceID: "d", suffix: "POWER1").string == "cmnd/d/POWER1")
-    #expect(TasmotaTopic(prefix: .status, deviceID: "d", suffix: "RESULT", order: .topicFirst).string == "d/stat/RESULT")
+    #expect(
+      TasmotaTopic(prefix: .status, deviceID: "d", suffix: "RESULT", order: .topicFirst).string == "d/stat/RESULT")
   }
 
   /// mqtt-compat item 9.

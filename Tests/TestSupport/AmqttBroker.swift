@@ -55,7 +55,7 @@ public final class AmqttBroker: Sendable {
     }
     self.username = username
     self.password = password
-    let certificates = try TestCertificates.shared()
+    let certificates = try await TestCertificates.shared()
     caFile = certificates.caFile
     directory = TemporaryDirectory(prefix: "smartlamp-amqtt")
     var ports = Set<Int>()

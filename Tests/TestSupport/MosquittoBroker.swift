@@ -40,7 +40,7 @@ public final class MosquittoBroker: Sendable {
   {
     // Free ports are picked before the broker binds them, so a parallel test can take one first: retry.
     for attempt in 1... {
-      let broker = try MosquittoBroker(username: username, password: password)
+      let broker = try await MosquittoBroker(username: username, password: password)
       do {
         try await broker.launch()
         return broker
@@ -66,10 +66,10 @@ public final class MosquittoBroker: Sendable {
     }
   }
 
-  private init(username: String?, password: String?) throws {
+  private init(username: String?, password: String?) async throws {
     self.username = username
     self.password = password
-    certificates = try TestCertificates.shared()
+    certificates = try await TestCertificates.shared()
     caFile = certificates.caFile
     directory = TemporaryDirectory(prefix: "smartlamp-mosquitto")
     try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
@@ -93,7 +93,7 @@ public final class MosquittoBroker: Sendable {
       """
     if let username, let password {
       let passwordFile = directory.file("passwd")
-      try runTool("/usr/bin/mosquitto_passwd", ["-c", "-b", passwordFile, username, password])
+      try await runTool("/usr/bin/mosquitto_passwd", ["-c", "-b", passwordFile, username, password])
       try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: passwordFile)
       config += "allow_anonymous false\npassword_file \(passwordFile)\n"
     } else {

@@ -50,7 +50,9 @@ public final class PythonProcess: Sendable {
     try await poll("python printed \(line)", timeout: timeout) {
       if output.split(separator: "\n").contains(where: { $0 == line }) { return true }
       guard child.isRunning else {
-        throw HarnessError("python exited (\(child.exitCode.map(String.init) ?? "signal")) before printing \(line):\n\(output)\n\(errors)")
+        throw HarnessError(
+          "python exited (\(child.exitCode.map(String.init) ?? "signal")) before printing \(line):\n\(output)\n\(errors)"
+        )
       }
       return false
     }

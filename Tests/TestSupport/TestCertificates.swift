@@ -11,39 +11,47 @@ public struct TestCertificates: Sendable {
   public var clientKeyFile: String { directory + "/client.key" }
 
   /// The shared set, created on first use (under the system temp directory, removed when the process ends).
-  public static func shared() throws -> TestCertificates {
-    try cache.get()
+  /// Generation runs openssl as child processes awaited asynchronously, so concurrent tests never block the
+  /// cooperative thread pool while it runs.
+  public static func shared() async throws -> TestCertificates {
+    try await generation.value
   }
 
-  private static let cache: Result<TestCertificates, any Error> = Result {
+  private static let generation = Task<TestCertificates, any Error> {
     let directory = TemporaryDirectory(prefix: "smartlamp-pki")
     let certificates = TestCertificates(directory: directory.path)
-    try certificates.generate()
-    keepAlive = directory
+    try await certificates.generate()
+    keepAlive.withLock { $0 = directory }
     return certificates
   }
-  nonisolated(unsafe) private static var keepAlive: TemporaryDirectory?
+  private static let keepAlive = Locked<TemporaryDirectory?>(nil)
 
-  private func generate() throws {
+  private func generate() async throws {
     let days = "30"
-    try runTool(
+    try await runTool(
       "/usr/bin/openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", days, "-keyout", "ca.key", "-out", "ca.crt",
-       "-subj", "/CN=smartlamp-test-CA"], in: directory)
+      [
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", days, "-keyout", "ca.key", "-out", "ca.crt",
+        "-subj", "/CN=smartlamp-test-CA",
+      ], in: directory)
     for (name, extensions) in [
       ("server", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n"),
       ("client", "extendedKeyUsage=clientAuth\n"),
     ] {
-      try runTool(
+      try await runTool(
         "/usr/bin/openssl",
-        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj",
-         "/CN=\(name == "server" ? "localhost" : "smartlamp-test-client")"], in: directory)
+        [
+          "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj",
+          "/CN=\(name == "server" ? "localhost" : "smartlamp-test-client")",
+        ], in: directory)
       try ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n" + extensions)
         .write(toFile: directory + "/\(name).ext", atomically: true, encoding: .utf8)
-      try runTool(
+      try await runTool(
         "/usr/bin/openssl",
-        ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
-         "\(name).crt", "-days", days, "-extfile", "\(name).ext"], in: directory)
+        [
+          "x509", "-req", "-in", "\(name).csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+          "\(name).crt", "-days", days, "-extfile", "\(name).ext",
+        ], in: directory)
     }
     // Mosquitto may drop to user "mosquitto"; let it read the keys (throwaway test material only).
     for file in ["server.key", "client.key", "ca.crt", "server.crt", "client.crt"] {
@@ -53,30 +61,20 @@ public struct TestCertificates: Sendable {
   }
 }
 
-/// Runs a short command to completion, throwing with its output if it fails.
-public func runTool(_ executable: String, _ arguments: [String], in directory: String? = nil) throws {
-  guard FileManager.default.isExecutableFile(atPath: executable) else {
-    throw HarnessError("\(executable) is missing: run scripts/install-deps.sh --test")
+/// Runs a short command to completion without blocking a thread, throwing with its output if it fails.
+public func runTool(_ executable: String, _ arguments: [String], in directory: String? = nil) async throws {
+  let output = TemporaryDirectory(prefix: "smartlamp-tool")
+  var arguments = arguments
+  var executable = executable
+  if let directory {
+    // posix_spawn has no portable chdir action: let the shell change directory, with arguments passed verbatim.
+    arguments = ["-c", "cd \"$0\" && exec \"$@\"", directory, executable] + arguments
+    executable = "/bin/sh"
   }
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: executable)
-  process.arguments = arguments
-  if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-  let output = Pipe()
-  process.standardOutput = output
-  process.standardError = output
-  spawnLock.lock()
-  do {
-    try process.run()
-  } catch {
-    spawnLock.unlock()
-    throw error
-  }
-  spawnLock.unlock()
-  let data = output.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  guard process.terminationStatus == 0 else {
-    throw HarnessError(
-      "\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
+  let child = try ChildProcess(
+    executable: executable, arguments: arguments, stdoutPath: output.file("out"), stderrPath: output.file("out"))
+  await child.waitForExit(timeout: .seconds(60))
+  guard child.exitCode == 0 else {
+    throw HarnessError("\(executable) \(arguments.joined(separator: " ")) failed: \(child.standardOutput)")
   }
 }

@@ -10,7 +10,7 @@ extension MQTTClient {
   ///   password on Mosquitto), ``MQTTError/timeout`` after ``MQTTClientConfiguration/connectTimeout``, or
   ///   ``MQTTError/transportError(_:)`` when TCP, TLS or the WebSocket upgrade fails. No reconnect is attempted.
   public func connect() async throws {
-    let generation = shared.withLock { state -> Int? in
+    let generation = shared.withLockedValue { state -> Int? in
       if state.running && state.connection != nil { return nil }
       state.supervisor?.cancel()
       state.supervisor = nil
@@ -22,24 +22,23 @@ extension MQTTClient {
     guard let generation else { return }
     do {
       let (connection, connAck) = try await establish()
-      guard shared.withLock({ $0.generation == generation }) else {
+      guard shared.withLockedValue({ $0.generation == generation }) else {
         connection.abort()
         throw MQTTError.closed
       }
-      shared.withLock { startSweeper(&$0) }
       do {
         try await activate(connection, connAck: connAck)
       } catch {
         deactivate(connection)
         throw error
       }
-      shared.withLock { state in
+      shared.withLockedValue { state in
         state.running = true
         state.supervisor = Task { await self.supervise(connection, generation: generation) }
       }
     } catch {
       let error = error as? MQTTError ?? .transportError(describe(error))
-      shared.withLock { state in
+      shared.withLockedValue { state in
         if state.generation == generation { state.setStatus(.disconnected(reason: error.description)) }
       }
       throw error
@@ -49,11 +48,9 @@ extension MQTTClient {
   /// Sends DISCONNECT (the broker then drops our Will), closes the connection, stops reconnecting, fails
   /// requests still waiting with ``MQTTError/closed`` and finishes every subscription stream.
   public func disconnect() async {
-    let (connection, supervisor, requests, subscribers) = shared.withLock { state in
+    let (connection, supervisor, requests, subscribers) = shared.withLockedValue { state in
       state.generation += 1
       state.running = false
-      state.sweeper?.cancel()
-      state.sweeper = nil
       let result = (
         state.connection, state.supervisor, state.requests.removeAll { _ in true },
         state.subscriptions.reset()
@@ -71,7 +68,7 @@ extension MQTTClient {
 
   /// Test hook: drops the connection without DISCONNECT, as a network failure would.
   func simulateConnectionLoss() {
-    shared.withLock { $0.connection }?.abort()
+    shared.withLockedValue { $0.connection }?.abort()
   }
 
   /// Opens a connection with our CONNECT packet; does not touch the session state.
@@ -96,7 +93,7 @@ extension MQTTClient {
   /// Makes `connection` the current one: re-sends in-flight publishes (persistent session), re-subscribes when the
   /// broker has no session for us, then reports `.connected`.
   func activate(_ connection: MQTTConnection, connAck: MQTTPacket.ConnAck) async throws {
-    let (resend, filters) = shared.withLock { state in
+    let (resend, filters) = shared.withLockedValue { state in
       state.connection = connection
       let resend = configuration.cleanSession ? [] : state.requests.packetsToResend()
       let filters = state.subscriptions.filtersToSubscribe(sessionPresent: connAck.sessionPresent)
@@ -115,11 +112,11 @@ extension MQTTClient {
           for (filter, code) in zip(group, subAck.returnCodes) where code == nil {
             logger.warning("broker refused a subscription", metadata: ["filter": "\(filter)"])
           }
-          shared.withLock { $0.subscriptions.recordAccepted(group, qos: qos) }
+          shared.withLockedValue { $0.subscriptions.recordAccepted(group, qos: qos) }
         }
       }
     }
-    shared.withLock { state in
+    shared.withLockedValue { state in
       if state.connection === connection { state.setStatus(.connected(sessionPresent: connAck.sessionPresent)) }
     }
     logger.debug(
@@ -129,7 +126,7 @@ extension MQTTClient {
   /// Undoes a failed ``activate(_:connAck:)``: closes the connection and stops using it.
   private func deactivate(_ connection: MQTTConnection) {
     connection.abort()
-    shared.withLock { state in
+    shared.withLockedValue { state in
       if state.connection === connection { state.connection = nil }
     }
   }
@@ -141,7 +138,7 @@ extension MQTTClient {
       let reason = await current.closeReason()
       guard connectionLost(current, reason: reason, generation: generation) else { return }
       guard configuration.reconnect.isEnabled else {
-        shared.withLock { state in
+        shared.withLockedValue { state in
           if state.generation == generation { state.running = false }
         }
         return
@@ -154,11 +151,11 @@ extension MQTTClient {
           return
         }
         attempt += 1
-        guard shared.withLock({ $0.generation == generation }) else { return }
-        shared.withLock { $0.setStatus(.connecting) }
+        guard shared.withLockedValue({ $0.generation == generation }) else { return }
+        shared.withLockedValue { $0.setStatus(.connecting) }
         do {
           let (connection, connAck) = try await establish()
-          guard shared.withLock({ $0.generation == generation }) else {
+          guard shared.withLockedValue({ $0.generation == generation }) else {
             connection.abort()
             return
           }
@@ -172,7 +169,7 @@ extension MQTTClient {
           break
         } catch {
           logger.debug("reconnect failed", metadata: ["attempt": "\(attempt)", "error": "\(describe(error))"])
-          shared.withLock { state in
+          shared.withLockedValue { state in
             if state.generation == generation { state.setStatus(.disconnected(reason: describe(error))) }
           }
         }
@@ -182,7 +179,7 @@ extension MQTTClient {
 
   /// Records a dropped connection. Returns false when the loop that saw it should stop (disconnect() happened).
   private func connectionLost(_ connection: MQTTConnection, reason: String, generation: Int) -> Bool {
-    let (keepGoing, failed) = shared.withLock { state -> (Bool, [RequestTable.Entry]) in
+    let (keepGoing, failed) = shared.withLockedValue { state -> (Bool, [RequestTable.Entry]) in
       guard state.generation == generation else { return (false, []) }
       if state.connection === connection { state.connection = nil }
       state.setStatus(.disconnected(reason: reason))
@@ -197,7 +194,7 @@ extension MQTTClient {
 
   private func makeSSLContextIfNeeded() throws(MQTTError) -> NIOSSLContext? {
     guard configuration.transport.usesTLS else { return nil }
-    if let context = shared.withLock({ $0.sslContext }) { return context }
+    if let context = shared.withLockedValue({ $0.sslContext }) { return context }
     var tls = TLSConfiguration.makeClientConfiguration()
     if let caFile = configuration.caFile { tls.trustRoots = .file(caFile) }
     do {
@@ -208,25 +205,10 @@ extension MQTTClient {
         tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
       }
       let context = try NIOSSLContext(configuration: tls)
-      shared.withLock { $0.sslContext = context }
+      shared.withLockedValue { $0.sslContext = context }
       return context
     } catch {
       throw .transportError("TLS configuration: \(describe(error))")
     }
-  }
-
-  /// One repeating timer per client fails requests whose ack did not come within `ackTimeout`.
-  private func startSweeper(_ state: inout ClientState) {
-    guard state.sweeper == nil else { return }
-    let interval = TimeAmount(min(configuration.ackTimeout / 10, .milliseconds(100)))
-    state.sweeper = eventLoopGroup.next().scheduleRepeatedTask(initialDelay: interval, delay: interval) {
-      [weak self] _ in
-      self?.failExpiredRequests()
-    }
-  }
-
-  private func failExpiredRequests() {
-    let expired = shared.withLock { $0.requests.removeExpired(now: .now()) }
-    for entry in expired { entry.continuation.resume(throwing: MQTTError.timeout) }
   }
 }

@@ -12,10 +12,10 @@ extension MQTTClient {
     async throws
   {
     if qos == .atMostOnce {
-      let buffer = try MQTTPacket.publish(.init(topic: topic, payload: payload, retain: retain)).encode()
-      guard let connection = shared.withLock({ $0.connection }) else { throw MQTTError.notConnected }
-      connection.outbox.enqueue(buffer)
-      await connection.outbox.waitForCapacity()
+      guard let connection = shared.withLockedValue({ $0.connection }) else { throw MQTTError.notConnected }
+      if try connection.outbox.enqueue(.publish(.init(topic: topic, payload: payload, retain: retain))) {
+        await connection.outbox.waitForCapacity()
+      }
       return
     }
     try validatePublishTopic(topic)
@@ -47,13 +47,13 @@ extension MQTTClient {
       of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(max(1, configuration.subscriptionBufferSize)))
     // Register locally first: retained messages follow SUBACK immediately. While disconnected the filters are
     // only recorded; the next connection subscribes them (before reporting `.connected`).
-    let (subscriberID, deferred) = shared.withLock { state in
+    let (subscriberID, deferred) = shared.withLockedValue { state in
       let id = state.subscriptions.add(filters: filters, continuation: continuation)
       if state.connection == nil { state.subscriptions.recordDeferred(filters, qos: qos) }
       return (id, state.connection == nil)
     }
     continuation.onTermination = { [weak self] _ in
-      _ = self?.shared.withLock { $0.subscriptions.removeSubscriber(subscriberID) }
+      _ = self?.shared.withLockedValue { $0.subscriptions.removeSubscriber(subscriberID) }
     }
     if deferred { return MQTTSubscription(filters: filters, stream: stream) }
     do {
@@ -66,7 +66,7 @@ extension MQTTClient {
       if let refused = zip(filters, subAck.returnCodes).first(where: { $0.1 == nil }) {
         throw MQTTError.subscriptionRefused(refused.0)
       }
-      shared.withLock { $0.subscriptions.recordAccepted(filters, qos: qos) }
+      shared.withLockedValue { $0.subscriptions.recordAccepted(filters, qos: qos) }
     } catch {
       continuation.finish()
       throw error
@@ -80,7 +80,7 @@ extension MQTTClient {
     guard !filters.isEmpty else { return }
     for filter in filters { try validateTopicFilter(filter) }
     _ = try await request(expecting: .unsubAck) { id in .unsubscribe(.init(packetID: id, topicFilters: filters)) }
-    let orphaned = shared.withLock { $0.subscriptions.unsubscribed(filters) }
+    let orphaned = shared.withLockedValue { $0.subscriptions.unsubscribed(filters) }
     for subscriber in orphaned { subscriber.continuation.finish() }
   }
 
@@ -95,7 +95,8 @@ extension MQTTClient {
     let persistent = !configuration.cleanSession
     return try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<MQTTPacket, any Error>) in
-        let outcome = shared.withLock { state -> Result<(MQTTConnection, MQTTPacket)?, MQTTError> in
+        var armTimer = false
+        let outcome = shared.withLockedValue { state -> Result<(MQTTConnection, MQTTPacket)?, MQTTError> in
           let connection = state.connection
           guard connection != nil || (mayWaitForReconnect && persistent && state.running) else {
             return .failure(.notConnected)
@@ -108,8 +109,11 @@ extension MQTTClient {
             .init(
               expected: expected, packet: packet, sent: connection != nil, deadline: deadline, serial: serial,
               continuation: continuation), id: id)
+          armTimer = !state.timeoutTimerArmed
+          state.timeoutTimerArmed = true
           return .success(connection.map { ($0, packet) })
         }
+        if armTimer { armTimeoutTimer(at: deadline) }
         switch outcome {
         case .failure(let error):
           continuation.resume(throwing: error)
@@ -117,7 +121,7 @@ extension MQTTClient {
           do {
             try send.0.send(send.1)
           } catch {
-            if let entry = shared.withLock({ $0.requests.remove(serial: serial) }) {
+            if let entry = shared.withLockedValue({ $0.requests.remove(serial: serial) }) {
               entry.continuation.resume(throwing: error)
             }
           }
@@ -126,21 +130,42 @@ extension MQTTClient {
         }
       }
     } onCancel: {
-      if let entry = shared.withLock({ $0.requests.remove(serial: serial) }) {
+      if let entry = shared.withLockedValue({ $0.requests.remove(serial: serial) }) {
         entry.continuation.resume(throwing: CancellationError())
       }
     }
+  }
+
+  /// One timer per client, always for the earliest pending deadline: requests share one ack timeout, so a new
+  /// request never needs an earlier firing than the one already armed.
+  private func armTimeoutTimer(at deadline: NIODeadline) {
+    eventLoopGroup.any().scheduleTask(deadline: deadline) { [weak self] in
+      self?.timeoutTimerFired()
+    }
+  }
+
+  private func timeoutTimerFired() {
+    let (expired, next) = shared.withLockedValue { state in
+      let expired = state.requests.removeExpired(now: .now())
+      let next = state.requests.earliestDeadline
+      state.timeoutTimerArmed = next != nil
+      return (expired, next)
+    }
+    for entry in expired { entry.continuation.resume(throwing: MQTTError.timeout) }
+    if let next { armTimeoutTimer(at: next) }
   }
 
   /// Packets from the current connection's handler, on its event loop.
   func received(_ packet: MQTTPacket) {
     switch packet {
     case .publish(let publish):
-      let message = MQTTMessage(topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
-      let recipients = shared.withLock { $0.subscriptions.recipients(of: publish.topic) }
+      let message = MQTTMessage(
+        topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
+      let recipients = shared.withLockedValue { $0.subscriptions.recipients(of: publish.topic) }
       for recipient in recipients {
         if case .dropped = recipient.yield(message) {
-          logger.warning("subscription buffer full: dropped the oldest message", metadata: ["topic": "\(publish.topic)"])
+          logger.warning(
+            "subscription buffer full: dropped the oldest message", metadata: ["topic": "\(publish.topic)"])
         }
       }
     case .ack(let ack):
@@ -161,7 +186,7 @@ extension MQTTClient {
   }
 
   private func complete(_ id: UInt16, as expected: RequestTable.Expected, with packet: MQTTPacket) {
-    let (outcome, connection) = shared.withLock { ($0.requests.acknowledge(id, as: expected), $0.connection) }
+    let (outcome, connection) = shared.withLockedValue { ($0.requests.acknowledge(id, as: expected), $0.connection) }
     switch outcome {
     case .completed(let entry):
       entry.continuation.resume(returning: packet)

@@ -66,6 +66,11 @@ struct RequestTable {
     return entries.removeValue(forKey: id)
   }
 
+  /// The deadline the timeout timer must fire at next, if anything is pending.
+  var earliestDeadline: NIODeadline? {
+    entries.values.lazy.map(\.deadline).min()
+  }
+
   mutating func removeExpired(now: NIODeadline) -> [Entry] {
     let expired = entries.filter { $0.value.deadline <= now }
     for id in expired.keys { entries[id] = nil }

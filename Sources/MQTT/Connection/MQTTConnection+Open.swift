@@ -16,7 +16,9 @@ extension MQTTConnection {
     let connectBuffer = try MQTTPacket.connect(connect).encode()
     let deadline = NIODeadline.now() + TimeAmount(configuration.connectTimeout)
     let keepAlive = configuration.keepAlive > .zero ? TimeAmount(configuration.keepAlive) : nil
-    let pingTimeout = TimeAmount(min(configuration.ackTimeout, configuration.keepAlive > .zero ? configuration.keepAlive : configuration.ackTimeout))
+    let pingTimeout = TimeAmount(
+      min(
+        configuration.ackTimeout, configuration.keepAlive > .zero ? configuration.keepAlive : configuration.ackTimeout))
     let makeHandler: @Sendable (any Channel) -> MQTTChannelHandler = { channel in
       MQTTChannelHandler(
         eventLoop: channel.eventLoop, maxPacketSize: configuration.maxPacketSize, keepAlive: keepAlive,
@@ -75,6 +77,8 @@ extension MQTTConnection {
           return (channel, upgraded)
         }
       }
+    } catch ChannelError.connectTimeout {
+      throw .timeout
     } catch {
       throw .transportError(describe(error))
     }

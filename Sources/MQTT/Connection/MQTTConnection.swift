@@ -16,7 +16,7 @@ final class MQTTConnection: Sendable {
   }
 
   func send(_ packet: MQTTPacket) throws(MQTTError) {
-    outbox.enqueue(try packet.encode(allocator: channel.allocator))
+    try outbox.enqueue(packet)
   }
 
   /// Waits for the channel to close and returns why.
@@ -26,9 +26,7 @@ final class MQTTConnection: Sendable {
 
   /// Sends DISCONNECT (so the broker discards our Will) and closes the channel.
   func disconnect() async {
-    if let buffer = try? MQTTPacket.disconnect.encode(allocator: channel.allocator) {
-      outbox.enqueue(buffer)
-    }
+    _ = try? outbox.enqueue(MQTTPacket.disconnect)
     // The outbox writes in order on the event loop; the close is queued behind it there.
     let channel = self.channel
     channel.eventLoop.execute { channel.close(promise: nil) }

@@ -1,44 +1,70 @@
+import NIOConcurrencyHelpers
 import NIOCore
-import Synchronization
 
-/// Coalesces writes from many tasks into one event-loop hop and one flush per batch, and bounds what is queued:
-/// callers wait in ``waitForCapacity()`` while more than `highWaterMark` bytes are not yet handed to the socket.
+/// Coalesces writes from many tasks into one event-loop hop, one pipeline write and one flush per batch, and bounds
+/// what is queued: callers wait in ``waitForCapacity()`` while more than `highWaterMark` bytes are not yet handed
+/// to the socket.
 final class MQTTOutbox: Sendable {
   private struct State {
-    var queue: [ByteBuffer] = []
+    var pending: ByteBuffer
     var drainScheduled = false
-    var pendingBytes = 0
+    /// Bytes queued here or written but not yet confirmed by the channel.
+    var unconfirmedBytes = 0
     var waiters: [CheckedContinuation<Void, Never>] = []
   }
 
   private let channel: any Channel
-  private let state = Mutex(State())
+  private let state: NIOLockedValueBox<State>
   private let highWaterMark: Int
 
   init(channel: any Channel, highWaterMark: Int = 4 << 20) {
     self.channel = channel
     self.highWaterMark = highWaterMark
+    state = NIOLockedValueBox(State(pending: channel.allocator.buffer(capacity: 0)))
   }
 
   /// Queues an encoded packet; it is written and flushed on the channel's event loop shortly after.
-  func enqueue(_ buffer: ByteBuffer) {
-    let mustSchedule = state.withLock { state in
-      state.queue.append(buffer)
-      state.pendingBytes += buffer.readableBytes
+  /// Returns true when the caller should ``waitForCapacity()``.
+  @discardableResult
+  func enqueue(_ buffer: ByteBuffer) -> Bool {
+    enqueue { $0.writeImmutableBuffer(buffer) }
+  }
+
+  /// Queues a packet encoded straight into the pending bytes (no intermediate buffer).
+  @discardableResult
+  func enqueue(_ packet: MQTTPacket) throws(MQTTError) -> Bool {
+    var failure: MQTTError?
+    let mustWait = enqueue { pending in
+      do throws(MQTTError) {
+        try packet.encode(into: &pending)
+      } catch {
+        failure = error
+      }
+    }
+    if let failure { throw failure }
+    return mustWait
+  }
+
+  private func enqueue(_ write: (inout ByteBuffer) -> Void) -> Bool {
+    let (mustSchedule, mustWait) = state.withLockedValue { state in
+      let before = state.pending.readableBytes
+      write(&state.pending)
+      state.unconfirmedBytes += state.pending.readableBytes - before
       defer { state.drainScheduled = true }
-      return !state.drainScheduled
+      return (!state.drainScheduled, state.unconfirmedBytes > highWaterMark)
     }
     if mustSchedule {
       channel.eventLoop.execute { self.drain() }
     }
+    return mustWait
   }
 
   /// Returns once the bytes not yet written to the socket are under the high-water mark.
   func waitForCapacity() async {
-    guard state.withLock({ $0.pendingBytes > highWaterMark }) else { return }
+    guard state.withLockedValue({ $0.unconfirmedBytes > highWaterMark }) else { return }
     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-      let resumeNow = state.withLock { state in
-        if state.pendingBytes > highWaterMark {
+      let resumeNow = state.withLockedValue { state in
+        if state.unconfirmedBytes > highWaterMark {
           state.waiters.append(continuation)
           return false
         }
@@ -49,23 +75,21 @@ final class MQTTOutbox: Sendable {
   }
 
   private func drain() {
-    let batch = state.withLock { state in
+    let batch = state.withLockedValue { state in
       state.drainScheduled = false
-      defer { state.queue.removeAll(keepingCapacity: true) }
-      return state.queue
+      // Hand the bytes over and start a fresh buffer, so producers never write into storage the channel holds.
+      defer { state.pending = channel.allocator.buffer(capacity: min(state.pending.capacity, 1 << 16)) }
+      return state.pending
     }
-    guard !batch.isEmpty else { return }
-    let batchBytes = batch.reduce(0) { $0 + $1.readableBytes }
+    guard batch.readableBytes > 0 else { return }
+    let batchBytes = batch.readableBytes
     let promise = channel.eventLoop.makePromise(of: Void.self)
-    for (index, buffer) in batch.enumerated() {
-      channel.write(buffer, promise: index == batch.count - 1 ? promise : nil)
-    }
-    channel.flush()
+    channel.writeAndFlush(batch, promise: promise)
     // Completion (success or failure on a closed channel) releases the bytes, so waiters never hang.
     promise.futureResult.whenComplete { _ in
-      let waiters = self.state.withLock { state in
-        state.pendingBytes -= batchBytes
-        guard state.pendingBytes <= self.highWaterMark else { return [CheckedContinuation<Void, Never>]() }
+      let waiters = self.state.withLockedValue { state in
+        state.unconfirmedBytes -= batchBytes
+        guard state.unconfirmedBytes <= self.highWaterMark else { return [CheckedContinuation<Void, Never>]() }
         defer { state.waiters.removeAll() }
         return state.waiters
       }

@@ -27,26 +27,40 @@ public enum MQTTPacket: Sendable, Equatable {
 
   /// Encodes the packet into a fresh buffer holding exactly the packet's bytes.
   public func encode(allocator: ByteBufferAllocator = ByteBufferAllocator()) throws(MQTTError) -> ByteBuffer {
-    // Reserve the largest possible fixed header (1 + 4 bytes), write the body, then write the header right in
-    // front of the body and start the readable region there: one buffer, one pass, no size pre-computation.
     var buffer = allocator.buffer(capacity: 5 + bodyCapacityHint)
-    buffer.writeRepeatingByte(0, count: 5)
-    let firstByte = try encodeBody(into: &buffer)
-    let bodyLength = buffer.writerIndex - 5
-    guard bodyLength <= ByteBuffer.maxRemainingLength else {
-      throw .protocolError("packet larger than the MQTT maximum of 256 MiB")
-    }
-    let start = 5 - 1 - ByteBuffer.remainingLengthSize(bodyLength)
-    buffer.setInteger(firstByte, at: start)
-    buffer.setRemainingLength(bodyLength, at: start + 1)
-    buffer.moveReaderIndex(to: start)
+    try encode(into: &buffer)
     return buffer
   }
 
-  /// Appends the encoded packet to `buffer`.
+  /// Appends the encoded packet to `buffer`. On error `buffer` is left as it was.
   public func encode(into buffer: inout ByteBuffer) throws(MQTTError) {
-    var packet = try encode(allocator: ByteBufferAllocator())
-    buffer.writeBuffer(&packet)
+    // Reserve the largest possible fixed header (1 + 4 bytes), write the body, then write the real header and
+    // slide the body up against it: one pass, and the remaining length is the count of bytes actually written.
+    let start = buffer.writerIndex
+    buffer.reserveCapacity(minimumWritableBytes: 5 + bodyCapacityHint)
+    buffer.writeRepeatingByte(0, count: 5)
+    let firstByte: UInt8
+    do {
+      firstByte = try encodeBody(into: &buffer)
+    } catch {
+      buffer.moveWriterIndex(to: start)
+      throw error
+    }
+    let bodyLength = buffer.writerIndex - start - 5
+    guard bodyLength <= ByteBuffer.maxRemainingLength else {
+      buffer.moveWriterIndex(to: start)
+      throw .protocolError("packet larger than the MQTT maximum of 256 MiB")
+    }
+    let headerLength = 1 + ByteBuffer.remainingLengthSize(bodyLength)
+    if headerLength < 5 && bodyLength > 0 {
+      buffer.withVeryUnsafeMutableBytes { bytes in
+        guard let base = bytes.baseAddress else { return }
+        (base + start + headerLength).copyMemory(from: base + start + 5, byteCount: bodyLength)
+      }
+    }
+    buffer.setInteger(firstByte, at: start)
+    buffer.setRemainingLength(bodyLength, at: start + 1)
+    buffer.moveWriterIndex(to: start + headerLength + bodyLength)
   }
 
   private var bodyCapacityHint: Int {

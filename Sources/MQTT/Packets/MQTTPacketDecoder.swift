@@ -28,7 +28,8 @@ public struct MQTTPacketDecoder: NIOSingleStepByteToMessageDecoder {
       if byte & 0x80 == 0 { break }
     }
     guard headerSize + remainingLength <= maxPacketSize else {
-      throw MQTTError.protocolError("packet of \(headerSize + remainingLength) bytes exceeds the maximum \(maxPacketSize)")
+      throw MQTTError.protocolError(
+        "packet of \(headerSize + remainingLength) bytes exceeds the maximum \(maxPacketSize)")
     }
     guard buffer.readableBytes >= headerSize + remainingLength else { return nil }
     buffer.moveReaderIndex(forwardBy: headerSize)

@@ -12,8 +12,7 @@ extension AppRequestContext {
   }
 
   /// Like ``authorize(_:)`` for actions only a logged-in user may take (profile).
-  func authorizeUser(_ action: Authorization.GlobalAction) throws(APIError) -> (UserPrincipal, AuthenticatedPrincipal)
-  {
+  func authorizeUser(_ action: Authorization.GlobalAction) throws(APIError) -> (UserPrincipal, AuthenticatedPrincipal) {
     let caller = try authorize(action)
     guard case .user(let user) = caller.principal else { throw APIError(.userOnly) }
     return (user, caller)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 
@@ -29,9 +30,16 @@ struct AccessTokens: Sendable {
 
   init(secret: String, ttlSeconds: Int) async {
     let keys = JWTKeyCollection()
-    await keys.add(hmac: HMACKey(from: Array(secret.utf8)), digestAlgorithm: .sha256)
+    await keys.add(hmac: HMACKey(from: Self.keyBytes(secret)), digestAlgorithm: .sha256)
     self.keys = keys
     self.ttlSeconds = ttlSeconds
+  }
+
+  /// HS256 wants a key of at least 32 bytes; a shorter configured secret is stretched with SHA-256 rather than
+  /// refused (tokens of the upstream system are not accepted anyway: they carry no `sid`).
+  static func keyBytes(_ secret: String) -> [UInt8] {
+    let bytes = Array(secret.utf8)
+    return bytes.count >= 32 ? bytes : Array(SHA256.hash(data: bytes))
   }
 
   func sign(userId: Int64, email: String, sessionId: Int64, now: Date = Date()) async throws -> String {

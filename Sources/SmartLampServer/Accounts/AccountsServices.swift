@@ -23,6 +23,9 @@ public struct AccountsServices: Sendable {
     store = AccountsStore(database: database)
     let secret = try JWTSecret.resolve(
       configured: configuration.jwtSecret, dataDirectory: configuration.dataDirectory)
+    if secret.utf8.count < 32 {
+      logger.warning("jwt secret is shorter than 32 bytes; use a longer random secret")
+    }
     tokens = await AccessTokens(secret: secret, ttlSeconds: max(1, configuration.accessTokenTTLSec))
     passwords = PasswordHasher(cost: configuration.bcryptCost)
     limiter = LoginLimiter(database: database, configuration: configuration)

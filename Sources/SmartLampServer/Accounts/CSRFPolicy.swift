@@ -1,8 +1,8 @@
 import HTTPTypes
 import Hummingbird
 
-/// CSRF rule of CONTRACT §3: a cookie-authenticated request that mutates must carry `Content-Type:
-/// application/json` (a cross-site form cannot) and, when it names an `Origin`, an allowed or the same origin.
+/// CSRF rule of CONTRACT §3: a cookie-authenticated request that mutates must send its body as
+/// `application/json` (a cross-site form cannot) and, when it names an `Origin`, an allowed or the same origin.
 /// The refresh and logout routes (refresh cookie, no body) get the origin rule only. Bearer and API-key requests
 /// are not exposed to CSRF and pass.
 struct CSRFPolicy: Sendable {
@@ -24,7 +24,12 @@ struct CSRFPolicy: Sendable {
     {
       throw Self.refusal("Cross-site request refused")
     }
-    if !isAuthRoute, !Request.isJSON(request.headers[.contentType]) {
+    // Forms always send a Content-Type; a body-less DELETE or POST from a script sends none and is covered by the
+    // origin rule above.
+    let contentType = request.headers[.contentType]
+    let hasBody = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
+      || request.headers[.transferEncoding] != nil
+    if !isAuthRoute, contentType != nil || hasBody, !Request.isJSON(contentType) {
       throw Self.refusal("Cookie-authenticated changes must be sent as application/json")
     }
   }

@@ -23,9 +23,10 @@ struct UsersRoutes: Sendable {
   func list(_ request: Request, context: AppRequestContext) async throws -> Response {
     _ = try context.authorize(.manageUsers)
     let query = request.uri.queryParameters
-    let includeArchived = query.get("includeArchived").map {
-      ["1", "true", "yes"].contains($0.trimmingCharacters(in: .whitespaces).lowercased())
-    } ?? false
+    let includeArchived =
+      query.get("includeArchived").map {
+        ["1", "true", "yes"].contains($0.trimmingCharacters(in: .whitespaces).lowercased())
+      } ?? false
     var errors = FieldErrors()
     var limit: Int?
     if let text = query.get("limit") {
@@ -68,7 +69,8 @@ struct UsersRoutes: Sendable {
       }
       enum CodingKeys: String, CodingKey { case items, nextCursor }
     }
-    return try EnvelopeResponse.success(Page(items: page.map(UserSummary.init), nextCursor: next), requestID: context.requestID)
+    return try EnvelopeResponse.success(
+      Page(items: page.map(UserSummary.init), nextCursor: next), requestID: context.requestID)
   }
 
   struct CreateBody: Decodable {

@@ -26,8 +26,12 @@ enum DotEnv {
         throw ParseError(line: index + 1, reason: "invalid key '\(key)'")
       }
       var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
-      if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-        value = String(value.dropFirst().dropLast())
+      if let quote = value.first, quote == "\"" || quote == "'" {
+        let rest = value.dropFirst()
+        guard let close = rest.firstIndex(of: quote) else {
+          throw ParseError(line: index + 1, reason: "unterminated quote")
+        }
+        value = String(rest[..<close])
       } else if let hash = value.range(of: " #") {
         value = value[..<hash.lowerBound].trimmingCharacters(in: .whitespaces)
       }

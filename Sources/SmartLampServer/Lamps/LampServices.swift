@@ -22,6 +22,7 @@ public struct LampServices: Sendable {
   let rateLimiter: CommandRateLimiter
   let idempotency: Idempotency
   let realtime: RealtimeWatcher
+  let demo: DemoLamps?
 
   public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
     self.configuration = configuration
@@ -68,6 +69,9 @@ public struct LampServices: Sendable {
       windowSec: configuration.commandRateLimitWindowSec)
     idempotency = Idempotency(database: database)
     realtime = RealtimeWatcher(hub: hub, devices: devicesStore, state: state, database: database, logger: logger)
+    demo =
+      configuration.demo
+      ? try DemoLamps(configuration: configuration, state: state, devices: devicesStore, logger: logger) : nil
 
     // Registered devices and their persisted state, before any message can arrive.
     state.setDevices(try await devicesStore.all())
@@ -76,7 +80,10 @@ public struct LampServices: Sendable {
 
   /// Long-running parts, run under the application's ServiceGroup (shut down in reverse order).
   var backgroundServices: [any Service] {
-    [StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(store: idempotency.store)]
+    let core: [any Service] = [
+      StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(store: idempotency.store),
+    ]
+    return core + (demo.map { [$0] } ?? [])
   }
 
   /// The broker's state in `/api/v1/health/ready`.

@@ -48,7 +48,8 @@ public struct Migrator: Sendable {
       if let target, migration.version > target { break }
       let didApply = try await database.write { conn in
         // Checked inside the transaction so two processes migrating at once apply each version once.
-        let done = try conn.queryOne("SELECT version FROM schema_migrations WHERE version = ?", [.text(migration.version)])
+        let done = try conn.queryOne(
+          "SELECT version FROM schema_migrations WHERE version = ?", [.text(migration.version)])
         guard done == nil else { return false }
         for statement in migration.statements { try conn.execute(statement) }
         try conn.execute(

@@ -74,8 +74,10 @@ public struct AssignmentRepository: Sendable {
   /// The grant `userId` holds on the device with this internal id, or nil.
   public func grant(userId: Int64, deviceInternalId: Int64) async throws -> DeviceGrant? {
     try await database.read { conn in
-      try conn.queryOne("\(Self.select) WHERE ud.user_id = ? AND ud.device_id = ?", [.int64(userId), .int64(deviceInternalId)])
-        .map(AssignmentRecord.init(row:))?.grant
+      try conn.queryOne(
+        "\(Self.select) WHERE ud.user_id = ? AND ud.device_id = ?", [.int64(userId), .int64(deviceInternalId)]
+      )
+      .map(AssignmentRecord.init(row:))?.grant
     }
   }
 

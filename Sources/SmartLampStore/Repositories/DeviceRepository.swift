@@ -159,7 +159,9 @@ public struct DeviceRepository: Sendable {
       try conn.execute(
         "DELETE FROM schedule_runs WHERE device_id = ? OR schedule_id IN (SELECT id FROM device_schedules WHERE device_id = ?)",
         id + id)
-      try conn.execute("UPDATE command_logs SET schedule_id = NULL WHERE schedule_id IN (SELECT id FROM device_schedules WHERE device_id = ?)", id)
+      try conn.execute(
+        "UPDATE command_logs SET schedule_id = NULL WHERE schedule_id IN (SELECT id FROM device_schedules WHERE device_id = ?)",
+        id)
       try conn.execute("DELETE FROM device_schedules WHERE device_id = ?", id)
       try conn.execute("DELETE FROM user_devices WHERE device_id = ?", id)
       try conn.execute("DELETE FROM device_state WHERE device_id = ?", id)

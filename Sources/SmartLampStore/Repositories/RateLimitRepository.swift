@@ -60,11 +60,12 @@ public struct RateLimitRepository: Sendable {
       // Make sure the row exists before locking it, so concurrent first hits serialise on the row lock
       // (InnoDB) instead of racing to insert; a placeholder (count 0, reset 0) reads as "no window".
       let iso = Timestamp.iso(now)
-      let placeholder = try conn.execute(
-        conn.dialect.insertIgnore(
-          into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"]),
-        [.text(key), 0, 0, .text(iso), .text(iso)]
-      ).rowsAffected == 1
+      let placeholder =
+        try conn.execute(
+          conn.dialect.insertIgnore(
+            into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"]),
+          [.text(key), 0, 0, .text(iso), .text(iso)]
+        ).rowsAffected == 1
       guard
         let row = try conn.queryOne(
           "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate,

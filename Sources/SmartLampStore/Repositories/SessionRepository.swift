@@ -46,7 +46,9 @@ public struct NewSession: Sendable, Hashable {
   public var userAgent: String?
   public var ipAddress: String?
 
-  public init(userId: Int64, refreshTokenHash: String, expiresAt: Int64, userAgent: String? = nil, ipAddress: String? = nil) {
+  public init(
+    userId: Int64, refreshTokenHash: String, expiresAt: Int64, userAgent: String? = nil, ipAddress: String? = nil
+  ) {
     self.userId = userId
     self.refreshTokenHash = refreshTokenHash
     self.expiresAt = expiresAt

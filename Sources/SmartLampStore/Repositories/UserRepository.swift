@@ -31,6 +31,12 @@ public struct UserRecord: Sendable, Hashable {
   }
 }
 
+/// A page of ``UserRepository/page(limit:after:includeArchived:)``.
+public struct UserPage: Sendable, Hashable {
+  public var items: [UserRecord]
+  public var nextCursor: Int64?
+}
+
 /// What a new user is made of. The email is stored as submitted; uniqueness is case-insensitive.
 public struct NewUser: Sendable, Hashable {
   public var name: String
@@ -112,6 +118,23 @@ public struct UserRepository: Sendable {
       let filter = includeArchived ? "" : "WHERE deleted_at IS NULL"
       return try conn.query("SELECT \(Self.columns) FROM users \(filter) ORDER BY role ASC, id ASC")
         .map(UserRecord.init(row:))
+    }
+  }
+
+  /// A page of users in id order (ids above `after`), for the paginated form of the users list; `nextCursor` is
+  /// the id to pass as `after` for the next page.
+  public func page(limit: Int, after: Int64? = nil, includeArchived: Bool = false) async throws -> UserPage {
+    let size = min(max(limit, 1), 500)
+    return try await database.read { conn in
+      var conditions = ["id > ?"]
+      if !includeArchived { conditions.append("deleted_at IS NULL") }
+      let rows = try conn.query(
+        """
+        SELECT \(Self.columns) FROM users WHERE \(conditions.joined(separator: " AND "))
+        ORDER BY id \(conn.dialect.limit(size + 1))
+        """, [.int64(after ?? 0)])
+      let items = try rows.prefix(size).map(UserRecord.init(row:))
+      return UserPage(items: items, nextCursor: rows.count > size ? items.last?.id : nil)
     }
   }
 

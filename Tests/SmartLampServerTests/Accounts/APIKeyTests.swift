@@ -26,7 +26,10 @@ import Testing
       #expect(created.data?["expiresAt"] == .null && created.data?["lastUsedAt"] == .null)
       let stored = try await server.scalar("SELECT api_key_hash FROM integration_clients")
       #expect(stored == .text(SecretTokens.sha256Hex(key)))
-      #expect(try await server.scalar("SELECT COUNT(*) FROM integration_clients WHERE api_key_hash LIKE '%' || ? || '%'", [.text(String(key.dropFirst(4)))]) == .int64(0))
+      #expect(
+        try await server.scalar(
+          "SELECT COUNT(*) FROM integration_clients WHERE api_key_hash LIKE '%' || ? || '%'",
+          [.text(String(key.dropFirst(4)))]) == .int64(0))
 
       let listed = try await client.call(.get, "/api/v1/integrations/clients", as: .cookie(admin))
       #expect(listed.status == .ok)
@@ -49,7 +52,8 @@ import Testing
       #expect(refused.status == .unauthorized && refused.code == "AUTH_INVALID_TOKEN")
       #expect(try await client.call(.delete, "/api/v1/integrations/clients/99", as: .cookie(admin)).status == .notFound)
       // A key is never read from the cookie.
-      let asCookie = try await client.call(.get, "/api/v1/bootstrap", as: .cookie(Session(accessToken: key, refreshToken: "")))
+      let asCookie = try await client.call(
+        .get, "/api/v1/bootstrap", as: .cookie(Session(accessToken: key, refreshToken: "")))
       #expect(asCookie.status == .unauthorized)
     }
   }

@@ -12,7 +12,7 @@ import TestSupport
 enum Accounts {
   static let adminEmail = "admin@example.com"
   static let adminPassword = "admin-password-1"
-  static let jwtSecret = "test-jwt-secret"
+  static let jwtSecret = "test-jwt-secret-of-at-least-32-bytes"
 
   static func server(_ adjust: (inout Configuration) -> Void = { _ in }) -> TestServer {
     TestServer { config in
@@ -89,7 +89,8 @@ extension TestClientProtocol {
   }
 
   func login(_ email: String, _ password: String, headers: HTTPFields = [:]) async throws -> Reply {
-    try await call(.post, "/api/v1/auth/login", json: ["email": .string(email), "password": .string(password)],
+    try await call(
+      .post, "/api/v1/auth/login", json: ["email": .string(email), "password": .string(password)],
       headers: headers)
   }
 
@@ -141,17 +142,13 @@ extension TestClientProtocol {
   }
 }
 
-struct HarnessError: Error, CustomStringConvertible {
-  let description: String
-  init(_ description: String) { self.description = description }
-}
-
 extension TestServer {
   var databasePath: String { directory.file("smartlamp.sqlite") }
 
   /// Runs `body` on a second connection to the server's SQLite file (WAL lets both work at once).
   func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-    let database = try SQLiteDatabase(path: databasePath)
+    // Migrating first lets tests seed rows before the server has ever started on this file.
+    let database = try await Store.openSQLite(path: databasePath).database
     do {
       let result = try await body(database)
       try await database.close()

@@ -53,7 +53,9 @@ import Testing
 
   @Test func accountLimiterHoldsAcrossAddresses() async throws {
     // Behind a trusted proxy each attempt may come from another address; the per-account row still counts.
-    try await Accounts.server({ $0.trustedProxies = ["127.0.0.1"]; $0.loginRateLimitMax = 3 }).run { client in
+    try await Accounts.server({
+      $0.trustedProxies = ["127.0.0.1"]; $0.loginRateLimitMax = 3
+    }).run { client in
       for index in 1...3 {
         let reply = try await client.login(
           Accounts.adminEmail, "wrong-password", headers: [.xForwardedFor: "203.0.113.\(index)"])
@@ -81,7 +83,9 @@ import Testing
   }
 
   @Test func forwardedForIsHonouredFromATrustedProxy() async throws {
-    let server = Accounts.server { $0.trustedProxies = ["127.0.0.1"]; $0.loginRateLimitMax = 3 }
+    let server = Accounts.server {
+      $0.trustedProxies = ["127.0.0.1"]; $0.loginRateLimitMax = 3
+    }
     try await server.run { client in
       for index in 1...6 {
         let reply = try await client.login(

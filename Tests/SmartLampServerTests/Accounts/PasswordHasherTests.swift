@@ -30,12 +30,15 @@ import Testing
   @Test func pbkdf2MatchesTheRFCVectorsAndUpstreamFormat() async throws {
     // RFC 7914 §11 / common PBKDF2-HMAC-SHA256 vectors.
     #expect(
-      Hex.encode(PBKDF2.sha256(password: Array("password".utf8), salt: Array("salt".utf8), iterations: 1, keyLength: 32))
+      Hex.encode(
+        PBKDF2.sha256(password: Array("password".utf8), salt: Array("salt".utf8), iterations: 1, keyLength: 32))
         == "120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b")
     #expect(
-      Hex.encode(PBKDF2.sha256(password: Array("password".utf8), salt: Array("salt".utf8), iterations: 4096, keyLength: 32))
+      Hex.encode(
+        PBKDF2.sha256(password: Array("password".utf8), salt: Array("salt".utf8), iterations: 4096, keyLength: 32))
         == "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a")
-    let stored = "pbkdf2-sha256$4096$" + Hex.encode(Array("salt".utf8))
+    let stored =
+      "pbkdf2-sha256$4096$" + Hex.encode(Array("salt".utf8))
       + "$c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a"
     #expect(try await hasher.verify("password", against: stored) == .init(matches: true, needsRehash: true))
     #expect(try await hasher.verify("passwore", against: stored).matches == false)
@@ -68,6 +71,7 @@ import Testing
     #expect(SecretTokens.base62([0, 0]) == "000")
     #expect(SecretTokens.base62([0xff, 0xff]) == "H31")
     #expect(Hex.decode("0aFf") == [0x0a, 0xff] && Hex.decode("abc") == nil && Hex.decode("zz") == nil)
-    #expect(ConstantTime.equals([1, 2], [1, 2]) && !ConstantTime.equals([1, 2], [1, 3]) && !ConstantTime.equals([1], [1, 2]))
+    #expect(
+      ConstantTime.equals([1, 2], [1, 2]) && !ConstantTime.equals([1, 2], [1, 3]) && !ConstantTime.equals([1], [1, 2]))
   }
 }

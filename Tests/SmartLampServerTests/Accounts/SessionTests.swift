@@ -75,15 +75,51 @@ import Testing
       expired["iat"] = 0
       expired["exp"] = 60  // authz.test.ts 1: `exp` in 1970
       let cases: [(String, String, String)] = [
-        ("alg none", TokenForgery.make(header: ["alg": "none", "typ": "JWT"], claims: claims, secret: nil), "AUTH_INVALID_TOKEN"),
-        ("alg none signed", TokenForgery.make(header: ["alg": "none"], claims: claims, secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"),
-        ("RS256 header, HMAC signature", TokenForgery.make(header: ["alg": "RS256", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"),
-        ("HS512 header", TokenForgery.make(header: ["alg": "HS512", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"),
-        ("wrong secret", TokenForgery.make(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: "other-secret"), "AUTH_INVALID_TOKEN"),
-        ("tampered signature", String(session.accessToken.dropLast(2)) + (session.accessToken.hasSuffix("AA") ? "BB" : "AA"), "AUTH_INVALID_TOKEN"),
-        ("expired", TokenForgery.make(header: ["alg": "HS256", "typ": "JWT"], claims: expired, secret: Accounts.jwtSecret), "AUTH_EXPIRED_TOKEN"),
-        ("type api", TokenForgery.make(header: ["alg": "HS256"], claims: claims.merging(["type": "api"]) { $1 }, secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"),
-        ("unknown session", TokenForgery.make(header: ["alg": "HS256"], claims: claims.merging(["sid": 9999, "exp": now + 60]) { $1 }, secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"),
+        (
+          "alg none", TokenForgery.make(header: ["alg": "none", "typ": "JWT"], claims: claims, secret: nil),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "alg none signed", TokenForgery.make(header: ["alg": "none"], claims: claims, secret: Accounts.jwtSecret),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "RS256 header, HMAC signature",
+          TokenForgery.make(header: ["alg": "RS256", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "HS512 header",
+          TokenForgery.make(header: ["alg": "HS512", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "wrong secret",
+          TokenForgery.make(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: "other-secret"),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "tampered signature",
+          String(session.accessToken.dropLast(2)) + (session.accessToken.hasSuffix("AA") ? "BB" : "AA"),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "expired",
+          TokenForgery.make(header: ["alg": "HS256", "typ": "JWT"], claims: expired, secret: Accounts.jwtSecret),
+          "AUTH_EXPIRED_TOKEN"
+        ),
+        (
+          "type api",
+          TokenForgery.make(
+            header: ["alg": "HS256"], claims: claims.merging(["type": "api"]) { $1 }, secret: Accounts.jwtSecret),
+          "AUTH_INVALID_TOKEN"
+        ),
+        (
+          "unknown session",
+          TokenForgery.make(
+            header: ["alg": "HS256"], claims: claims.merging(["sid": 9999, "exp": now + 60]) { $1 },
+            secret: Accounts.jwtSecret), "AUTH_INVALID_TOKEN"
+        ),
         ("garbage", "not.a.jwt", "AUTH_INVALID_TOKEN"),
       ]
       for (name, token, code) in cases {
@@ -95,7 +131,8 @@ import Testing
         #expect(viaBearer.code == code, "\(name) (bearer)")
       }
       // A correctly signed token with our own claims still works (the cases above fail for their reason only).
-      let resigned = TokenForgery.make(header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret)
+      let resigned = TokenForgery.make(
+        header: ["alg": "HS256", "typ": "JWT"], claims: claims, secret: Accounts.jwtSecret)
       #expect(try await client.call(.get, "/api/v1/profile", as: .bearer(resigned)).status == .ok)
       let none = try await client.call(.get, "/api/v1/profile")
       #expect(none.status == .unauthorized && none.code == "NOT_AUTHENTICATED")
@@ -130,7 +167,8 @@ import Testing
 
       let missing = try await client.call(.post, "/api/v1/auth/refresh")
       #expect(missing.code == "AUTH_INVALID_TOKEN" && missing.envelope?.error?.message == "Refresh token is required")
-      let unknown = try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(String(repeating: "a", count: 96)))
+      let unknown = try await client.call(
+        .post, "/api/v1/auth/refresh", as: .refresh(String(repeating: "a", count: 96)))
       #expect(unknown.envelope?.error?.message == "Invalid refresh token")
     }
   }
@@ -153,11 +191,13 @@ import Testing
       let out = try await client.call(.post, "/api/v1/auth/logout", as: .cookie(session))
       #expect(out.status == .ok && out.data?["loggedOut"]?.bool == true)
       #expect(out.cookies["auth_token"] == "")
-      #expect(try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(session.refreshToken)).status
-        == .unauthorized)
+      #expect(
+        try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(session.refreshToken)).status
+          == .unauthorized)
       // Unlike upstream, the access token stops working at once too.
-      #expect(try await client.call(.get, "/api/v1/profile", as: .bearer(session.accessToken)).code
-        == "AUTH_INVALID_TOKEN")
+      #expect(
+        try await client.call(.get, "/api/v1/profile", as: .bearer(session.accessToken)).code
+          == "AUTH_INVALID_TOKEN")
       // Logging out without anything still answers 200.
       #expect(try await client.call(.post, "/api/v1/auth/logout").status == .ok)
     }
@@ -173,15 +213,18 @@ import Testing
       #expect(change.status == .ok)
       #expect(try await client.call(.get, "/api/v1/profile", as: .cookie(mine)).status == .ok)
       #expect(try await client.call(.get, "/api/v1/profile", as: .cookie(other)).code == "AUTH_INVALID_TOKEN")
-      #expect(try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(other.refreshToken)).status
-        == .unauthorized)
+      #expect(
+        try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(other.refreshToken)).status
+          == .unauthorized)
       #expect(try await client.login(Accounts.adminEmail, Accounts.adminPassword).status == .unauthorized)
       #expect(try await client.login(Accounts.adminEmail, "a-new-password-2").status == .ok)
     }
   }
 
   @Test func jwtSecretIsGeneratedOnceWithPrivatePermissions() async throws {
-    let server = TestServer { $0.adminEmail = Accounts.adminEmail; $0.adminPassword = Accounts.adminPassword }
+    let server = TestServer {
+      $0.adminEmail = Accounts.adminEmail; $0.adminPassword = Accounts.adminPassword
+    }
     let token = try await server.run { client in try await client.session().accessToken }
     let path = server.configuration.dataDirectory + "/jwt-secret"
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -189,9 +232,20 @@ import Testing
     let secret = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(secret.count == 96)
     // A restart reuses the file: the token issued before is still valid.
-    try await server.run { client in
-      #expect(try await client.call(.get, "/api/v1/profile", as: .bearer(token)).status == .ok)
+    let status = try await server.run { client in
+      try await client.call(.get, "/api/v1/profile", as: .bearer(token)).status
     }
+    #expect(status == .ok)
     #expect(try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == secret)
+  }
+
+  @Test func shortConfiguredSecretsStillSignAndVerify() async throws {
+    try await Accounts.server({ $0.jwtSecret = "short" }).run { client in
+      let session = try await client.session()
+      #expect(try await client.call(.get, "/api/v1/profile", as: .cookie(session)).status == .ok)
+      let raw = TokenForgery.make(
+        header: ["alg": "HS256"], claims: TokenForgery.claims(of: session.accessToken), secret: "short")
+      #expect(try await client.call(.get, "/api/v1/profile", as: .bearer(raw)).status == .unauthorized)
+    }
   }
 }

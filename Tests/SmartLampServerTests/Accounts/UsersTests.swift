@@ -30,7 +30,7 @@ import Testing
         .post, "/api/v1/users", as: .cookie(admin),
         json: [
           "name": .string(String(repeating: "n", count: 256)), "email": "no-at-sign", "password": "short",
-          "role": "owner", "isActive": "yes",
+          "role": "owner",
         ])
       #expect(bad.status == .badRequest && bad.code == "VALIDATION_ERROR")
       let wrongType = try await client.call(
@@ -111,10 +111,12 @@ import Testing
       #expect(try await client.login("member@example.com", "member-password-1").status == .unauthorized)
       // The member's still-valid JWT and refresh token stop working on the next request.
       #expect(try await client.call(.get, "/api/v1/bootstrap", as: .cookie(member)).status == .unauthorized)
-      #expect(try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(member.refreshToken)).status
-        == .unauthorized)
+      #expect(
+        try await client.call(.post, "/api/v1/auth/refresh", as: .refresh(member.refreshToken)).status
+          == .unauthorized)
       let edit = try await client.call(.patch, "/api/v1/users/\(id)", as: .cookie(admin), json: ["name": "New"])
-      #expect(edit.status == .badRequest && edit.envelope?.error?.message == "Archived user must be restored before editing")
+      #expect(
+        edit.status == .badRequest && edit.envelope?.error?.message == "Archived user must be restored before editing")
       let restored = try await client.call(.post, "/api/v1/users/\(id)/restore", as: .cookie(admin))
       #expect(restored.status == .ok)
       #expect(restored.data?["isArchived"]?.bool == false && restored.data?["isActive"]?.bool == true)
@@ -168,8 +170,9 @@ import Testing
       #expect(reset.status == .ok && reset.data?["name"]?.string == "Renamed")
       #expect(try await client.call(.get, "/api/v1/profile", as: .cookie(member)).status == .unauthorized)
       #expect(try await client.login("m@example.com", "reset-password-9").status == .ok)
-      #expect(try await client.call(.patch, "/api/v1/users/999", as: .cookie(admin), json: ["name": "X"]).code
-        == "USER_NOT_FOUND")
+      #expect(
+        try await client.call(.patch, "/api/v1/users/999", as: .cookie(admin), json: ["name": "X"]).code
+          == "USER_NOT_FOUND")
       let selfOff = try await client.call(.patch, "/api/v1/users/1", as: .cookie(admin), json: ["isActive": false])
       #expect(selfOff.status == .badRequest)
     }
@@ -233,19 +236,31 @@ import Testing
         #expect(reply.envelope?.error?.details?["deviceId"]?.string == deviceId)
       }
       #expect(try await server.scalar("SELECT COUNT(*) FROM user_devices WHERE user_id = ?", [.int64(id)]) == before)
-      let notFound = try await client.call(.put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
+      let notFound = try await client.call(
+        .put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
         json: ["assignments": [["deviceId": "nope"]]])
       #expect(notFound.code == "DEVICE_NOT_FOUND")
       let toAdmin = try await client.call(
         .put, "/api/v1/users/1/assignments", as: .cookie(admin), json: ["assignments": []])
-      #expect(toAdmin.status == .badRequest && toAdmin.envelope?.error?.message == "Only member users can receive assignments")
-      #expect(try await client.call(.put, "/api/v1/users/999/assignments", as: .cookie(admin),
-        json: ["assignments": []]).code == "USER_NOT_FOUND")
+      #expect(
+        toAdmin.status == .badRequest && toAdmin.envelope?.error?.message == "Only member users can receive assignments"
+      )
+      #expect(
+        try await client.call(
+          .put, "/api/v1/users/999/assignments", as: .cookie(admin),
+          json: ["assignments": []]
+        ).code == "USER_NOT_FOUND")
       let tooMany = JSONValue.array(Array(repeating: ["deviceId": "lamp-a"], count: 501))
-      #expect(try await client.call(.put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
-        json: ["assignments": tooMany]).status == .badRequest)
-      #expect(try await client.call(.put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
-        json: ["assignments": [["deviceId": "lamp-a", "devicePermission": "owner"]]]).status == .badRequest)
+      #expect(
+        try await client.call(
+          .put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
+          json: ["assignments": tooMany]
+        ).status == .badRequest)
+      #expect(
+        try await client.call(
+          .put, "/api/v1/users/\(id)/assignments", as: .cookie(admin),
+          json: ["assignments": [["deviceId": "lamp-a", "devicePermission": "owner"]]]
+        ).status == .badRequest)
     }
   }
 
@@ -263,7 +278,8 @@ import Testing
             created_at, updated_at) VALUES (?, ?, 'ON', '0 8 * * *', 'UTC', 1, 0, 'x', 'x')
           """, [.int64(id), .int64(Int64(device))])
       }
-      try await client.assign(admin, userId: id, [("lamp-a", "control", "manage"), ("lamp-b", "control", "monitoring")])
+      try await client.assign(
+        admin, userId: id, [("lamp-a", "control", "manage"), ("lamp-b", "control", "monitoring")])
       #expect(try await server.scalar("SELECT enabled FROM device_schedules WHERE device_id = 1") == .int64(1))
       #expect(try await server.scalar("SELECT enabled FROM device_schedules WHERE device_id = 2") == .int64(0))
     }

@@ -12,6 +12,12 @@ import TestSupport
 
 /// The hub, the acknowledgement tracker and the state service on their own (no sockets).
 @Suite struct LampUnitTests {
+  static let quiet: Logger = {
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    return logger
+  }()
+
   static func owner() -> RealtimeHub.Owner {
     .init(principal: .user(UserPrincipal(id: 1, email: "a@b.cd", name: "A", role: .admin)), sessionID: nil)
   }
@@ -98,7 +104,7 @@ import TestSupport
     let hub = RealtimeHub()
     let tracker = AckTracker(timeout: .seconds(1)) { _, _ in }
     let service = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Logger(label: "test"))
+      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Self.quiet)
     let devices = LampDeviceStore(database: database)
     let one = try await devices.create(
       NewLampDevice(deviceId: "s-1", mqttDeviceId: "Strip", name: "1", location: nil, channel: .init(index: 1)!),
@@ -133,7 +139,7 @@ import TestSupport
     // Written through and loaded again by a fresh service.
     await service.flush()
     let reloaded = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Logger(label: "test"))
+      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Self.quiet)
     reloaded.setDevices(try await devices.all())
     reloaded.load(try await DeviceStateStore(database: database).loadAll())
     #expect(reloaded.status(of: one, lastCommand: nil).power == "OFF")

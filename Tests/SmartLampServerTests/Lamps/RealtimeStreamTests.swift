@@ -27,19 +27,23 @@ import TestSupport
       #expect(snapshot.id != nil)
       #expect(snapshot.json?["payload"]?["online"]?.lampBool == true)
 
-      _ = try await env.execute("sse-a", "ON", waitForAck: false)
-      let published = try await events.next(within: .seconds(5), "command PUBLISHED") {
-        $0.type == "command" && $0.json?["status"]?.string == "PUBLISHED"
-      }
-      #expect(published?.id != nil)
-      let status = try await events.next(within: .seconds(5), "status ON") {
-        $0.type == "status" && $0.json?["payload"]?["power"]?.string == "ON"
-      }
-      #expect(status?.json?["payload"]?["source"]?.string == "device")
-      let acked = try await events.next(within: .seconds(5), "command ACKED") {
-        $0.type == "command" && $0.json?["status"]?.string == "ACKED"
+      _ = try await env.execute("sse-a", "ON", waitForAck: false, requestID: "live-1")
+      // Collect until the acknowledgement: the PUBLISHED event and the device's status come before it.
+      let seen = Locked<[SSEClient.Frame]>([])
+      let acked = try await events.next(within: .seconds(5), "command ACKED") { frame in
+        seen.withLock { $0.append(frame) }
+        return frame.type == "command" && frame.json?["status"]?.string == "ACKED"
       }
       #expect(acked?.json?["ackLatencyMs"]?.lampInt != nil)
+      #expect(acked?.json?["requestId"]?.string == "live-1")
+      let before = seen.withLock { $0 }
+      let published = before.first { $0.type == "command" && $0.json?["status"]?.string == "PUBLISHED" }
+      #expect(published?.id != nil)
+      let status = before.first { $0.type == "status" && $0.json?["payload"]?["power"]?.string == "ON" }
+      #expect(status?.json?["payload"]?["source"]?.string == "device")
+      #expect(before.allSatisfy { $0.id != nil })
+      let ids = before.compactMap { $0.id.flatMap { Int($0) } }
+      #expect(ids == ids.sorted())
       await stream.close()
       await lamp.stop()
     }

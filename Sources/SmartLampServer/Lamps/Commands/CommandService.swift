@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
+import Synchronization
 import Tasmota
 
 /// The one path every command takes — manual, API key, scheduled (CONTRACT §7): publish `ON`/`OFF` at QoS 1
@@ -66,6 +67,14 @@ final class CommandService: Service, Sendable {
   let logger: Logger
   let ackTimeoutMs: Int
   private let bookkeeping: (stream: AsyncStream<Bookkeeping>, continuation: AsyncStream<Bookkeeping>.Continuation)
+  /// Keeps each command's realtime events in order: an outcome that arrives before the `PUBLISHED` event went out
+  /// (a device faster than our PUBACK handling) waits for it.
+  private let eventOrder = Mutex(EventOrder())
+
+  private struct EventOrder {
+    var announced: Set<Int> = []
+    var stashed: [Int: String] = [:]
+  }
 
   init(
     broker: BrokerConnection, acks: AckTracker, state: DeviceStateService, logs: CommandLogStore, hub: RealtimeHub,
@@ -89,10 +98,30 @@ final class CommandService: Service, Sendable {
       case .acked(_, let latency): (.acked, latency)
       case .timeout: (.timeout, nil)
       }
-    let event = RealtimeEvent.Command(
-      requestId: pending.context.requestId, deviceId: pending.context.deviceId, action: pending.context.action,
-      status: status.rawValue, ackLatencyMs: latency, ts: RealtimeEvent.now())
-    hub.publish(device: pending.context.deviceInternalId, json: RealtimeEvent.json(event))
+    let event = RealtimeEvent.json(
+      RealtimeEvent.Command(
+        requestId: pending.context.requestId, deviceId: pending.context.deviceId, action: pending.context.action,
+        status: status.rawValue, ackLatencyMs: latency, ts: RealtimeEvent.now()))
+    let device = pending.context.deviceInternalId
+    eventOrder.withLock { order in
+      if order.announced.remove(pending.token) != nil {
+        hub.publish(device: device, json: event)
+      } else {
+        order.stashed[pending.token] = event
+      }
+    }
+  }
+
+  /// Sends the `PUBLISHED` event, then an outcome that was waiting for it.
+  private func announce(token: Int, device: Int64, json: String) {
+    eventOrder.withLock { order in
+      hub.publish(device: device, json: json)
+      if let stashed = order.stashed.removeValue(forKey: token) {
+        hub.publish(device: device, json: stashed)
+      } else {
+        order.announced.insert(token)
+      }
+    }
   }
 
   /// Publishes the command and records it. With `waitForAck`, returns once the device acknowledged or the
@@ -127,10 +156,11 @@ final class CommandService: Service, Sendable {
       bookkeeping.continuation.yield(.logged(token: token, logID: id, status: status))
     } catch {
       bookkeeping.continuation.yield(.logFailed(token: token))
+      eventOrder.withLock { _ = $0.stashed.removeValue(forKey: token) }
       throw error
     }
-    hub.publish(
-      device: device.id,
+    announce(
+      token: token, device: device.id,
       json: RealtimeEvent.json(
         RealtimeEvent.Command(
           requestId: requestId, deviceId: device.deviceId, action: action.rawValue,

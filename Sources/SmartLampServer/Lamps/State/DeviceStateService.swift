@@ -174,10 +174,11 @@ final class DeviceStateService: Sendable {
       }
       return (events, relays)
     }
+    // The status goes out before the acknowledgement it causes, so subscribers see cause before effect.
+    for (device, json) in events { hub.publish(device: device, json: json) }
     if acknowledges {
       for (relay, power) in relays { acks.report(mqttKey: key, relay: relay, power: power, at: now) }
     }
-    for (device, json) in events { hub.publish(device: device, json: json) }
   }
 
   private func applyAvailability(_ availability: TasmotaAvailability, now: Int64) -> [(topic: String, payload: String)]

@@ -21,56 +21,71 @@ final class SSEClient: Sendable {
   }
 
   let status: Int
-  private let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+  private let channel: any Channel
   private let frames: AsyncStream<Frame>
-  private let reader: Task<Void, Never>
+
+  /// Forwards received bytes to an async stream.
+  private final class Collector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let continuation: AsyncStream<ByteBuffer>.Continuation
+    init(_ continuation: AsyncStream<ByteBuffer>.Continuation) { self.continuation = continuation }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+      continuation.yield(unwrapInboundIn(data))
+    }
+    func channelInactive(context: ChannelHandlerContext) { continuation.finish() }
+    func errorCaught(context: ChannelHandlerContext, error: any Error) { context.close(promise: nil) }
+  }
 
   /// Opens the stream; returns once the response head arrived.
   static func open(port: Int, token: String?, lastEventID: String? = nil) async throws -> SSEClient {
+    let (bytes, bytesContinuation) = AsyncStream.makeStream(of: ByteBuffer.self)
     let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-      .connect(host: "127.0.0.1", port: port) { channel in
+      .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+          try channel.pipeline.syncOperations.addHandler(Collector(bytesContinuation))
         }
       }
+      .connect(host: "127.0.0.1", port: port).get()
     var request = "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
     if let token { request += "Authorization: Bearer \(token)\r\n" }
     if let lastEventID { request += "Last-Event-ID: \(lastEventID)\r\n" }
     request += "\r\n"
-    try await channel.channel.writeAndFlush(ByteBuffer(string: request))
+    try await channel.writeAndFlush(ByteBuffer(string: request))
     let (frames, continuation) = AsyncStream.makeStream(of: Frame.self)
-    let (heads, headContinuation) = AsyncStream.makeStream(of: Int.self)
-    let reader = Task {
-      var parser = Parser()
-      do {
-        for try await buffer in channel.inbound {
-          parser.feed(buffer)
-          if let status = parser.takeStatus() { headContinuation.yield(status) }
-          for frame in parser.takeFrames() { continuation.yield(frame) }
-          if parser.finished { break }
-        }
-      } catch {}
-      headContinuation.finish()
+    var parser = Parser()
+    var iterator = bytes.makeAsyncIterator()
+    var status: Int?
+    while status == nil, let buffer = await iterator.next() {
+      parser.feed(buffer)
+      status = parser.takeStatus()
+      for frame in parser.takeFrames() { continuation.yield(frame) }
+    }
+    guard let status else { throw HarnessError("stream closed before the response head") }
+    // The rest is parsed as it arrives, on the stream's own task, until the connection closes.
+    let started = parser
+    Task {
+      var parser = started
+      for await buffer in bytes {
+        parser.feed(buffer)
+        for frame in parser.takeFrames() { continuation.yield(frame) }
+        if parser.finished { break }
+      }
       continuation.finish()
     }
-    var iterator = heads.makeAsyncIterator()
-    guard let status = await iterator.next() else { throw HarnessError("stream closed before the response head") }
-    return SSEClient(status: status, channel: channel, frames: frames, reader: reader)
+    return SSEClient(status: status, channel: channel, frames: frames)
   }
 
-  private init(status: Int, channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, frames: AsyncStream<Frame>, reader: Task<Void, Never>) {
+  private init(status: Int, channel: any Channel, frames: AsyncStream<Frame>) {
     self.status = status
     self.channel = channel
     self.frames = frames
-    self.reader = reader
   }
 
   /// Frames in order; ends when the server closes the stream.
   var events: AsyncStream<Frame> { frames }
 
   func close() async {
-    try? await channel.channel.close()
-    reader.cancel()
+    try? await channel.close()
   }
 }
 

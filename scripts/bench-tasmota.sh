@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Tasmota benchmark: parse throughput of the Tasmota module, then how many simulated devices one process
+# sustains with a 10 s teleperiod, on a private Mosquitto started here on a free loopback port.
+#
+#   scripts/bench-tasmota.sh [counts] [duration-seconds]      e.g. scripts/bench-tasmota.sh 100,1000,2000 30
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COUNTS="${1:-100,500,1000,2000}"
+DURATION="${2:-30}"
+TELEPERIOD=10
+
+swift build -c release --product TasmotaBench >/dev/null
+BIN="$(swift build -c release --show-bin-path)/TasmotaBench"
+
+# Every device is one TCP connection on each side: lift the soft descriptor limit to the hard one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+WORK="$(mktemp -d)"
+cat >"$WORK/mosquitto.conf" <<CONF
+listener $PORT 127.0.0.1
+allow_anonymous true
+persistence false
+log_dest stderr
+max_queued_messages 10000
+CONF
+/usr/sbin/mosquitto -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
+BROKER=$!
+cleanup() {
+  kill "$BROKER" 2>/dev/null || true
+  wait "$BROKER" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do
+  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null; then break; fi
+  sleep 0.05
+done
+
+echo "machine: $(nproc) cores, $(uname -sr), mosquitto $(/usr/sbin/mosquitto -h 2>&1 | head -1 | awk '{print $3}')"
+"$BIN" parse
+echo
+"$BIN" devices --broker "mqtt://127.0.0.1:$PORT" --counts "$COUNTS" --teleperiod "$TELEPERIOD" --duration "$DURATION"
+echo "(broker CPU not included; the observer client runs inside the benchmark process)"
