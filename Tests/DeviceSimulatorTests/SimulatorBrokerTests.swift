@@ -203,8 +203,10 @@ import Testing
         }
         await commander.disconnect()
         try await poll("100 POWER ON replies", timeout: .seconds(30)) {
-          Set(observer.lines.filter { $0.topic.hasPrefix("stat/") && $0.topic.hasSuffix("/POWER") && $0.payload == "ON" }
-            .map(\.topic)).count == 100
+          Set(
+            observer.lines.filter { $0.topic.hasPrefix("stat/") && $0.topic.hasSuffix("/POWER") && $0.payload == "ON" }
+              .map(\.topic)
+          ).count == 100
         }
         #expect(simulator.deviceTopics.allSatisfy { simulator.relays(of: $0) == [.on] })
         #expect(commands(events).count == 100)

@@ -133,7 +133,7 @@ public final class AmqttBroker: Sendable {
     process.withLock { $0 = child }
     let ports = [tcpPort, wsPort, tlsPort, wssPort]
     do {
-      try await poll("amqtt listens on \(ports)", timeout: .seconds(20), interval: .milliseconds(20)) {
+      try await poll("amqtt listens on \(ports)", timeout: .seconds(60), interval: .milliseconds(20)) {
         guard child.isRunning else { throw HarnessError("amqtt exited during startup") }
         return ports.allSatisfy(portAcceptsConnections)
       }

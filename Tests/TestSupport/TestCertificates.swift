@@ -31,7 +31,8 @@ public struct TestCertificates: Sendable {
     try await runTool(
       "/usr/bin/openssl",
       [
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", days, "-keyout", "ca.key", "-out", "ca.crt",
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", days, "-keyout",
+        "ca.key", "-out", "ca.crt",
         "-subj", "/CN=smartlamp-test-CA",
       ], in: directory)
     for (name, extensions) in [
@@ -41,7 +42,8 @@ public struct TestCertificates: Sendable {
       try await runTool(
         "/usr/bin/openssl",
         [
-          "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj",
+          "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(name).key",
+          "-out", "\(name).csr", "-subj",
           "/CN=\(name == "server" ? "localhost" : "smartlamp-test-client")",
         ], in: directory)
       try ("basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\n" + extensions)

@@ -22,14 +22,11 @@ extension AccountsServices {
   /// verification as real ones and count as failures.
   func login(email: String, password: String, clientIP: String, userAgent: String?) async throws -> LoginOutcome {
     let keys = LoginLimiter.keys(ip: clientIP, email: email)
-    let gate = try await limiter.check(keys: keys)
-    guard gate.allowed else { return .limited(gate) }
+    let attempt = try await limiter.reserve(keys: keys)
+    guard attempt.allowed else { return .limited(attempt) }
     let user = try await store.database.read { conn in try AccountsStore.user(email: email, in: conn) }
     let verification = try await passwords.verify(password, against: user?.passwordHash ?? dummyHash)
-    guard let user, user.canAct, verification.matches else {
-      let decision = try await limiter.recordFailure(keys: keys)
-      return decision.allowed ? .invalidCredentials(decision) : .limited(decision)
-    }
+    guard let user, user.canAct, verification.matches else { return .invalidCredentials(attempt) }
     if verification.needsRehash {
       let newHash = try await passwords.hash(password)
       let oldHash = user.passwordHash

@@ -1,7 +1,7 @@
 import SmartLampStore
 
 /// One `auth_sessions` row: a refresh token of a login family.
-struct SessionRecord: Sendable, Equatable {
+struct AuthSessionRow: Sendable, Equatable {
   var id: Int64
   var userId: Int64
   var familyId: String
@@ -55,15 +55,15 @@ extension AccountsStore {
     ).lastInsertID
   }
 
-  static func session(tokenHash: String, in conn: any SQLConnection) throws -> SessionRecord? {
+  static func session(tokenHash: String, in conn: any SQLConnection) throws -> AuthSessionRow? {
     try conn.queryOne(
       "SELECT \(sessionColumns) FROM auth_sessions WHERE refresh_token_hash = ?", [.text(tokenHash)]
-    ).map(SessionRecord.init)
+    ).map(AuthSessionRow.init)
   }
 
-  static func session(id: Int64, in conn: any SQLConnection) throws -> SessionRecord? {
+  static func session(id: Int64, in conn: any SQLConnection) throws -> AuthSessionRow? {
     try conn.queryOne("SELECT \(sessionColumns) FROM auth_sessions WHERE id = ?", [.int64(id)])
-      .map(SessionRecord.init)
+      .map(AuthSessionRow.init)
   }
 
   /// The user behind an access token's `sid`, when that session's family is still alive (its newest token is

@@ -89,7 +89,7 @@ extension AccountsStore {
   }
 
   /// Applies the given column changes (already validated) and stamps `updated_at`.
-  static func updateUser(userId: Int64, changes: UserChanges, in conn: any SQLConnection) throws {
+  static func updateUser(userId: Int64, changes: AccountChanges, in conn: any SQLConnection) throws {
     var sets: [String] = []
     var binds: [SQLValue] = []
     if let name = changes.name {
@@ -143,7 +143,7 @@ extension AccountsStore {
 }
 
 /// Column changes of a user row; nil leaves a column alone.
-struct UserChanges: Sendable {
+struct AccountChanges: Sendable {
   var name: String?
   var email: String?
   var passwordHash: String?

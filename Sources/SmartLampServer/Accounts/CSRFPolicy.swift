@@ -28,7 +28,6 @@ struct CSRFPolicy: Sendable {
     // origin rule above.
     let contentType = request.headers[.contentType]
     let hasBody = (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0
-      || request.headers[.transferEncoding] != nil
     if !isAuthRoute, contentType != nil || hasBody, !Request.isJSON(contentType) {
       throw Self.refusal("Cookie-authenticated changes must be sent as application/json")
     }

@@ -45,15 +45,26 @@ struct LoginLimiter: Sendable {
     }
   }
 
-  /// After a failed attempt.
-  func recordFailure(keys: [String]) async throws -> RateLimitDecision {
+  /// Before credentials are examined: refuses a blocked client, otherwise counts the attempt as a failure in the
+  /// same transaction. Counting first means a burst of concurrent attempts gets exactly `limit` password checks;
+  /// a success then deletes the rows (``reset(keys:)``).
+  func reserve(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
     let now = StoreTime.nowMillis()
     return try await database.write { conn in
+      var windows: [String: RateWindow?] = [:]
+      for key in keys {
+        let current = try AccountsStore.rateWindow(key: key, in: conn)
+        let (change, decision) = policy.check(current, now: now)
+        if !decision.allowed {
+          try AccountsStore.apply(change, key: key, in: conn)
+          return decision
+        }
+        windows[key] = change == .delete ? nil : current
+      }
       var decisions: [RateLimitDecision] = []
       for key in keys {
-        let (change, decision) = policy.recordFailure(
-          try AccountsStore.rateWindow(key: key, in: conn), now: now)
+        let (change, decision) = policy.recordFailure(windows[key] ?? nil, now: now)
         try AccountsStore.apply(change, key: key, in: conn)
         decisions.append(decision)
       }

@@ -46,21 +46,20 @@ struct ProfileRoutes: Sendable {
 
     var newHash: String?
     if let newPassword, let current {
-      let keys = LoginLimiter.keys(ip: context.clientIP, email: user.email)
-      let gate = try await accounts.limiter.check(keys: Array(keys.dropFirst()))
-      guard gate.allowed else { throw gate.error }
+      // Guessing the current password with a stolen session counts against the account like a failed login.
+      let accountKey = Array(LoginLimiter.keys(ip: context.clientIP, email: user.email).dropFirst())
+      let attempt = try await accounts.limiter.reserve(keys: accountKey)
+      guard attempt.allowed else { throw attempt.error }
       let stored = try await accounts.store.database.read { conn in
         try AccountsStore.user(id: user.id, in: conn)?.passwordHash
       }
       guard let stored, try await accounts.passwords.verify(current, against: stored).matches else {
-        // Guessing the current password with a stolen session counts against the account like a failed login.
-        let decision = try await accounts.limiter.recordFailure(keys: Array(keys.dropFirst()))
-        guard decision.allowed else { throw decision.error }
         throw APIError(.unauthorized, code: "AUTH_INVALID_CREDENTIALS", message: "Current password is invalid")
       }
+      try await accounts.limiter.reset(keys: accountKey)
       newHash = try await accounts.passwords.hash(newPassword)
     }
-    let changes = UserChanges(name: name, email: email, passwordHash: newHash)
+    let changes = AccountChanges(name: name, email: email, passwordHash: newHash)
     let sessionId = caller.sessionID
     let now = StoreTime.nowMillis()
     let updated: AccountUser = try await accounts.store.database.write { conn in

@@ -127,7 +127,7 @@ struct UsersRoutes: Sendable {
     }
     try errors.throwIfInvalid()
     let hash: String? = if let password { try await accounts.passwords.hash(password) } else { nil }
-    let changes = UserChanges(name: name, email: email, passwordHash: hash, role: role, isActive: body.isActive)
+    let changes = AccountChanges(name: name, email: email, passwordHash: hash, role: role, isActive: body.isActive)
     let callerId = caller.principal.effectiveUserId
     let now = StoreTime.nowMillis()
     let updated: AccountUser = try await accounts.store.database.write { conn in

@@ -19,7 +19,7 @@ import SmartLampStore
 /// concurrent identical requests one runs and the other waits for its answer (then replays it) or, if the first is
 /// still running after ``waitLimit``, gets `409 IDEMPOTENCY_IN_PROGRESS`. Same key with another method, path or
 /// body: `422 IDEMPOTENCY_CONFLICT`. Replays carry `Idempotent-Replayed: true`. 2xx and 4xx answers are stored for
-/// 24 h; 5xx are not (the claim is released and a retry runs again).
+/// 24 h; 5xx and 429 are not (the claim is released and a retry runs again).
 struct Idempotency: Sendable {
   let store: IdempotencyStore
   /// How long a duplicate waits for the first request before answering 409.
@@ -100,7 +100,8 @@ struct Idempotency: Sendable {
       try? await store.release(principal: owner, key: key)
       throw error
     }
-    guard response.status.code < 500 else {
+    // 5xx (and a 429, which only says "later") are not stored: a retry with the same key runs again.
+    guard response.status.code < 500, response.status != .tooManyRequests else {
       try? await store.release(principal: owner, key: key)
       return response
     }

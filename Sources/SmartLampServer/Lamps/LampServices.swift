@@ -4,6 +4,7 @@ import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
 import Synchronization
+import Tasmota
 
 /// Everything lamp control shares: the broker connection, device state, commands, realtime hub, discovery.
 /// Made once in `buildApplication`; nothing connects or runs until the ServiceGroup starts `backgroundServices`.
@@ -48,8 +49,10 @@ public struct LampServices: Sendable {
       configuration: configuration,
       handlers: .init(
         message: { message in
-          discoveryRef.ingest(message)
-          for query in stateRef.ingest(message) {
+          let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+          let now = APITime.epochMilliseconds()
+          discoveryRef.ingest(parsed, now: now)
+          for query in stateRef.ingest(parsed, topic: message.topic, now: now) {
             await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
           }
         },

@@ -137,4 +137,17 @@ import Testing
       }
     }
   }
+
+  @Test func aConcurrentBurstGetsExactlyLimitPasswordChecks() async throws {
+    try await Accounts.server().run { client in
+      let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+        for _ in 0..<20 {
+          group.addTask { try await client.login(Accounts.adminEmail, "wrong-password").status }
+        }
+        return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+      }
+      #expect(statuses.filter { $0 == .unauthorized }.count == 8)
+      #expect(statuses.filter { $0 == .tooManyRequests }.count == 12)
+    }
+  }
 }

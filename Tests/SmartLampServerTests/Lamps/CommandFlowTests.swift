@@ -1,7 +1,7 @@
 import Foundation
 import MQTT
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 
@@ -33,6 +33,17 @@ import TestSupport
       #expect(status.data?["online"]?.lampBool == true)
       let all = try await env.call(.get, "/api/v1/status")
       #expect(all.data?.lampArray?.count == 1)
+      await lamp.stop()
+    }
+  }
+
+  @Test(arguments: [MosquittoBroker.Transport.tls, .webSocket, .webSocketTLS])
+  func everyBrokerTransportWorks(transport: MosquittoBroker.Transport) async throws {
+    try await LampEnv.with(transport: transport) { env in
+      try await env.createDevice("lamp-\(transport)")
+      let lamp = try await env.startLamp("lamp-\(transport)")
+      let reply = try await env.execute("lamp-\(transport)", "ON")
+      #expect(reply.data?["status"]?.string == "ACKED")
       await lamp.stop()
     }
   }
@@ -160,7 +171,9 @@ import TestSupport
   }
 
   @Test(arguments: [10, 100]) func parallelCommandsAreAllAcknowledged(count: Int) async throws {
-    try await LampEnv.with({ $0.commandRateLimitMax = 0; $0.ackTimeoutMs = 10_000 }) { env in
+    try await LampEnv.with({
+      $0.commandRateLimitMax = 0; $0.ackTimeoutMs = 10_000
+    }) { env in
       var lamps: [FakeTasmota] = []
       for index in 0..<count {
         try await env.createDevice("par-\(index)")
@@ -234,7 +247,8 @@ final class Observer: Sendable {
   private init(client: MQTTClient) { self.client = client }
 
   static func start(url: String, filter: String) async throws -> Observer {
-    let client = MQTTClient(configuration: try MQTTClientConfiguration(url: url, clientID: "observer-\(UUID().uuidString.prefix(8))"))
+    let client = MQTTClient(
+      configuration: try MQTTClientConfiguration(url: url, clientID: "observer-\(UUID().uuidString.prefix(8))"))
     try await client.connect()
     let observer = Observer(client: client)
     let subscription = try await client.subscribe([filter], qos: .atLeastOnce)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 
@@ -16,7 +16,8 @@ import TestSupport
 
       let replay = try await env.call(
         .post, "/api/v1/devices",
-        json: "{\"deviceId\":\"Lamp_One-1\",\"name\":\"Lamp Lamp_One-1\",\"mqttDeviceId\":\"tasmota_1\",\"commandChannel\":\"power2\"}",
+        json:
+          "{\"deviceId\":\"Lamp_One-1\",\"name\":\"Lamp Lamp_One-1\",\"mqttDeviceId\":\"tasmota_1\",\"commandChannel\":\"power2\"}",
         idempotencyKey: "create-Lamp_One-1")
       #expect(replay.status == 201)
       #expect(replay.headers[.init("Idempotent-Replayed")!] == "true")

@@ -3,12 +3,12 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Logging
-import SmartLampStore
 import MQTT
 import NIOCore
+import SmartLampStore
 import Tasmota
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 
@@ -70,7 +70,8 @@ struct LampBenchmark {
           // Through SmartLamp: the same switch, acknowledged.
           let next = round % 2 == 0 ? "OFF" : "ON"
           headers[HTTPField.Name("Idempotency-Key")!] = "bench-\(round)"
-          let body = "{\"deviceId\":\"\(topic)\",\"action\":\"\(next)\",\"requestId\":\"b\(round)\",\"waitForAck\":true}"
+          let body =
+            "{\"deviceId\":\"\(topic)\",\"action\":\"\(next)\",\"requestId\":\"b\(round)\",\"waitForAck\":true}"
           start = clock.now
           let response = try await client.execute(
             .init("/api/v1/commands/execute", method: .post, headers: headers, body: ByteBuffer(string: body)))

@@ -5,8 +5,8 @@ import NIOCore
 import SmartLampCore
 import SmartLampStore
 import Tasmota
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 

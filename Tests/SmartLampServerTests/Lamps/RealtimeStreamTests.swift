@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 
@@ -128,6 +128,29 @@ import TestSupport
       _ = try await stream.events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
       let logout = try await env.call(.post, "/api/v1/auth/logout", json: "{}", token: member.token)
       #expect(logout.status == 200)
+      let end = try await stream.events.next(within: .seconds(10), "end of stream") { _ in false }
+      #expect(end == nil)
+      await stream.close()
+    }
+  }
+
+  @Test func apiKeysStreamWithReadScopeAndAreCutOffWhenRevoked() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("sse-k")
+      let created = try await env.call(
+        .post, "/api/v1/integrations/clients", json: "{\"name\":\"wall panel\",\"scopes\":[\"read\"]}")
+      #expect(created.status == 201)
+      let key = try #require(created.data?["apiKey"]?.string)
+      let id = try #require(created.data?["id"]?.lampInt)
+      let stream = try await SSEClient.open(port: env.port, token: key)
+      #expect(stream.status == 200)
+      let snapshot = try await stream.events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
+      #expect(snapshot?.deviceId == "sse-k")
+      // A read-only key may watch but not switch.
+      let refused = try await env.execute("sse-k", "ON", token: key)
+      #expect(refused.status == 403)
+      #expect(refused.errorCode == "FORBIDDEN_SCOPE")
+      #expect(try await env.call(.delete, "/api/v1/integrations/clients/\(id)", json: "{}").status == 200)
       let end = try await stream.events.next(within: .seconds(10), "end of stream") { _ in false }
       #expect(end == nil)
       await stream.close()

@@ -36,7 +36,10 @@ final class DiscoveryInventory: Sendable {
   }
 
   func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) {
-    let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+    ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)), now: now)
+  }
+
+  func ingest(_ parsed: TasmotaMessage, now: Int64 = APITime.epochMilliseconds()) {
     switch parsed {
     case .availability(let lwt):
       update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in
@@ -101,7 +104,8 @@ final class DiscoveryInventory: Sendable {
       entry.lastSeenAt = now
       change(&entry)
       state.entries[key] = entry
-      if state.entries.count > capacity, let oldest = state.entries.min(by: { $0.value.lastSeenAt < $1.value.lastSeenAt })
+      if state.entries.count > capacity,
+        let oldest = state.entries.min(by: { $0.value.lastSeenAt < $1.value.lastSeenAt })
       {
         state.entries[oldest.key] = nil
       }

@@ -93,8 +93,10 @@ final class RealtimeWatcher: Service, Sendable {
     }
   }
 
-  /// Closes streams whose session family has no live session left or whose user can no longer act.
+  /// Closes streams whose session family has no live session left or whose user can no longer act, and streams of
+  /// API keys that were revoked, deactivated or expired.
   func closeRevokedStreams() async throws {
+    try await closeRevokedKeyStreams()
     let owners = hub.owners().filter { $0.owner.sessionID != nil }
     guard !owners.isEmpty else { return }
     let sessions = Set(owners.compactMap(\.owner.sessionID))
@@ -113,5 +115,24 @@ final class RealtimeWatcher: Service, Sendable {
     for (id, owner) in owners where !alive.contains(owner.sessionID ?? 0) {
       hub.close(id)
     }
+  }
+
+  private func closeRevokedKeyStreams() async throws {
+    let owners = hub.owners().compactMap { entry -> (Int, Int64)? in
+      if case .apiKey(let key) = entry.owner.principal { return (entry.id, key.clientId) }
+      return nil
+    }
+    guard !owners.isEmpty else { return }
+    let clients = Set(owners.map(\.1)).sorted()
+    let now = APITime.epochMilliseconds()
+    let alive = try await database.read { db -> Set<Int64> in
+      let rows = try db.query(
+        """
+        SELECT id FROM integration_clients WHERE id IN (\(db.dialect.placeholders(clients.count)))
+          AND is_active = 1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+        """, clients.map(SQLValue.int64) + [.int64(now)])
+      return Set(try rows.map { try $0.int64("id") })
+    }
+    for (id, client) in owners where !alive.contains(client) { hub.close(id) }
   }
 }

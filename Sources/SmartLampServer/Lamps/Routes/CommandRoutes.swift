@@ -122,7 +122,11 @@ struct CommandRoutes {
     var errors = FieldErrors()
     var limit = 50
     if let text = query["limit"].map(String.init) {
-      if let value = Int(text), (1...200).contains(value) { limit = value } else { errors.add("limit", "must be 1–200") }
+      if let value = Int(text), (1...200).contains(value) {
+        limit = value
+      } else {
+        errors.add("limit", "must be 1–200")
+      }
     }
     var before: Int64?
     if let text = (query["cursor"] ?? query["before"]).map(String.init), !text.isEmpty {

@@ -27,7 +27,8 @@ struct DeviceRoutes {
     let principal = try context.requirePrincipal(scope: .read)
     try LampErrors.require(Authorization.check(.listDevices, principal: principal))
     let visible = try await lamps.visibleDevices(for: principal)
-    return try EnvelopeResponse.success(visible.map { DeviceJSON($0.device, grant: $0.grant) }, requestID: context.requestID)
+    return try EnvelopeResponse.success(
+      visible.map { DeviceJSON($0.device, grant: $0.grant) }, requestID: context.requestID)
   }
 
   @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -85,7 +86,8 @@ struct DeviceRoutes {
           details: ["deviceId": .string(deviceID.rawValue)])
       }
       try await lamps.reloadDevices()
-      return try EnvelopeResponse.success(DeviceJSON(device, grant: .full), status: .created, requestID: context.requestID)
+      return try EnvelopeResponse.success(
+        DeviceJSON(device, grant: .full), status: .created, requestID: context.requestID)
     }
   }
 

@@ -105,7 +105,14 @@ final class DeviceStateService: Sendable {
 
   /// Applies one broker message. Returns the state queries to publish (a device that just came online).
   func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> [(topic: String, payload: String)] {
-    let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+    ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)),
+      topic: message.topic, now: now)
+  }
+
+  /// Applies a message already classified (the broker pump parses each message once for every consumer).
+  func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = APITime.epochMilliseconds())
+    -> [(topic: String, payload: String)]
+  {
     switch parsed {
     case .power(let report):
       apply(
@@ -135,7 +142,7 @@ final class DeviceStateService: Sendable {
       if count <= 10 || count % 1000 == 0 {
         logger.warning(
           "malformed device message ignored",
-          metadata: ["topic": "\(message.topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
+          metadata: ["topic": "\(topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
       }
       return []
     case .discovery, .discoveryRemoved, .notForUs:

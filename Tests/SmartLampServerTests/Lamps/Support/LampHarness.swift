@@ -22,12 +22,14 @@ struct LampEnv: Sendable {
 
   /// Runs `body` against a fresh environment and tears everything down afterwards.
   static func with(
+    transport: MosquittoBroker.Transport = .tcp,
     _ adjust: @escaping (inout Configuration) -> Void = { _ in }, _ body: @Sendable (LampEnv) async throws -> Void
   ) async throws {
     let broker = try await MosquittoBroker.start(username: nil, password: nil)
     do {
       let server = TestServer { configuration in
-        configuration.mqttURL = broker.url(.tcp)
+        configuration.mqttURL = broker.url(transport)
+        configuration.mqttCAFile = broker.caFile
         configuration.adminEmail = adminEmail
         configuration.adminPassword = adminPassword
         configuration.ackTimeoutMs = 2000
@@ -137,7 +139,8 @@ struct LampEnv: Sendable {
   ) async throws -> Reply {
     try await call(
       .post, "/api/v1/commands/execute",
-      json: "{\"deviceId\":\"\(deviceID)\",\"action\":\"\(action)\",\"requestId\":\"\(requestID)\",\"waitForAck\":\(waitForAck)}",
+      json:
+        "{\"deviceId\":\"\(deviceID)\",\"action\":\"\(action)\",\"requestId\":\"\(requestID)\",\"waitForAck\":\(waitForAck)}",
       token: token, idempotencyKey: key)
   }
 

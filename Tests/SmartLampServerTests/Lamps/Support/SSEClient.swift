@@ -172,9 +172,19 @@ private struct Parser {
   }
 
   private func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-    guard haystack.count >= needle.count else { return nil }
-    for index in 0...(haystack.count - needle.count) where Array(haystack[index..<(index + needle.count)]) == needle {
-      return index
+    guard haystack.count >= needle.count, let first = needle.first else { return nil }
+    var index = 0
+    let last = haystack.count - needle.count
+    while index <= last {
+      if haystack[index] == first {
+        var matched = true
+        for offset in 1..<needle.count where haystack[index + offset] != needle[offset] {
+          matched = false
+          break
+        }
+        if matched { return index }
+      }
+      index += 1
     }
     return nil
   }
