@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SmartLampStore
 
@@ -62,16 +62,17 @@ public func buildApplication(
 func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
   let router = Router(context: AppRequestContext.self, options: [.autoGenerateHeadEndpoints])
   addMiddleware(to: router, services)
-  let readiness: [any ReadinessCheck] = [
-    ClosureReadinessCheck(name: "database") {
-      do {
-        _ = try await services.database.read { try $0.query("SELECT 1") }
-        return nil
-      } catch {
-        return "unreachable"
+  let readiness: [any ReadinessCheck] =
+    [
+      ClosureReadinessCheck(name: "database") {
+        do {
+          _ = try await services.database.read { try $0.query("SELECT 1") }
+          return nil
+        } catch {
+          return "unreachable"
+        }
       }
-    }
-  ] + services.lamps.readinessChecks
+    ] + services.lamps.readinessChecks
   HealthController(checks: readiness).addRoutes(to: router)
   OpenAPIController().addRoutes(to: router)
   addAccountsRoutes(to: router, services)
@@ -85,7 +86,9 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices) {
   let config = services.configuration
   router.add(middleware: RequestIDMiddleware())
-  router.add(middleware: AccessLogMiddleware(logger: Logger(label: "smartlamp.http")))
+  var accessLogger = services.logger
+  accessLogger[metadataKey: "component"] = "http"
+  router.add(middleware: AccessLogMiddleware(logger: accessLogger))
   router.add(middleware: SecurityHeadersMiddleware())
   router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
   router.add(middleware: ErrorMiddleware(routes: services.routes))

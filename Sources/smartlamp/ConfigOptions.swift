@@ -7,7 +7,8 @@ struct ConfigOptions: ParsableArguments {
   @Option(name: .long, help: "JSON configuration file (also SMARTLAMP_CONFIG).")
   var config: String?
 
-  @Option(name: .long, help: ArgumentHelp("Set any setting, e.g. --set http.port=9000 (repeatable).", valueName: "key=value"))
+  @Option(
+    name: .long, help: ArgumentHelp("Set any setting, e.g. --set http.port=9000 (repeatable).", valueName: "key=value"))
   var set: [String] = []
 
   @Option(name: .long, help: "Database URL (setting database.url).")

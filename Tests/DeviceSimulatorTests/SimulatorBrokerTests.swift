@@ -117,6 +117,8 @@ import Testing
         }
         #expect(status.states.map(\.description) == ["POWER1=OFF", "POWER2=ON"])
         #expect(!observer.lines(topic: "stat/lamp_000001/STATUS").isEmpty)
+        // The event is recorded by a collector task, which may run after the replies reached the observer.
+        try await poll("three commands recorded") { commands(events).count >= 3 }
         let handled = commands(events).map(\.command)
         #expect(handled == ["POWER2 ON", "POWER1", "STATUS 0"])
       }

@@ -5,7 +5,7 @@ import Testing
 @testable import MQTT
 
 /// The same client cases against amqtt, an independent broker implementation.
-@Suite("amqtt", .timeLimit(.minutes(1)))
+@Suite("amqtt", .timeLimit(.minutes(3)))
 struct AmqttTests {
   static func configuration(
     _ broker: AmqttBroker, _ transport: MosquittoBroker.Transport,

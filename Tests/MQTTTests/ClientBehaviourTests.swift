@@ -6,7 +6,7 @@ import Testing
 @testable import MQTT
 
 /// Client behaviour a real broker will not produce on demand, against the scripted ``FakeBroker``.
-@Suite("Client behaviour", .timeLimit(.minutes(1)))
+@Suite("Client behaviour", .timeLimit(.minutes(3)))
 struct ClientBehaviourTests {
   static func configuration(_ broker: FakeBroker, clientID: String = "fake") throws -> MQTTClientConfiguration {
     var configuration = try MQTTClientConfiguration(url: broker.url, clientID: clientID)

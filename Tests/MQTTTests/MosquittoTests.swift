@@ -5,7 +5,7 @@ import Testing
 @testable import MQTT
 
 /// The client against a real Mosquitto on every transport.
-@Suite("Mosquitto", .timeLimit(.minutes(1)))
+@Suite("Mosquitto", .timeLimit(.minutes(3)))
 struct MosquittoTests {
   @Test("connect with credentials, QoS 0 and 1 round trip", arguments: MosquittoBroker.Transport.allCases)
   func roundTrip(transport: MosquittoBroker.Transport) async throws {

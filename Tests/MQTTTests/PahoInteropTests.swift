@@ -5,7 +5,7 @@ import Testing
 @testable import MQTT
 
 /// Interop with paho-mqtt (Python), an independent client on the other side of Mosquitto.
-@Suite("paho-mqtt interop", .timeLimit(.minutes(1)))
+@Suite("paho-mqtt interop", .timeLimit(.minutes(3)))
 struct PahoInteropTests {
   /// Every byte value, then a pseudo-random tail: arbitrary binary payloads must pass untouched.
   static let payload: [UInt8] = Array(0...255) + (0..<2000).map { UInt8(truncatingIfNeeded: ($0 &* 7919) ^ ($0 >> 3)) }

@@ -5,7 +5,7 @@ import Testing
 @testable import MQTT
 
 /// TLS details against Mosquitto: certificate verification by IP and by host name, and mutual TLS.
-@Suite("TLS", .timeLimit(.minutes(1)))
+@Suite("TLS", .timeLimit(.minutes(3)))
 struct TLSTests {
   @Test("the broker certificate is verified: host name (SNI) and IP both work with the right CA")
   func verification() async throws {

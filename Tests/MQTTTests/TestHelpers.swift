@@ -28,14 +28,14 @@ final class Inbox: Sendable {
 
   /// Waits until `count` messages arrived and returns them.
   @discardableResult
-  func wait(for count: Int, timeout: Duration = .seconds(10)) async throws -> [MQTTMessage] {
+  func wait(for count: Int, timeout: Duration = .seconds(30)) async throws -> [MQTTMessage] {
     try await poll("\(count) message(s) received", timeout: timeout) { all.count >= count }
     return all
   }
 
   /// Waits for a message matching `predicate`.
   @discardableResult
-  func wait(timeout: Duration = .seconds(10), until predicate: @escaping (MQTTMessage) -> Bool) async throws
+  func wait(timeout: Duration = .seconds(30), until predicate: @escaping (MQTTMessage) -> Bool) async throws
     -> MQTTMessage
   {
     do {

@@ -5,7 +5,7 @@ import Testing
 @testable import MQTT
 
 /// WebSocket transport details against a scripted Python `websockets` server.
-@Suite("WebSocket transport", .timeLimit(.minutes(1)))
+@Suite("WebSocket transport", .timeLimit(.minutes(3)))
 struct WebSocketTests {
   static let server = """
     import asyncio, sys, websockets

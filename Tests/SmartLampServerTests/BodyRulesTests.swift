@@ -3,8 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @testable import SmartLampServer
 
@@ -58,7 +58,9 @@ import TestSupport
 
   @Test func missingOrWrongContentTypeIs415() async throws {
     try await withProbeApp { client in
-      for headers: HTTPFields in [[:], [.contentType: "text/plain"], [.contentType: "application/x-www-form-urlencoded"]] {
+      for headers: HTTPFields in [
+        [:], [.contentType: "text/plain"], [.contentType: "application/x-www-form-urlencoded"],
+      ] {
         try await client.execute(
           uri: "/api/v1/probe", method: .post, headers: headers, body: ByteBuffer(string: #"{"name":"a","count":1}"#)
         ) { response in
@@ -101,7 +103,9 @@ import TestSupport
         ("[1,2]", "Validation failed", "body"),
       ]
       for (body, message, field) in cases {
-        try await client.execute(uri: "/api/v1/probe", method: .post, headers: Self.json, body: ByteBuffer(string: body)) {
+        try await client.execute(
+          uri: "/api/v1/probe", method: .post, headers: Self.json, body: ByteBuffer(string: body)
+        ) {
           response in
           #expect(response.status == .badRequest, "\(body)")
           let envelope = try EnvelopeProbe(response)

@@ -16,7 +16,7 @@ public struct PollTimeout: Error, CustomStringConvertible {
 /// Tests synchronise through this, never through fixed sleeps.
 public func poll(
   _ what: String = "condition",
-  timeout: Duration = .seconds(15),
+  timeout: Duration = .seconds(30),
   interval: Duration = .milliseconds(20),
   _ condition: () async throws -> Bool
 ) async throws {

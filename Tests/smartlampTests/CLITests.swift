@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The command line as users run it: the real binary on a real SQLite file in a temporary folder.
 @Suite struct CLITests {

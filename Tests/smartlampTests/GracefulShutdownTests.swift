@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
   import Glibc
@@ -12,8 +12,10 @@ import TestSupport
     let dir = TemporaryDirectory(prefix: "smartlamp-shutdown")
     let database = "sqlite://\(dir.path)/lamp.sqlite"
     let created = try CLI.run(
-      ["user", "create", "--email", "ibu@rumah.id", "--name", "Ibu", "--admin", "--password-stdin",
-       "--database-url", database, "--set", "auth.bcrypt-cost=4"],
+      [
+        "user", "create", "--email", "ibu@rumah.id", "--name", "Ibu", "--admin", "--password-stdin",
+        "--database-url", database, "--set", "auth.bcrypt-cost=4",
+      ],
       in: dir.path, stdin: "rahasia-sekali\n")
     #expect(created.status == 0, "\(created.stderr)")
     let port = freePort()
@@ -40,7 +42,8 @@ import TestSupport
     // An open realtime stream is a request in flight for as long as the server runs.
     let stream = try RawSocket(port: port)
     try stream.send(
-      "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\nAccept: text/event-stream\r\n\r\n")
+      "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\nAccept: text/event-stream\r\n\r\n"
+    )
     let opened = try stream.receive(until: "retry:")
     #expect(opened.hasPrefix("HTTP/1.1 200"), "\(opened)")
 
@@ -63,7 +66,9 @@ final class RawSocket {
     addr.sin_port = in_port_t(UInt16(port).bigEndian)
     addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     let result = withUnsafePointer(to: &addr) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard result == 0 else { throw HarnessError("connect failed") }
     var timeout = timeval(tv_sec: 30, tv_usec: 0)

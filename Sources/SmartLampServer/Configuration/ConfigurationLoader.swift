@@ -79,7 +79,8 @@ public struct ConfigurationLoader: Sendable {
         message: "admin.email and admin.password must be given together")
     }
     if let email = config.adminEmail, !Validation.isValidEmail(email) {
-      throw ConfigurationError(setting: "admin.email", source: "settings", message: "'\(email)' is not an email address")
+      throw ConfigurationError(
+        setting: "admin.email", source: "settings", message: "'\(email)' is not an email address")
     }
     if (config.mqttClientCertificateFile == nil) != (config.mqttClientKeyFile == nil) {
       throw ConfigurationError(

@@ -7,7 +7,9 @@ enum DatabaseURL {
     let value = raw.trimmingCharacters(in: .whitespaces)
     if value.lowercased().hasPrefix("sqlite://") {
       let path = String(value.dropFirst("sqlite://".count))
-      guard !path.isEmpty else { throw SettingValueError("sqlite:// needs a file path, e.g. sqlite://./data/lamp.sqlite") }
+      guard !path.isEmpty else {
+        throw SettingValueError("sqlite:// needs a file path, e.g. sqlite://./data/lamp.sqlite")
+      }
       guard !path.contains("\0") else { throw SettingValueError("the path contains a NUL character") }
       return .sqlite(path: path)
     }

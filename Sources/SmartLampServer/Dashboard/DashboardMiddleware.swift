@@ -67,9 +67,11 @@ struct DashboardMiddleware: RouterMiddleware {
     headers[.eTag] = etag
     // No build step means no content-hashed names: always revalidate, the ETag makes that a cheap 304.
     headers[.cacheControl] = "no-cache"
-    if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: {
-      $0.trimmingCharacters(in: .whitespaces) == etag
-    }) {
+    if let match = request.headers[.ifNoneMatch],
+      match.split(separator: ",").contains(where: {
+        $0.trimmingCharacters(in: .whitespaces) == etag
+      })
+    {
       return Response(status: .notModified, headers: headers)
     }
     guard let data = FileManager.default.contents(atPath: candidate) else { return nil }

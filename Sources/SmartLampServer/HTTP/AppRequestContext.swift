@@ -1,5 +1,4 @@
 import Hummingbird
-import SmartLampCore
 import Logging
 import NIOCore
 import SmartLampCore

@@ -32,8 +32,10 @@ public struct SmartLampLogHandler: LogHandler {
       let fields = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
       line = "\(time) \(event.level) \(label): \(event.message)\(fields.isEmpty ? "" : " " + fields)\n"
     case .json:
-      var object: [String: Any] = ["time": time, "level": event.level.rawValue, "label": label,
-        "message": event.message.description]
+      var object: [String: Any] = [
+        "time": time, "level": event.level.rawValue, "label": label,
+        "message": event.message.description,
+      ]
       for (key, value) in all { object[key] = Self.json(value) }
       let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
       line = (String(data: data, encoding: .utf8) ?? "{}") + "\n"

@@ -29,7 +29,9 @@ public enum UserAdministration {
     }
   }
 
-  public static func listUsers(database: any SQLDatabase, includeArchived: Bool) async throws -> [SmartLampStore.UserRecord] {
+  public static func listUsers(database: any SQLDatabase, includeArchived: Bool) async throws -> [SmartLampStore
+    .UserRecord]
+  {
     try await UserRepository(database: database).list(includeArchived: includeArchived)
   }
 }

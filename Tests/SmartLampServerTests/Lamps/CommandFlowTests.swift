@@ -1,3 +1,4 @@
+import DeviceSimulator
 import Foundation
 import MQTT
 import TestSupport
@@ -33,6 +34,19 @@ import Testing
       #expect(status.data?["online"]?.lampBool == true)
       let all = try await env.call(.get, "/api/v1/status")
       #expect(all.data?.lampArray?.count == 1)
+
+      // Garbage from the broker is ignored: the state stays right and commands keep working.
+      for (topic, payload) in [
+        ("stat/lamp-a/RESULT", "{\"POWER\":"), ("stat/lamp-a/POWER", "BLINK"), ("tele/lamp-a/STATE", "<html>"),
+        ("stat/lamp-a/POWER", String(repeating: "x", count: 70_000)), ("tele/lamp-a/LWT", ""),
+      ] {
+        try await lamp.publishRaw(topic: topic, payload: payload)
+      }
+      let off = try await env.execute("lamp-a", "OFF")
+      #expect(off.data?["status"]?.string == "ACKED")
+      let after = try await env.call(.get, "/api/v1/devices/lamp-a/status")
+      #expect(after.data?["power"]?.string == "OFF")
+      #expect(after.data?["online"]?.lampBool == true)
       await lamp.stop()
     }
   }
@@ -50,14 +64,21 @@ import Testing
 
   @Test func lostReplyTimesOut() async throws {
     try await LampEnv.with({ $0.ackTimeoutMs = 300 }) { env in
-      try await env.createDevice("lamp-t")
-      let lamp = try await env.startLamp("lamp-t")
-      lamp.setDropReplies(true)
+      let simulator = try DeviceSimulator(
+        configuration: .fleet(brokerURL: env.brokerURL, count: 1, prefix: "drop"),
+        logger: DiscoveryAndDemoTests.quietLogger())
+      let topic = try #require(simulator.deviceTopics.first)
+      try await env.createDevice("lamp-t", mqtt: topic)
+      let run = Task { await simulator.run() }
+      try await poll("simulator online") {
+        try await env.call(.get, "/api/v1/devices/lamp-t/status").data?["online"]?.lampBool == true
+      }
+      #expect(try await env.execute("lamp-t", "OFF").data?["status"]?.string == "ACKED")
+      simulator.setFaults(FaultPolicy(dropRate: 1), for: topic)
       let reply = try await env.execute("lamp-t", "ON", requestID: "req-timeout")
       #expect(reply.status == 200)
       #expect(reply.data?["status"]?.string == "TIMEOUT")
       #expect(reply.data?["ackLatencyMs"]?.lampIsNull == true)
-      #expect(lamp.isOn())
       try await poll("audit row timed out") {
         try await env.call(.get, "/api/v1/commands/req-timeout").data?["status"]?.string == "TIMEOUT"
       }
@@ -67,7 +88,8 @@ import Testing
       try await poll("later outcome") {
         try await env.call(.get, "/api/v1/commands/req-quick").data?["status"]?.string == "TIMEOUT"
       }
-      await lamp.stop()
+      run.cancel()
+      await run.value
     }
   }
 

@@ -1,3 +1,4 @@
+import DeviceSimulator
 import Foundation
 import TestSupport
 import Testing
@@ -159,20 +160,25 @@ import Testing
 
   @Test func deviceLossAndReturnReachSubscribers() async throws {
     try await LampEnv.with { env in
-      try await env.createDevice("sse-l")
-      var lamp = try await env.startLamp("sse-l")
+      let simulator = try DeviceSimulator(
+        configuration: .fleet(brokerURL: env.brokerURL, count: 1, prefix: "lwt"),
+        logger: DiscoveryAndDemoTests.quietLogger())
+      let topic = try #require(simulator.deviceTopics.first)
+      try await env.createDevice(topic)
+      let run = Task { await simulator.run() }
       try await poll("lamp online") {
-        try await env.call(.get, "/api/v1/devices/sse-l/status").data?["online"]?.lampBool == true
+        try await env.call(.get, "/api/v1/devices/\(topic)/status").data?["online"]?.lampBool == true
       }
       let stream = try await SSEClient.open(port: env.port, token: env.adminToken)
       let events = stream.events
       _ = try await events.next(within: .seconds(5), "snapshot") { $0.type == "status" }
-      lamp.kill()
+      await simulator.goOffline(topic)
       let offline = try await events.next(within: .seconds(20), "lwt OFFLINE") {
         $0.type == "lwt" && $0.json?["payload"]?.string == "OFFLINE"
       }
       #expect(offline?.json?["online"]?.lampBool == false)
-      lamp = try await env.startLamp("sse-l")
+      #expect(try await env.call(.get, "/api/v1/devices/\(topic)/status").data?["online"]?.lampBool == false)
+      simulator.comeBack(topic)
       let online = try await events.next(within: .seconds(10), "lwt ONLINE") {
         $0.type == "lwt" && $0.json?["payload"]?.string == "ONLINE"
       }
@@ -180,10 +186,11 @@ import Testing
       let fresh = try await events.next(within: .seconds(10), "fresh status") {
         $0.type == "status" && $0.json?["payload"]?["source"]?.string == "device"
       }
-      #expect(fresh?.deviceId == "sse-l")
-      #expect(try await env.call(.get, "/api/v1/devices/sse-l/status").data?["online"]?.lampBool == true)
+      #expect(fresh?.deviceId == topic)
+      #expect(try await env.call(.get, "/api/v1/devices/\(topic)/status").data?["online"]?.lampBool == true)
       await stream.close()
-      await lamp.stop()
+      run.cancel()
+      await run.value
     }
   }
 }

@@ -105,7 +105,8 @@ final class DeviceStateService: Sendable {
 
   /// Applies one broker message. Returns the state queries to publish (a device that just came online).
   func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> [(topic: String, payload: String)] {
-    ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)),
+    ingest(
+      TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)),
       topic: message.topic, now: now)
   }
 

@@ -4,20 +4,16 @@ import NIOCore
 import Synchronization
 import TestSupport
 
-@testable import MQTT
-
 /// A small Tasmota stand-in for lamp tests: answers `cmnd/<id>/POWER<n>` like firmware does (RESULT + POWER<n>),
-/// answers empty-payload state queries, announces `Online` retained with an `Offline` Will, and can drop replies
-/// or vanish abruptly (the broker then publishes the Will).
+/// answers empty-payload state queries, announces `Online` retained with an `Offline` Will, and publishes raw
+/// payloads on request. Tests that need fault injection use the real `DeviceSimulator`.
 final class FakeTasmota: Sendable {
   let id: String
   let relays: Int
   let url: String
   private let client: MQTTClient
   private let relayState = Mutex<[Int: Bool]>([:])
-  private let dropping = Atomic<Bool>(false)
   private let pump = Mutex<Task<Void, Never>?>(nil)
-  private let commandCount = Atomic<Int>(0)
 
   init(id: String, relays: Int = 1, url: String) throws {
     self.id = id
@@ -41,19 +37,7 @@ final class FakeTasmota: Sendable {
     try await client.publish(topic: "tele/\(id)/LWT", payload: "Online", qos: .atLeastOnce, retain: true)
   }
 
-  /// When true, commands switch the relay but no report is sent (a lost reply).
-  func setDropReplies(_ drop: Bool) { dropping.store(drop, ordering: .relaxed) }
-
   func isOn(relay: Int = 1) -> Bool { relayState.withLock { $0[relay] ?? false } }
-
-  /// How many switching commands arrived.
-  var commands: Int { commandCount.load(ordering: .relaxed) }
-
-  /// Drops the connection without DISCONNECT, as a power cut would: the broker publishes the Will.
-  func kill() {
-    client.simulateConnectionLoss()
-    pump.withLock { $0?.cancel() }
-  }
 
   func stop() async {
     pump.withLock { $0?.cancel() }
@@ -78,15 +62,12 @@ final class FakeTasmota: Sendable {
     case "":
       break
     case "ON", "1":
-      commandCount.add(1, ordering: .relaxed)
       relayState.withLock { $0[relay] = true }
     case "OFF", "0":
-      commandCount.add(1, ordering: .relaxed)
       relayState.withLock { $0[relay] = false }
     default:
       return
     }
-    if !payload.isEmpty && dropping.load(ordering: .relaxed) { return }
     await report(relay: relay)
   }
 
