@@ -170,7 +170,18 @@ public final class MosquittoBroker: Sendable {
   /// Starts the broker again with the same ports and configuration (after ``stop()`` or ``kill()``).
   public func restart() async throws {
     await stop()
-    try await launch()
+    // The old sockets may linger for a moment, and a parallel test's outgoing connection can briefly hold one of
+    // our ports: retry the same ports until a deadline instead of failing on the first EADDRINUSE.
+    let deadline = ContinuousClock.now.advanced(by: .seconds(20))
+    while true {
+      do {
+        try await launch()
+        return
+      } catch {
+        if ContinuousClock.now >= deadline { throw error }
+        try await Task.sleep(for: .milliseconds(200))
+      }
+    }
   }
 
   private func launch() async throws {
