@@ -92,10 +92,10 @@ extension RateLimitDecision {
   /// `X-RateLimit-*` always, `Retry-After` when denied (upstream-spec §7.5).
   var headers: HTTPFields {
     var fields = HTTPFields()
-    fields[HTTPField.Name("X-RateLimit-Limit")!] = String(limit)
-    fields[HTTPField.Name("X-RateLimit-Remaining")!] = String(max(0, remaining))
+    fields[.xRateLimitLimit] = String(limit)
+    fields[.xRateLimitRemaining] = String(max(0, remaining))
     let resetMillis = resetAt > 0 ? resetAt : StoreTime.nowMillis()
-    fields[HTTPField.Name("X-RateLimit-Reset")!] = String((resetMillis + 999) / 1000)
+    fields[.xRateLimitReset] = String((resetMillis + 999) / 1000)
     if let retryAfterSec, !allowed { fields[.retryAfter] = String(retryAfterSec) }
     return fields
   }

@@ -18,7 +18,6 @@ public struct Configuration: Sendable, Equatable {
   public var httpPort = 8787
   public var allowedOrigins: [String] = []
   public var trustedProxies: [String] = []
-  public var publicURL: String? = nil
 
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"

@@ -25,8 +25,8 @@ struct Idempotency: Sendable {
   /// How long a duplicate waits for the first request before answering 409.
   var waitLimit: Duration = .seconds(5)
   static let maximumKeyLength = 255
-  static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
-  static let keyHeader = HTTPField.Name("Idempotency-Key")!
+  static let replayedHeader = HTTPField.Name.idempotentReplayed
+  static let keyHeader = HTTPField.Name.idempotencyKey
 
   init(database: any SQLDatabase) {
     store = IdempotencyStore(database: database)

@@ -74,9 +74,9 @@ struct CommandRoutes {
   static func rateLimitHeaders(_ decision: RateLimitDecision) -> HTTPFields {
     var headers = HTTPFields()
     guard decision.limit > 0 else { return headers }
-    headers[HTTPField.Name("X-RateLimit-Limit")!] = String(decision.limit)
-    headers[HTTPField.Name("X-RateLimit-Remaining")!] = String(max(0, decision.remaining))
-    headers[HTTPField.Name("X-RateLimit-Reset")!] = String((decision.resetAt + 999) / 1000)
+    headers[.xRateLimitLimit] = String(decision.limit)
+    headers[.xRateLimitRemaining] = String(max(0, decision.remaining))
+    headers[.xRateLimitReset] = String((decision.resetAt + 999) / 1000)
     if let retry = decision.retryAfterSec { headers[.retryAfter] = String(retry) }
     return headers
   }

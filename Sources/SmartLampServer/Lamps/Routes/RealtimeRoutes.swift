@@ -20,7 +20,7 @@ struct RealtimeRoutes {
     let principal = try context.requirePrincipal(scope: .read)
     try LampErrors.require(Authorization.check(.listDevices, principal: principal))
     let visible = try await lamps.visibleDevices(for: principal)
-    let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap {
+    let lastEventID = request.headers[.lastEventID].flatMap {
       UInt64($0.trimmingCharacters(in: .whitespaces))
     }
     let subscription = lamps.hub.subscribe(
