@@ -104,6 +104,18 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
+      name: "LampBench",
+      dependencies: [
+        "SmartLampServer", "DeviceSimulator", "MQTT",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
       name: "TasmotaBench",
       dependencies: ["Tasmota", "DeviceSimulator", "MQTT", .product(name: "Logging", package: "swift-log")],
       swiftSettings: swiftSettings

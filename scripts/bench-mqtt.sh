@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # MQTT benchmark: our client (Sources/MQTTBench, release build) and paho-mqtt (bench/paho_bench.py) side by side,
 # through one private Mosquitto on a free loopback port. Prints a table; the broker is stopped on exit.
-# Usage: scripts/bench-mqtt.sh [--rtt N] [--qos0 N] [--qos1 N] [--window N]   (passed to both clients)
+# Usage: scripts/bench-mqtt.sh [--rounds N] [--rtt N] [--qos0 N] [--qos1 N] [--window N]   (the rest go to both clients)
+# The clients take turns for N rounds (default 3) and the table shows each metric's median over the rounds, with the
+# per-round ours/paho range: on a shared 2-core machine one run of either side can be disturbed by other work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,24 +32,41 @@ cleanup() { kill "$BROKER" 2>/dev/null || true; wait "$BROKER" 2>/dev/null || tr
 trap cleanup EXIT
 until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do sleep 0.01; done
 
-OURS=$("$BENCH" --url "mqtt://127.0.0.1:$PORT" "$@")
-OURS_NIO=$("$BENCH" --url "mqtt://127.0.0.1:$PORT" --executor nio "$@")
-PAHO=$("$PYTHON" bench/paho_bench.py "$PORT" "$@")
+ROUNDS=3
+ARGS=()
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--rounds" ]; then ROUNDS=$2; shift 2; else ARGS+=("$1"); shift; fi
+done
+RESULTS=()
+for _ in $(seq "$ROUNDS"); do
+  RESULTS+=("$("$BENCH" --url "mqtt://127.0.0.1:$PORT" ${ARGS[@]+"${ARGS[@]}"})")
+  RESULTS+=("$("$BENCH" --url "mqtt://127.0.0.1:$PORT" --executor nio ${ARGS[@]+"${ARGS[@]}"})")
+  RESULTS+=("$("$PYTHON" bench/paho_bench.py "$PORT" ${ARGS[@]+"${ARGS[@]}"})")
+done
 
-"$PYTHON" - "$OURS" "$OURS_NIO" "$PAHO" <<'PY'
-import json, sys
-ours, ours_nio, paho = (json.loads(arg) for arg in sys.argv[1:4])
+"$PYTHON" - "${RESULTS[@]}" <<'PY'
+import json, statistics, sys
+runs = [json.loads(arg) for arg in sys.argv[1:]]
+rounds = [runs[i:i + 3] for i in range(0, len(runs), 3)]
+def median(column, key):
+    return statistics.median(r[column][key] for r in rounds)
+ours, ours_nio, paho = ({key: median(column, key) for key, value in runs[column].items()
+                          if isinstance(value, (int, float))} for column in range(3))
 rows = [
     ("round trip p50 (µs)", "rtt_p50_us"),
     ("round trip p99 (µs)", "rtt_p99_us"),
     ("QoS 0 publish (msg/s)", "qos0_msgs_per_s"),
     ("QoS 0 client CPU (µs/msg)", "qos0_cpu_us_per_msg"),
-    (f"QoS 1 publish (msg/s, window {ours['qos1_window']})", "qos1_msgs_per_s"),
+    (f"QoS 1 publish (msg/s, window {ours['qos1_window']:.0f})", "qos1_msgs_per_s"),
 ]
-print(f"{'metric':<34}{'ours':>12}{'ours, NIO exec':>16}{'paho-mqtt':>12}{'ours/paho':>11}")
+print(f"{'metric (median of ' + str(len(rounds)) + ' rounds)':<34}{'ours':>12}{'ours, NIO exec':>16}{'paho-mqtt':>12}"
+      f"{'ours/paho':>11}{'per round':>16}")
 for name, key in rows:
     a, n, b = ours[key], ours_nio[key], paho[key]
-    print(f"{name:<34}{a:>12,}{n:>16,}{b:>12,}{a / b:>10.2f}x")
-print(f"(round trips: {ours['rtt_count']}, QoS 0 messages: {ours['qos0_count']}, QoS 1 messages: {ours['qos1_count']}; "
-      "32-byte payloads; 'NIO exec' runs Swift tasks on the client's single NIO event loop)")
+    ratios = [r[0][key] / r[2][key] for r in rounds]
+    spread = f"{min(ratios):.2f}–{max(ratios):.2f}x"
+    f = lambda v: f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
+    print(f"{name:<34}{f(a):>12}{f(n):>16}{f(b):>12}{a / b:>10.2f}x{spread:>16}")
+print(f"(round trips: {ours['rtt_count']:.0f}, QoS 0 messages: {ours['qos0_count']:.0f}, QoS 1 messages: "
+      f"{ours['qos1_count']:.0f}; 32-byte payloads; 'NIO exec' runs Swift tasks on the client's single NIO event loop)")
 PY

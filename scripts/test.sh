@@ -16,4 +16,5 @@ grep -E 'warning:|error:' "$log" | grep -v '/.build/checkouts/' | sort -u | head
 echo "build took $(( $(date +%s) - start )) s (including installs)"
 echo "== test"
 swift test --skip-build "$@"
+echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
 echo "== done in $(( $(date +%s) - start )) s"

@@ -91,6 +91,14 @@ public enum Authorization {
   /// The rights the principal effectively holds on a device, given the effective user's assignment (if any).
   /// Nil means the device is invisible. Admins hold ``DeviceGrant/full``; keys are capped by their scopes.
   public static func effectiveGrant(_ principal: Principal, assignment: DeviceGrant?) -> DeviceGrant? {
+    if case .apiKey(let key) = principal, !key.scopes.contains(.read) { return nil }
+    return actingGrant(principal, assignment: assignment)
+  }
+
+  /// The rights the principal acts with on a device it addresses by id, visible or not: unlike
+  /// ``effectiveGrant(_:assignment:)`` a key needs no `read` scope here, so a `command`-only key can execute and an
+  /// `admin`-only key can patch (CONTRACT §3: the owner's rights intersected with the scopes).
+  public static func actingGrant(_ principal: Principal, assignment: DeviceGrant?) -> DeviceGrant? {
     guard let role = effectiveRole(of: principal) else { return nil }
     let base: DeviceGrant
     if role == .admin {
@@ -101,7 +109,6 @@ public enum Authorization {
       return nil
     }
     guard case .apiKey(let key) = principal else { return base }
-    guard key.scopes.contains(.read) else { return nil }
     // The grant shown is conservative: it never claims more than `check` allows. `manage` needs both `command`
     // and `admin` because a manager can also control; schedule manage also needs control (the valid-combination
     // rule), so the result is always a valid grant.

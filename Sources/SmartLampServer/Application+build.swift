@@ -66,7 +66,7 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     [
       ClosureReadinessCheck(name: "database") {
         do {
-          _ = try await services.database.read { try $0.query("SELECT 1") }
+          try await Store(database: services.database).ping()
           return nil
         } catch {
           return "unreachable"

@@ -18,6 +18,11 @@ public struct Store: Sendable {
     return Store(database: database)
   }
 
+  /// One trivial round trip to the database (readiness checks); throws when it is unreachable.
+  public func ping() async throws {
+    try await database.read { conn in _ = try conn.query("SELECT 1") }
+  }
+
   public var users: UserRepository { UserRepository(database: database) }
   public var sessions: SessionRepository { SessionRepository(database: database) }
   public var devices: DeviceRepository { DeviceRepository(database: database) }
@@ -27,4 +32,5 @@ public struct Store: Sendable {
   public var idempotency: IdempotencyRepository { IdempotencyRepository(database: database) }
   public var rateLimits: RateLimitRepository { RateLimitRepository(database: database) }
   public var apiKeys: ApiKeyRepository { ApiKeyRepository(database: database) }
+  public var schedules: ScheduleRepository { ScheduleRepository(database: database) }
 }

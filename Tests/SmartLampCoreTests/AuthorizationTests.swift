@@ -134,6 +134,20 @@ import Testing
     #expect(A.check(.view, principal: principal, assignment: nil) == .allowed)
   }
 
+  /// A key without `read` sees no device in lists, but acts on one it names: owner's rights ∩ scopes (CONTRACT §3).
+  @Test func aKeyWithoutReadActsOnTheDevicesItNames() {
+    let commandOnly = Self.key(APIScopes([.command]), ownerRole: .admin)
+    #expect(A.effectiveGrant(commandOnly, assignment: nil) == nil)
+    #expect(A.actingGrant(commandOnly, assignment: nil)?.devicePermission == .control)
+    #expect(A.check(.control, principal: commandOnly, assignment: nil) == .allowed)
+    let adminOnly = Self.key(APIScopes([.admin]), ownerRole: .admin)
+    #expect(A.effectiveGrant(adminOnly, assignment: nil) == nil)
+    #expect(A.actingGrant(adminOnly, assignment: nil) != nil)
+    #expect(A.check(.manage, principal: adminOnly, assignment: nil) == .allowed)
+    let memberKey = Self.key(APIScopes([.command]), ownerRole: .member)
+    #expect(A.actingGrant(memberKey, assignment: nil) == nil)
+  }
+
   @Test func aKeyNeverSeesDevicesItsOwnerCannot() {
     let principal = Self.key(.all, ownerRole: .member)
     #expect(A.check(.view, principal: principal, assignment: nil) == .denied(.deviceAccess))

@@ -68,6 +68,25 @@ import Testing
     }
   }
 
+  /// A constant path segment wins over a `{param}` sibling in the router, so `Allow` names only the methods of the
+  /// route that really matched (found by schemathesis: `Allow: GET, POST` on `/commands/execute`, GET answering 404).
+  @Test func allowNamesOnlyTheMethodsOfTheMatchedRoute() async throws {
+    try await TestServer().run { client in
+      for (uri, method, allowed) in [
+        ("/api/v1/commands/execute", HTTPRequest.Method.get, "POST"),
+        ("/api/v1/commands/execute", .put, "POST"),
+        ("/api/v1/devices/discovery", .delete, "GET"),
+        ("/api/v1/devices/discovery", .patch, "GET"),
+        ("/api/v1/devices/lamp-1", .put, "DELETE, GET, PATCH"),
+      ] {
+        try await client.execute(uri: uri, method: method) { response in
+          #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+          #expect(response.headers[.allow] == allowed, "\(method) \(uri)")
+        }
+      }
+    }
+  }
+
   @Test func requestIDIsEchoedWhenWellFormedAndReplacedOtherwise() async throws {
     try await TestServer().run { client in
       let good = "abc-123_x.y:z"

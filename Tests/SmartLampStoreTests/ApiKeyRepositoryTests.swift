@@ -55,8 +55,51 @@ import Testing
     #expect(try await keys.touchLastUsed(key.id, now: 100_000))
     #expect(!(try await keys.touchLastUsed(key.id, now: 130_000)))
     #expect(try await keys.byId(key.id)?.lastUsedAt == 100_000)
-    #expect(try await keys.touchLastUsed(key.id, now: 160_000))
-    #expect(try await keys.byId(key.id)?.lastUsedAt == 160_000)
-    #expect(try await keys.touchLastUsed(key.id, now: 160_001, minimumIntervalMillis: 0))
+    #expect(!(try await keys.touchLastUsed(key.id, now: 160_000)), "exactly one interval later is not yet due")
+    #expect(try await keys.touchLastUsed(key.id, now: 160_001))
+    #expect(try await keys.byId(key.id)?.lastUsedAt == 160_001)
+    #expect(try await keys.touchLastUsed(key.id, now: 160_002, minimumIntervalMillis: 0))
+  }
+}
+
+@Suite struct ApiKeyLookupTests {
+  func newKey(_ hash: String, owner: Int64?, expiresAt: Int64? = nil) -> NewApiKey {
+    NewApiKey(
+      name: hash, apiKeyHash: hash, keyPrefix: nil, scopes: .all, ownerUserId: owner, createdByUserId: nil,
+      expiresAt: expiresAt)
+  }
+
+  @Test func lookupCarriesTheOwnersRoleWhileTheOwnerMayAct() async throws {
+    let fixture = try await StoreFixture()
+    let admin = try await fixture.user("root@example.com", role: .admin)
+    let member = try await fixture.user()
+    let keys = fixture.store.apiKeys
+    let adminKey = try await keys.create(newKey("k-admin", owner: admin.id))
+    _ = try await keys.create(newKey("k-member", owner: member.id))
+    _ = try await keys.create(newKey("k-none", owner: nil))
+    #expect(try await keys.lookup(hash: "k-admin") == ApiKeyLookup(key: adminKey, ownerRole: .admin))
+    #expect(try await keys.lookup(hash: "k-member")?.ownerRole == .member)
+    #expect(try await keys.lookup(hash: "k-none")?.ownerRole == nil)
+    #expect(try await keys.lookup(hash: "ghost") == nil)
+    _ = try await fixture.store.users.archive(member.id, by: admin.id)
+    let orphan = try #require(try await keys.lookup(hash: "k-member"))
+    #expect(orphan.ownerRole == nil && orphan.key.isActive, "the key stays, its owner's rights do not")
+    // A new key needs an owner who may act.
+    await #expect(throws: StoreError.userNotUsable(member.id)) {
+      try await keys.create(newKey("k-late", owner: member.id))
+    }
+  }
+
+  @Test func usableIdsLeaveOutRevokedExpiredAndInactiveKeys() async throws {
+    let fixture = try await StoreFixture()
+    let keys = fixture.store.apiKeys
+    let live = try await keys.create(newKey("a", owner: nil))
+    let expiring = try await keys.create(newKey("b", owner: nil, expiresAt: 1_000))
+    let revoked = try await keys.create(newKey("c", owner: nil))
+    #expect(try await keys.revoke(revoked.id))
+    let all: Set<Int64> = [live.id, expiring.id, revoked.id, 999]
+    #expect(try await keys.usableIds(among: all, now: 999) == [live.id, expiring.id])
+    #expect(try await keys.usableIds(among: all, now: 1_000) == [live.id])
+    #expect(try await keys.usableIds(among: []).isEmpty)
   }
 }

@@ -117,29 +117,73 @@ import Testing
     #expect(exact.items.count == 7 && exact.nextCursor == nil)
 
     #expect(try await logs.page(limit: 10, deviceId: "b").items.map(\.requestId) == ["r5", "r3", "r1"])
-    #expect(try await logs.page(limit: 10, visibleDeviceIds: ["a"]).items.count == 4)
-    #expect(try await logs.page(limit: 10, deviceId: "b", visibleDeviceIds: ["a"]).items.isEmpty)
+    #expect(try await logs.page(limit: 10, visibleDeviceIds: [a.id]).items.count == 4)
+    #expect(try await logs.page(limit: 10, deviceId: "b", visibleDeviceIds: [a.id]).items.isEmpty)
     #expect(try await logs.page(limit: 10, visibleDeviceIds: []).items.isEmpty)
     #expect(try await logs.page(limit: 0).items.count == 1, "limit is clamped to at least 1")
     #expect(try await logs.page(limit: 10_000).items.count == 7)
   }
 
-  @Test func latestPerDeviceAndChannel() async throws {
+  @Test func latestSentCommandPerExistingDevice() async throws {
     let fixture = try await StoreFixture()
     let a = try await fixture.device("a")
     let b = try await fixture.device("b")
+    let c = try await fixture.device("c")
+    let gone = try await fixture.device("gone")
     let logs = fixture.store.commandLogs
-    let p2 = try CommandChannel(index: 2)
     _ = try await logs.insert(log("a1", device: a, at: 1, action: .on))
     let a2 = try await logs.insert(log("a2", device: a, at: 2, action: .off))
     _ = try await logs.markAcked(a2.id, ackedAt: 3, latencyMs: 1)
     let a3 = try await logs.insert(log("a3", device: a, at: 4, action: .on))
     _ = try await logs.markFailed(a3.id, error: "x")
-    _ = try await logs.insert(log("a-p2", device: a, at: 5, action: .on, channel: p2))
     let b1 = try await logs.insert(log("b1", device: b, at: 6))
     _ = try await logs.markTimedOut(b1.id)
+    _ = try await logs.insert(log("c1", device: c, at: 7))
+    _ = try await logs.insert(log("gone1", device: gone, at: 8))
+    try await fixture.store.devices.delete("gone")
     let latest = try await logs.latestPerDevice()
-    #expect(latest.map(\.requestId) == ["a2", "a-p2"])
-    #expect(latest.first?.action == "OFF")
+    #expect(latest.map(\.requestId) == ["a2", "c1"], "failed and timed-out rows and deleted devices do not count")
+    #expect(latest.first?.action == "OFF" && latest.first?.deviceInternalId == a.id)
+  }
+}
+
+@Suite struct CommandLogVisibilityTests {
+  func log(_ requestId: String, device: DeviceRecord, at: Int64) -> NewCommandLog {
+    NewCommandLog(
+      requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, channel: .power, action: .on,
+      origin: .user, issuedAt: at, expiresAt: at + 3_000)
+  }
+
+  @Test func anOutcomeKnownBeforeTheInsertIsStoredWithTheRow() async throws {
+    let fixture = try await StoreFixture()
+    let device = try await fixture.device("a")
+    var early = log("fast", device: device, at: 10)
+    early.status = .acked
+    early.ackedAt = 12
+    early.ackLatencyMs = 2
+    let acked = try await fixture.store.commandLogs.insert(early, now: 10)
+    #expect(acked.status == .acked && acked.ackStatus == .acked && acked.ackedAt == 12 && acked.ackLatencyMs == 2)
+    #expect(acked.createdAt == Timestamp.iso(10))
+    var late = log("slow", device: device, at: 20)
+    late.status = .timeout
+    #expect(try await fixture.store.commandLogs.insert(late).ackStatus == .timeout)
+  }
+
+  @Test func visibilityIsByInternalDeviceId() async throws {
+    let fixture = try await StoreFixture()
+    let old = try await fixture.device("lamp")
+    let logs = fixture.store.commandLogs
+    _ = try await logs.insert(log("r1", device: old, at: 1))
+    try await fixture.store.devices.delete("lamp")
+    // A new device under the same public id does not reveal the old device's commands to its members.
+    let new = try await fixture.device("lamp")
+    _ = try await logs.insert(log("r2", device: new, at: 2))
+    _ = try await logs.insert(log("r1", device: new, at: 3))
+    #expect(try await logs.page(limit: 10, visibleDeviceIds: [new.id]).items.map(\.requestId) == ["r1", "r2"])
+    #expect(try await logs.page(limit: 10).items.count == 3, "everything without a filter")
+    #expect(try await logs.byRequestId("r1", visibleDeviceIds: [new.id])?.issuedAt == 3)
+    #expect(try await logs.byRequestId("r2", visibleDeviceIds: [old.id]) == nil)
+    #expect(try await logs.byRequestId("r2", visibleDeviceIds: []) == nil)
+    #expect(try await logs.byRequestId("r1")?.issuedAt == 3, "the newest row")
   }
 }

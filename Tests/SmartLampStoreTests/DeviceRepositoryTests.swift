@@ -171,6 +171,74 @@ import Testing
     #expect(try await assignments.listForUser(member.id).isEmpty)
   }
 
+  @Test func replaceAllChecksInRequestOrderAndOnlyForActiveMembers() async throws {
+    let fixture = try await StoreFixture()
+    let admin = try await fixture.user("root@example.com", role: .admin)
+    let member = try await fixture.user()
+    _ = try await fixture.device("a")
+    let assignments = fixture.store.assignments
+    let watch = DeviceGrant(devicePermission: .monitoring, schedulePermission: .none)
+    let invalid = DeviceGrant(devicePermission: .monitoring, schedulePermission: .manage)
+    await #expect(throws: StoreError.notAMember(admin.id)) {
+      try await assignments.replaceAll(userId: admin.id, with: [], by: nil)
+    }
+    // The first failing entry decides: an unknown device before an invalid grant, and the other way round.
+    await #expect(throws: StoreError.deviceNotFound("ghost")) {
+      try await assignments.replaceAll(
+        userId: member.id,
+        with: [AssignmentInput(deviceId: "ghost", grant: watch), AssignmentInput(deviceId: "a", grant: invalid)],
+        by: nil)
+    }
+    await #expect(throws: StoreError.invalidGrant(deviceId: "a")) {
+      try await assignments.replaceAll(
+        userId: member.id,
+        with: [AssignmentInput(deviceId: "a", grant: invalid), AssignmentInput(deviceId: "ghost", grant: watch)],
+        by: nil)
+    }
+    _ = try await fixture.store.users.archive(member.id, by: admin.id)
+    await #expect(throws: StoreError.userArchived(member.id)) {
+      try await assignments.replaceAll(userId: member.id, with: [], by: nil)
+    }
+  }
+
+  @Test func devicesWithGrantsAndVisibilitySignature() async throws {
+    let fixture = try await StoreFixture()
+    let member = try await fixture.user()
+    _ = try await fixture.device("a")
+    let b = try await fixture.device("b")
+    let devices = fixture.store.devices
+    let assignments = fixture.store.assignments
+    let before = try await devices.visibilitySignature()
+    #expect(try await devices.visibilitySignature() == before, "stable while nothing changes")
+    let control = DeviceGrant(devicePermission: .control, schedulePermission: .none)
+    _ = try await assignments.replaceAll(
+      userId: member.id, with: [AssignmentInput(deviceId: "b", grant: control)], by: nil)
+    let afterAssign = try await devices.visibilitySignature()
+    #expect(afterAssign != before)
+
+    let listed = try await assignments.devices(withGrantOf: member.id)
+    #expect(listed.map(\.device.deviceId) == ["a", "b"])
+    #expect(listed.map(\.grant) == [nil, control])
+    #expect(try await assignments.devices(withGrantOf: nil).allSatisfy { $0.grant == nil })
+    #expect(try await assignments.grantsByDeviceInternalId(member.id) == [b.id: control])
+    // A stored combination that is not valid reads as its valid part.
+    try await fixture.database.write { conn in
+      try conn.execute(
+        "UPDATE user_devices SET device_permission = 'monitoring', schedule_permission = 'manage' WHERE device_id = ?",
+        [.int64(b.id)])
+    }
+    #expect(
+      try await assignments.grantsByDeviceInternalId(member.id)
+        == [b.id: DeviceGrant(devicePermission: .monitoring, schedulePermission: .monitoring)])
+
+    let afterChange = try await devices.visibilitySignature()
+    #expect(afterChange != afterAssign, "a changed permission counts")
+    _ = try await devices.update("a", DeviceChanges(name: "renamed"))
+    #expect(try await devices.visibilitySignature() == afterChange, "a rename needs no recompute")
+    try await devices.delete("a")
+    #expect(try await devices.visibilitySignature() != afterChange)
+  }
+
   @Test func replacingPausesSchedulesTheUserCanNoLongerManage() async throws {
     let fixture = try await StoreFixture()
     let member = try await fixture.user()

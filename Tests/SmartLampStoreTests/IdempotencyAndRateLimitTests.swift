@@ -163,3 +163,104 @@ import Testing
     #expect(try await repo.window("ip")?.count == 40)
   }
 }
+
+@Suite struct RateLimitMultiKeyTests {
+  @Test func severalWindowsChangeTogether() async throws {
+    let fixture = try await StoreFixture()
+    let repo = fixture.store.rateLimits
+    let keys = ["auth_login:10.0.0.1", "auth_login_account:a@example.com"]
+    let stored = try await repo.update(keys, now: 100) { windows in
+      #expect(windows.isEmpty)
+      return (keys.map { ($0, RateWindowChange.store(RateWindow(count: 1, resetAt: 1_000))) }, "first")
+    }
+    #expect(stored == "first")
+    #expect(try await repo.window(keys[1]) == RateWindow(count: 1, resetAt: 1_000))
+    let seen = try await repo.update(keys + ["absent"], now: 200) { windows in
+      (
+        [(keys[0], .delete), (keys[1], .store(RateWindow(count: 2, resetAt: 1_000))), ("absent", .keep)],
+        windows.keys.sorted()
+      )
+    }
+    #expect(seen == keys.sorted())
+    #expect(try await repo.window(keys[0]) == nil)
+    #expect(try await repo.window(keys[1]) == RateWindow(count: 2, resetAt: 1_000))
+    #expect(try await repo.window("absent") == nil)
+    // A throwing decision changes nothing.
+    struct Stop: Error {}
+    await #expect(throws: Stop.self) {
+      try await repo.update(keys, now: 300) { _ in throw Stop() } as Void
+    }
+    #expect(try await repo.window(keys[1]) == RateWindow(count: 2, resetAt: 1_000))
+  }
+
+  @Test func concurrentUpdatesDoNotLoseCounts() async throws {
+    let fixture = try await StoreFixture()
+    let repo = fixture.store.rateLimits
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<20 {
+        group.addTask {
+          try await repo.update(["k"]) { windows in
+            let count = (windows["k"]?.count ?? 0) + 1
+            return ([("k", .store(RateWindow(count: count, resetAt: 9)))], ())
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    #expect(try await repo.window("k")?.count == 20)
+  }
+}
+
+@Suite struct CommandCompletionTests {
+  let claim = IdempotencyClaim(
+    principal: "user:1", key: "cmd-1", method: "POST", path: "/api/v1/commands/execute", requestHash: "h")
+
+  func log(_ device: DeviceRecord) -> NewCommandLog {
+    NewCommandLog(
+      requestId: "req-1", deviceInternalId: device.id, deviceId: device.deviceId, channel: .power, action: .on,
+      origin: .user, issuedAt: 10, expiresAt: 3_010)
+  }
+
+  @Test func auditRowAndOutcomeLandTogether() async throws {
+    let fixture = try await StoreFixture()
+    let device = try await fixture.device()
+    let repo = fixture.store.idempotency
+    guard case .claimed = try await repo.claim(claim, now: 0) else {
+      Issue.record("expected a claim")
+      return
+    }
+    let (completed, id) = try await repo.complete(
+      claim, statusCode: 200, responseBody: "{}", recording: log(device), now: 10)
+    #expect(completed)
+    #expect(try await fixture.store.commandLogs.byId(id)?.requestId == "req-1")
+    #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.statusCode == 200)
+    // Completed once: a second completion still records its command, and leaves the stored answer alone.
+    let again = try await repo.complete(claim, statusCode: 201, responseBody: "x", recording: log(device))
+    #expect(!again.completed)
+    #expect(try await fixture.count("command_logs") == 2)
+    #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.responseBody == "{}")
+  }
+
+  @Test func aFailingAuditRowLeavesTheClaimOpen() async throws {
+    let fixture = try await StoreFixture()
+    let device = try await fixture.device()
+    let repo = fixture.store.idempotency
+    _ = try await repo.claim(claim, now: 0)
+    var broken = log(device)
+    broken.deviceInternalId = 999_999
+    await #expect(throws: SQLError.self) {
+      try await repo.complete(claim, statusCode: 200, responseBody: "{}", recording: broken)
+    }
+    #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.isComplete == false)
+    #expect(try await fixture.count("command_logs") == 0)
+  }
+}
+
+@Suite struct StorePingTests {
+  @Test func pingAnswersWhileOpenAndFailsOnceClosed() async throws {
+    let fixture = try await StoreFixture()
+    try await fixture.store.ping()
+    try await fixture.database.close()
+    await #expect(throws: (any Error).self) { try await fixture.store.ping() }
+  }
+}

@@ -139,7 +139,7 @@ import Testing
 
     let session = try await store.sessions.byRefreshHash("abc")
     #expect(session?.familyId == "legacy-7")
-    #expect(session?.isLive(now: 0) == true)
+    #expect(session?.revokedAt == nil && session?.rotatedAt == nil)
 
     let legacy = try await store.idempotency.find(principal: "legacy", key: "k1", now: -1)
     #expect(legacy?.statusCode == 200)

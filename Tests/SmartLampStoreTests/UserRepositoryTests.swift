@@ -41,19 +41,28 @@ import Testing
     #expect(try await fixture.store.users.list(includeArchived: true).map(\.id) == [admin.id, m1.id, m2.id])
   }
 
-  @Test func pagesInIdOrder() async throws {
+  @Test func pagesInRoleThenIdOrder() async throws {
     let fixture = try await StoreFixture()
     var ids: [Int64] = []
     for i in 0..<5 { ids.append(try await fixture.user("u\(i)@example.com").id) }
+    let admin = try await fixture.user("root@example.com", role: .admin)
     _ = try await fixture.store.users.archive(ids[1], by: nil)
     let first = try await fixture.store.users.page(limit: 2)
-    #expect(first.items.map(\.id) == [ids[0], ids[2]])
-    #expect(first.nextCursor == ids[2])
-    let second = try await fixture.store.users.page(limit: 2, after: first.nextCursor)
-    #expect(second.items.map(\.id) == [ids[3], ids[4]])
-    #expect(second.nextCursor == nil)
+    #expect(first.items.map(\.id) == [admin.id, ids[0]], "admin sorts before member")
+    #expect(first.next == UserListPosition(role: "member", id: ids[0]))
+    let second = try await fixture.store.users.page(limit: 2, after: first.next)
+    #expect(second.items.map(\.id) == [ids[2], ids[3]])
+    let third = try await fixture.store.users.page(limit: 2, after: second.next)
+    #expect(third.items.map(\.id) == [ids[4]] && third.next == nil)
     let all = try await fixture.store.users.page(limit: 10, includeArchived: true)
-    #expect(all.items.map(\.id) == ids && all.nextCursor == nil)
+    #expect(all.items.map(\.id) == [admin.id] + ids && all.next == nil)
+    // The cursor keeps the stored role text, so upstream values outside admin/member page correctly too.
+    try await fixture.database.write { conn in
+      try conn.execute("UPDATE users SET role = ' Admin ' WHERE id = ?", [.int64(admin.id)])
+    }
+    let odd = try await fixture.store.users.page(limit: 1)
+    #expect(odd.items.first?.role == .admin && odd.next == UserListPosition(role: " Admin ", id: admin.id))
+    #expect(try await fixture.store.users.page(limit: 1, after: odd.next).items.map(\.id) == [ids[0]])
   }
 
   @Test func updateFields() async throws {
@@ -140,5 +149,92 @@ import Testing
     let c = try await fixture.user("c@example.com", role: .admin)
     _ = try await fixture.store.users.update(c.id, UserChanges(isActive: false))
     #expect(try await fixture.store.users.countActiveAdmins() == 1)
+  }
+}
+
+/// The transactional user changes the accounts routes make: a check before anything changes, sessions ended with
+/// the change, archival pausing schedules.
+@Suite struct UserChangeTransactionTests {
+  struct Refused: Error, Equatable {}
+
+  @Test func checkRunsFirstAndARefusalChangesNothing() async throws {
+    let fixture = try await StoreFixture()
+    let root = try await fixture.user("root@example.com", role: .admin)
+    let other = try await fixture.user("other@example.com", role: .admin)
+    let users = fixture.store.users
+    let seen = try await users.update(root.id, UserChanges(name: "Seen"), protectLastAdmin: false) { check in
+      #expect(check.user.id == root.id && check.user.name == "Member")
+      let others = try check.otherActiveAdminCount()
+      #expect(others == 1)
+    }
+    #expect(seen.name == "Seen")
+    await #expect(throws: Refused()) {
+      try await users.update(root.id, UserChanges(name: "Nope", email: "other@example.com")) { _ in throw Refused() }
+    }
+    #expect(try await users.byId(root.id)?.name == "Seen")
+    // The email check comes after the caller's check.
+    await #expect(throws: StoreError.duplicate(field: "email")) {
+      try await users.update(root.id, UserChanges(email: "OTHER@example.com")) { _ in }
+    }
+    _ = try await users.update(other.id, UserChanges(isActive: false))
+    await #expect(throws: Refused()) {
+      try await users.archive(root.id, by: nil, protectLastAdmin: false) { check in
+        let others = try check.otherActiveAdminCount()
+        #expect(others == 0, "the other admin is inactive")
+        throw Refused()
+      }
+    }
+    #expect(try await users.byId(root.id)?.isArchived == false)
+  }
+
+  @Test func passwordChangeEndsOtherSessionsInTheSameTransaction() async throws {
+    let fixture = try await StoreFixture()
+    let user = try await fixture.user()
+    let sessions = fixture.store.sessions
+    let keep = try await sessions.create(NewSession(userId: user.id, refreshTokenHash: "keep", expiresAt: .max))
+    let drop = try await sessions.create(NewSession(userId: user.id, refreshTokenHash: "drop", expiresAt: .max))
+    let updated = try await fixture.store.users.update(
+      user.id, UserChanges(passwordHash: "new-hash"), revokeSessions: .passwordChanged, keepingFamilyOf: keep.id,
+      now: 50)
+    #expect(updated.passwordHash == "new-hash")
+    #expect(try await sessions.byId(keep.id)?.revokedAt == nil)
+    #expect(try await sessions.byId(drop.id)?.revokedReason == "password_changed")
+    _ = try await fixture.store.users.update(user.id, UserChanges(isActive: false), revokeSessions: .userDisabled)
+    #expect(try await sessions.byId(keep.id)?.revokedReason == "user_disabled")
+  }
+
+  @Test func archivePausesSchedulesAndEndsSessions() async throws {
+    let fixture = try await StoreFixture()
+    let admin = try await fixture.user("root@example.com", role: .admin)
+    let user = try await fixture.user()
+    let device = try await fixture.device()
+    let session = try await fixture.store.sessions.create(
+      NewSession(userId: user.id, refreshTokenHash: "s", expiresAt: .max))
+    try await fixture.database.write { conn in
+      try conn.execute(
+        """
+        INSERT INTO device_schedules (user_id, device_id, action, cron_expr, timezone, next_run_at, created_at,
+          updated_at) VALUES (?, ?, 'ON', '* * * * *', 'UTC', 0, 'x', 'x')
+        """, [.int64(user.id), .int64(device.id)])
+    }
+    let archived = try await fixture.store.users.archive(user.id, by: admin.id, now: 70)
+    #expect(archived.isArchived && !archived.isActive && archived.deletedByUserId == admin.id)
+    let enabled = try await fixture.database.read { conn in
+      try conn.queryOne("SELECT enabled FROM device_schedules")?.bool("enabled")
+    }
+    #expect(enabled == false)
+    #expect(try await fixture.store.sessions.byId(session.id)?.revokedReason == "user_disabled")
+    #expect(try await fixture.store.users.restore(user.id).isUsable)
+  }
+
+  @Test func passwordHashUpgradeOnlyReplacesTheHashItRead() async throws {
+    let fixture = try await StoreFixture()
+    let user = try await fixture.user()
+    let users = fixture.store.users
+    #expect(!(try await users.updatePasswordHash(user.id, "upgraded", replacing: "stale")))
+    #expect(try await users.byId(user.id)?.passwordHash == "hash")
+    #expect(try await users.updatePasswordHash(user.id, "upgraded", replacing: "hash"))
+    #expect(try await users.byId(user.id)?.passwordHash == "upgraded")
+    #expect(!(try await users.updatePasswordHash(999, "x")))
   }
 }

@@ -26,7 +26,7 @@ public final class AmqttBroker: Sendable {
       do {
         try await broker.launch()
         return broker
-      } catch let error as HarnessError where attempt < 3 && error.description.contains("exited during startup") {
+      } catch let error as HarnessError where attempt < 3 && error.isPortRace {
         continue
       }
     }
@@ -135,11 +135,22 @@ public final class AmqttBroker: Sendable {
     do {
       try await poll("amqtt listens on \(ports)", timeout: .seconds(60), interval: .milliseconds(20)) {
         guard child.isRunning else { throw HarnessError("amqtt exited during startup") }
+        // amqtt keeps running when one listener fails to bind; the log says so.
+        if log.localizedCaseInsensitiveContains("address already in use") {
+          throw HarnessError("amqtt exited during startup: a port was taken")
+        }
         return ports.allSatisfy(portAcceptsConnections)
       }
     } catch {
       await stop()
       throw HarnessError("amqtt did not start: \(error)\n\(log)")
     }
+  }
+}
+
+extension HarnessError {
+  /// A start failure that a fresh set of ports fixes.
+  fileprivate var isPortRace: Bool {
+    description.contains("exited during startup") || description.contains("address already in use")
   }
 }

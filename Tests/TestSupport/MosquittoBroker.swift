@@ -5,7 +5,11 @@ import Foundation
 #endif
 
 /// A private Mosquitto for one test: TCP, WebSocket, TLS, WSS and mutual-TLS listeners on free 127.0.0.1 ports,
-/// password authentication, no persistence. Always stop it: prefer ``with(username:password:_:)``.
+/// password authentication, no persistence. Always stop it: prefer ``with(username:password:deniedSubscriptions:_:)``.
+///
+/// With `deniedSubscriptions`, access control goes through Mosquitto's dynamic security plugin, which refuses
+/// those filters at SUBACK (0x80); the plain `acl_file` of Mosquitto 2.0 grants every SUBSCRIBE and only filters
+/// delivery, so it cannot produce a refusal. ``allowSubscriptions(_:)`` lifts a denial while the broker runs.
 ///
 /// ```swift
 /// try await MosquittoBroker.with { broker in
@@ -29,18 +33,23 @@ public final class MosquittoBroker: Sendable {
   public let certificates: TestCertificates
   public let username: String?
   public let password: String?
+  /// Filters the broker refuses at SUBACK until ``allowSubscriptions(_:)`` lifts them.
+  public let deniedSubscriptions: [String]
   private let directory: TemporaryDirectory
   private let process: Locked<ChildProcess?>
 
   public static let executable = "/usr/sbin/mosquitto"
+  static let dynamicSecurityPlugin = "/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so"
+  static let aclRole = "smartlamp-test"
 
   /// Starts a broker and waits until every listener accepts connections.
-  public static func start(username: String? = "lamp", password: String? = "lamp-secret") async throws
-    -> MosquittoBroker
-  {
+  public static func start(
+    username: String? = "lamp", password: String? = "lamp-secret", deniedSubscriptions: [String] = []
+  ) async throws -> MosquittoBroker {
     // Free ports are picked before the broker binds them, so a parallel test can take one first: retry.
     for attempt in 1... {
-      let broker = try await MosquittoBroker(username: username, password: password)
+      let broker = try await MosquittoBroker(
+        username: username, password: password, deniedSubscriptions: deniedSubscriptions)
       do {
         try await broker.launch()
         return broker
@@ -53,9 +62,10 @@ public final class MosquittoBroker: Sendable {
 
   /// Runs `body` with a fresh broker and stops the broker afterwards, also when `body` throws.
   public static func with<T>(
-    username: String? = "lamp", password: String? = "lamp-secret", _ body: (MosquittoBroker) async throws -> T
+    username: String? = "lamp", password: String? = "lamp-secret", deniedSubscriptions: [String] = [],
+    _ body: (MosquittoBroker) async throws -> T
   ) async throws -> T {
-    let broker = try await start(username: username, password: password)
+    let broker = try await start(username: username, password: password, deniedSubscriptions: deniedSubscriptions)
     do {
       let result = try await body(broker)
       await broker.stop()
@@ -66,9 +76,10 @@ public final class MosquittoBroker: Sendable {
     }
   }
 
-  private init(username: String?, password: String?) async throws {
+  private init(username: String?, password: String?, deniedSubscriptions: [String]) async throws {
     self.username = username
     self.password = password
+    self.deniedSubscriptions = deniedSubscriptions
     certificates = try await TestCertificates.shared()
     caFile = certificates.caFile
     directory = TemporaryDirectory(prefix: "smartlamp-mosquitto")
@@ -91,7 +102,12 @@ public final class MosquittoBroker: Sendable {
       set_tcp_nodelay true
 
       """
-    if let username, let password {
+    if !deniedSubscriptions.isEmpty {
+      let file = try await Self.writeDynamicSecurity(
+        in: directory, username: username, password: password, denied: deniedSubscriptions)
+      config +=
+        "allow_anonymous \(username == nil)\nplugin \(Self.dynamicSecurityPlugin)\nplugin_opt_config_file \(file)\n"
+    } else if let username, let password {
       let passwordFile = directory.file("passwd")
       try await runTool("/usr/bin/mosquitto_passwd", ["-c", "-b", passwordFile, username, password])
       try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: passwordFile)
@@ -143,6 +159,57 @@ public final class MosquittoBroker: Sendable {
     case .webSocket: "ws://\(host):\(wsPort)/mqtt"
     case .webSocketTLS: "wss://\(host):\(wssPort)/mqtt"
     }
+  }
+
+  /// Lifts the SUBACK denial of `filters` at runtime, as an operator fixing the ACL would (no restart, clients
+  /// stay connected).
+  public func allowSubscriptions(_ filters: [String]) async throws {
+    var connect = ["-h", "127.0.0.1", "-p", String(tcpPort)]
+    if let username, let password { connect += ["-u", username, "-P", password] }
+    for filter in filters {
+      try await runTool(
+        "/usr/bin/mosquitto_ctrl", connect + ["dynsec", "removeRoleACL", Self.aclRole, "subscribePattern", filter])
+    }
+  }
+
+  /// A dynamic-security file: everything allowed by default, `denied` refused at SUBACK, for the given client (its
+  /// password hash made by `mosquitto_ctrl dynsec init`) or for anonymous clients. The role may also use the
+  /// plugin's control topic, so ``allowSubscriptions(_:)`` can change it.
+  private static func writeDynamicSecurity(
+    in directory: TemporaryDirectory, username: String?, password: String?, denied: [String]
+  ) async throws -> String {
+    guard FileManager.default.fileExists(atPath: dynamicSecurityPlugin) else {
+      throw HarnessError("the Mosquitto dynamic security plugin is missing: \(dynamicSecurityPlugin)")
+    }
+    let file = directory.file("dynamic-security.json")
+    var document: [String: Any] = ["clients": [[String: Any]]()]
+    if let username, let password {
+      try await runTool("/usr/bin/mosquitto_ctrl", ["dynsec", "init", file, username, password])
+      let data = try Data(contentsOf: URL(fileURLWithPath: file))
+      document = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+      try FileManager.default.removeItem(atPath: file)
+    }
+    let role = [["rolename": aclRole]]
+    document["clients"] = (document["clients"] as? [[String: Any]] ?? []).map { client in
+      var client = client
+      client["roles"] = role
+      return client
+    }
+    let control = ["publishClientSend", "publishClientReceive", "subscribePattern"].map {
+      ["acltype": $0, "topic": "$CONTROL/dynamic-security/#", "allow": true] as [String: Any]
+    }
+    let denials = denied.map {
+      ["acltype": "subscribePattern", "topic": $0, "priority": 10, "allow": false] as [String: Any]
+    }
+    document["roles"] = [["rolename": aclRole, "acls": control + denials]]
+    document["groups"] = [["groupname": "anonymous", "roles": role]]
+    document["anonymousGroup"] = "anonymous"
+    document["defaultACLAccess"] = [
+      "publishClientSend": true, "publishClientReceive": true, "subscribe": true, "unsubscribe": true,
+    ]
+    try JSONSerialization.data(withJSONObject: document).write(to: URL(fileURLWithPath: file))
+    try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+    return file
   }
 
   /// Everything the broker logged so far (for failure messages).

@@ -29,24 +29,44 @@ public func poll(
   }
 }
 
-/// Asks the kernel for a free TCP port on 127.0.0.1 by binding port 0.
+/// A free TCP port on 127.0.0.1 for a peer the test is about to start.
+///
+/// Ports come from below the kernel's ephemeral range: the kernel hands ephemeral ports to outgoing connections
+/// (our own readiness probes among them), so a listener on one can lose a race to a client socket and fail to bind.
+/// Each port is handed out once per test process and checked bindable before it is returned.
 public func freePort() -> Int {
+  let (low, high) = reservablePortRange
+  while true {
+    let port = Int.random(in: low...high)
+    guard handedOutPorts.withLock({ $0.insert(port).inserted }) else { continue }
+    if canBind(port: port) { return port }
+  }
+}
+
+private let handedOutPorts = Locked(Set<Int>())
+
+/// 10 000 up to the start of the ephemeral range (Linux: `ip_local_port_range`, usually 32768).
+private let reservablePortRange: (Int, Int) = {
+  let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+  let ephemeralLow = text.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } ?? 32768
+  let high = ephemeralLow > 12_000 ? ephemeralLow - 1 : 65_535
+  return (ephemeralLow > 12_000 ? 10_000 : 61_000, high)
+}()
+
+private func canBind(port: Int) -> Bool {
   let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-  precondition(fd >= 0, "socket() failed")
+  guard fd >= 0 else { return false }
   defer { close(fd) }
   var addr = sockaddr_in()
   addr.sin_family = sa_family_t(AF_INET)
-  addr.sin_port = 0
+  addr.sin_port = in_port_t(UInt16(port).bigEndian)
   addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-  var len = socklen_t(MemoryLayout<sockaddr_in>.size)
   let bound = withUnsafePointer(to: &addr) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
   }
-  precondition(bound == 0, "bind() failed")
-  _ = withUnsafeMutablePointer(to: &addr) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-  }
-  return Int(UInt16(bigEndian: addr.sin_port))
+  return bound == 0
 }
 
 /// A folder under the system temp directory, removed when the value is released.

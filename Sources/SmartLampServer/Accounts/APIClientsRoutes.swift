@@ -36,7 +36,7 @@ struct APIClientsRoutes: Sendable {
       errors.add("scopes", "unknown scope '\(value.prefix(32))'; allowed: read, command, schedule, admin, *")
     }
     if (body.scopes?.count ?? 0) > 16 { errors.add("scopes", "must contain at most 16 entries") }
-    let now = StoreTime.nowMillis()
+    let now = APITime.epochMilliseconds()
     let expiresAt = Self.expiry(body.expiresAt, now: now, into: &errors)
     try errors.throwIfInvalid()
     guard let name, let scopes else { throw APIError.validation() }

@@ -21,7 +21,7 @@ public enum APIKeys {
     public let lastUsedAt: Int64?
     public let revokedAt: Int64?
 
-    init(_ record: APIClientRecord, now: Int64 = StoreTime.nowMillis()) {
+    init(_ record: ApiKeyRecord, now: Int64 = APITime.epochMilliseconds()) {
       id = record.id
       name = record.name
       scopes = record.scopes.names
@@ -62,37 +62,35 @@ public enum APIKeys {
     let key = generate()
     let hash = SecretTokens.sha256Hex(key)
     let keyPrefix = String(key.prefix(prefix.count + 6))
-    let record = try await database.write { conn -> APIClientRecord in
-      guard let owner = try AccountsStore.user(id: ownerUserId, in: conn) else { throw Failure.ownerNotFound }
-      guard owner.canAct else { throw Failure.ownerInactive }
-      let id = try AccountsStore.insertAPIClient(
-        name: name, keyHash: hash, keyPrefix: keyPrefix, scopes: scopes, ownerUserId: ownerUserId,
-        expiresAt: expiresAt, createdBy: createdBy, in: conn)
-      guard let record = try AccountsStore.apiClient(id: id, in: conn) else { throw Failure.notFound }
-      return record
+    let record: ApiKeyRecord
+    do {
+      record = try await ApiKeyRepository(database: database).create(
+        NewApiKey(
+          name: name, apiKeyHash: hash, keyPrefix: keyPrefix, scopes: scopes, ownerUserId: ownerUserId,
+          createdByUserId: createdBy, expiresAt: expiresAt))
+    } catch StoreError.userNotFound {
+      throw Failure.ownerNotFound
+    } catch StoreError.userNotUsable {
+      throw Failure.ownerInactive
     }
     return (Client(record), key)
   }
 
   public static func list(database: any SQLDatabase) async throws -> [Client] {
-    let now = StoreTime.nowMillis()
-    return try await database.read { conn in try AccountsStore.listAPIClients(in: conn) }.map { Client($0, now: now) }
+    let now = APITime.epochMilliseconds()
+    return try await ApiKeyRepository(database: database).list().map { Client($0, now: now) }
   }
 
   /// Revokes a key at once (the next request with it is refused). Revoking twice is harmless.
   public static func revoke(database: any SQLDatabase, id: Int64) async throws -> Client {
-    let now = StoreTime.nowMillis()
-    let record = try await database.write { conn -> APIClientRecord in
-      guard try AccountsStore.apiClient(id: id, in: conn) != nil else { throw Failure.notFound }
-      try AccountsStore.revokeAPIClient(id: id, now: now, in: conn)
-      guard let record = try AccountsStore.apiClient(id: id, in: conn) else { throw Failure.notFound }
-      return record
-    }
+    let now = APITime.epochMilliseconds()
+    let keys = ApiKeyRepository(database: database)
+    guard try await keys.revoke(id, now: now), let record = try await keys.byId(id) else { throw Failure.notFound }
     return Client(record, now: now)
   }
 
   /// The id of the user with this email (case-insensitive), for the CLI's `--owner`.
   public static func userId(email: String, database: any SQLDatabase) async throws -> Int64? {
-    try await database.read { conn in try AccountsStore.user(email: email, in: conn)?.id }
+    try await UserRepository(database: database).byEmail(email)?.id
   }
 }

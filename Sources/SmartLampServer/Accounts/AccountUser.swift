@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
 
-/// One `users` row.
+/// A user as the accounts routes answer it (an empty stored name reads as the email's local part).
 struct AccountUser: Sendable, Equatable {
   var id: Int64
   var name: String
@@ -18,21 +18,17 @@ struct AccountUser: Sendable, Equatable {
   /// Active and not archived: may log in, and its tokens and keys work.
   var canAct: Bool { isActive && !isArchived }
 
-  static let columns =
-    "u.id, u.name, u.email, u.password_hash, u.role, u.is_active, u.created_at, u.updated_at, u.deleted_at, u.deleted_by_user_id"
-
-  init(row: SQLRow) throws {
-    id = try row.int64("id")
-    email = try row.string("email")
-    let stored = try row.optionalString("name") ?? ""
-    name = stored.isEmpty ? String(email.split(separator: "@").first ?? "") : stored
-    passwordHash = try row.string("password_hash")
-    role = Role(storedValue: try row.optionalString("role") ?? "member")
-    isActive = try row.optionalBool("is_active") ?? true
-    createdAt = try row.optionalString("created_at") ?? ""
-    updatedAt = try row.optionalString("updated_at")
-    deletedAt = try row.optionalString("deleted_at")
-    deletedByUserId = try row.optionalInt64("deleted_by_user_id")
+  init(_ record: UserRecord) {
+    id = record.id
+    email = record.email
+    name = record.name.isEmpty ? String(record.email.split(separator: "@").first ?? "") : record.name
+    passwordHash = record.passwordHash
+    role = record.role
+    isActive = record.isActive
+    createdAt = record.createdAt
+    updatedAt = record.updatedAt
+    deletedAt = record.deletedAt
+    deletedByUserId = record.deletedByUserId
   }
 
   var principal: UserPrincipal { UserPrincipal(id: id, email: email, name: name, role: role) }

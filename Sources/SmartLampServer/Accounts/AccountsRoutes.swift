@@ -9,6 +9,7 @@ func addAccountsRoutes(to router: Router<AppRequestContext>, _ services: AppServ
   ProfileRoutes(services: services).add(to: api.group("profile"))
   UsersRoutes(services: services).add(to: api.group("users"))
   APIClientsRoutes(services: services).add(to: api.group("integrations/clients"))
+  CapabilitiesRoute(services: services).add(to: api.group("integrations/capabilities"))
 }
 
 extension AppRequestContext {

@@ -7,7 +7,7 @@ import SmartLampStore
 /// Everything the accounts and access part of the server shares: the access-token keys, password hashing, the
 /// login limiter, cookie settings and the store. Made once in `buildApplication`.
 public struct AccountsServices: Sendable {
-  let store: AccountsStore
+  let store: Store
   let tokens: AccessTokens
   let passwords: PasswordHasher
   let limiter: LoginLimiter
@@ -20,7 +20,7 @@ public struct AccountsServices: Sendable {
   let dummyHash: String
 
   public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
-    store = AccountsStore(database: database)
+    store = Store(database: database)
     let secret = try JWTSecret.resolve(
       configured: configuration.jwtSecret, dataDirectory: configuration.dataDirectory)
     if secret.utf8.count < 32 {
@@ -42,7 +42,7 @@ public struct AccountsServices: Sendable {
 
 /// Deletes expired limiter rows and long-dead sessions every few minutes, so neither table grows without bound.
 struct AccountsPurgeService: Service {
-  let store: AccountsStore
+  let store: Store
   let logger: Logger
   var interval: Duration = .seconds(300)
   /// Sessions are kept this long after their refresh expiry (so late reuse is still recognised as reuse).
@@ -61,14 +61,10 @@ struct AccountsPurgeService: Service {
   }
 
   func purgeOnce() async {
-    let now = StoreTime.nowMillis()
+    let now = Timestamp.nowMillis()
     do {
-      let (limits, sessions) = try await store.database.write { conn in
-        (
-          try AccountsStore.purgeRateLimits(now: now, in: conn),
-          try AccountsStore.purgeSessions(before: now - Self.sessionRetentionMs, in: conn)
-        )
-      }
+      let limits = try await store.rateLimits.purgeExpired(now: now)
+      let sessions = try await store.sessions.purgeExpired(before: now - Self.sessionRetentionMs)
       if limits + sessions > 0 {
         logger.debug("purged expired rows", metadata: ["rateLimits": "\(limits)", "sessions": "\(sessions)"])
       }

@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `GET/PUT /api/v1/users/{userId}/assignments` (upstream-spec §5.9): a member's per-device permissions. PUT
 /// replaces them all in one transaction and pauses the member's schedules on devices they may no longer manage.
@@ -11,19 +12,17 @@ struct AssignmentsRoutes: Sendable {
   func show(_ request: Request, context: AppRequestContext) async throws -> Response {
     _ = try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
-    let (user, devices) = try await accounts.store.database.read { conn in
-      (
-        try AccountsStore.user(id: userId, in: conn),
-        try AccountsStore.devices(withAssignmentOf: userId, in: conn)
-      )
+    guard let user = try await accounts.store.users.byId(userId).map(AccountUser.init) else {
+      throw APIError.userNotFound()
     }
-    guard let user else { throw APIError.userNotFound() }
-    let entries: [JSONValue] = devices.map { device in
-      [
+    let devices = try await accounts.store.assignments.devices(withGrantOf: userId)
+    let entries: [JSONValue] = devices.map { entry in
+      let device = entry.device
+      return [
         "deviceId": .string(device.deviceId), "name": .string(device.name), "location": JSONValue(device.location),
-        "commandChannel": .string(device.commandChannel), "assigned": .bool(device.assignment != nil),
-        "devicePermission": .string((device.assignment?.devicePermission ?? .monitoring).rawValue),
-        "schedulePermission": .string((device.assignment?.schedulePermission ?? .none).rawValue),
+        "commandChannel": .string(device.storedChannel), "assigned": .bool(entry.grant != nil),
+        "devicePermission": .string((entry.grant?.devicePermission ?? .monitoring).rawValue),
+        "schedulePermission": .string((entry.grant?.schedulePermission ?? .none).rawValue),
       ]
     }
     struct Payload: Encodable {
@@ -81,36 +80,28 @@ struct AssignmentsRoutes: Sendable {
     let wanted = entries.filter(\.assigned).map {
       Wanted(deviceId: $0.deviceId, grant: DeviceGrant(devicePermission: $0.device, schedulePermission: $0.schedule))
     }
-    let assignedBy = caller.principal.effectiveUserId ?? 0
-    let stored: [Wanted] = try await accounts.store.database.write { conn in
-      guard let target = try AccountsStore.user(id: userId, in: conn) else { throw APIError.userNotFound() }
-      if target.role != .member { throw APIError.rule("Only member users can receive assignments") }
-      if target.isArchived { throw APIError.rule("Archived user must be restored before assignment") }
-      let devices = try AccountsStore.devices(withAssignmentOf: nil, in: conn)
-      let byId = Dictionary(devices.map { ($0.deviceId, $0) }, uniquingKeysWith: { first, _ in first })
-      var rows: [(internalId: Int64, grant: DeviceGrant)] = []
-      var result: [Wanted] = []
-      var seen: Set<String> = []
-      for entry in wanted {
-        guard seen.insert(entry.deviceId).inserted else {
-          throw APIError.rule("Duplicate device assignment", details: ["deviceId": .string(entry.deviceId)])
-        }
-        guard let device = byId[entry.deviceId] else {
-          throw APIError(
-            .notFound, code: "DEVICE_NOT_FOUND", message: "Device not found",
-            details: ["deviceId": .string(entry.deviceId)])
-        }
-        guard entry.grant.isValid else {
-          throw APIError.rule(
-            "Schedule manage requires device control or manage permission",
-            details: ["deviceId": .string(entry.deviceId)])
-        }
-        rows.append((device.internalId, entry.grant))
-        result.append(entry)
+    do {
+      _ = try await accounts.store.assignments.replaceAll(
+        userId: userId, with: wanted.map { AssignmentInput(deviceId: $0.deviceId, grant: $0.grant) },
+        by: caller.principal.effectiveUserId)
+    } catch let error as StoreError {
+      switch error {
+      case .userNotFound: throw APIError.userNotFound()
+      case .notAMember: throw APIError.rule("Only member users can receive assignments")
+      case .userArchived: throw APIError.rule("Archived user must be restored before assignment")
+      case .duplicateAssignment(let deviceId):
+        throw APIError.rule("Duplicate device assignment", details: ["deviceId": .string(deviceId)])
+      case .deviceNotFound(let deviceId):
+        throw APIError(
+          .notFound, code: "DEVICE_NOT_FOUND", message: "Device not found", details: ["deviceId": .string(deviceId)])
+      case .invalidGrant(let deviceId):
+        throw APIError.rule(
+          "Schedule manage requires device control or manage permission", details: ["deviceId": .string(deviceId)])
+      default: throw error
       }
-      try AccountsStore.replaceAssignments(userId: target.id, with: rows, assignedBy: assignedBy, in: conn)
-      return result
     }
+    // Answered in request order, as submitted.
+    let stored = wanted
     let data: JSONValue = [
       "userId": .int(Int(userId)),
       "assignments": .array(
@@ -124,4 +115,9 @@ struct AssignmentsRoutes: Sendable {
     ]
     return try EnvelopeResponse.success(data, requestID: context.requestID)
   }
+}
+
+extension DeviceRecord {
+  /// The stored command channel text as the accounts answers show it (blank reads as `POWER`).
+  var storedChannel: String { commandChannelText.isEmpty ? "POWER" : commandChannelText }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// Resolves the caller (upstream-spec §4.1) into `context.auth`; guards in the routes decide what it may do.
 ///
@@ -44,12 +45,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
     do {
       let claims = try await accounts.tokens.verify(token)
       guard let userId = Int64(claims.sub.value) else { return .failed(.invalidToken) }
-      let now = StoreTime.nowMillis()
+      let now = APITime.epochMilliseconds()
       let sid = claims.sid
-      let user = try await accounts.store.database.read { conn in
-        try AccountsStore.userOfLiveSession(sessionId: sid, userId: userId, now: now, in: conn)
+      guard let record = try await accounts.store.sessions.liveUser(sessionId: sid, userId: userId, now: now) else {
+        return .failed(.invalidToken)
       }
-      guard let user else { return .failed(.invalidToken) }
+      let user = AccountUser(record)
       var principal = user.principal
       principal.sessionId = sid
       return .authenticated(AuthenticatedPrincipal(principal: .user(principal), via: via, sessionID: sid))
@@ -65,19 +66,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
   private func resolveAPIKey(_ token: String) async throws -> AuthState? {
     guard token.utf8.count <= 512 else { return nil }
     let hash = SecretTokens.sha256Hex(token)
-    let store = services.accounts.store
-    guard let found = try await store.database.read({ conn in try AccountsStore.apiKey(hash: hash, in: conn) })
-    else { return nil }
-    let now = StoreTime.nowMillis()
-    let client = found.client
+    let keys = services.accounts.store.apiKeys
+    guard let found = try await keys.lookup(hash: hash) else { return nil }
+    let now = APITime.epochMilliseconds()
+    let client = found.key
     guard client.isActive, client.revokedAt == nil else { return .failed(.invalidToken) }
-    guard !client.isExpired(now: now) else { return .failed(.expiredToken) }
+    guard client.expiresAt.map({ $0 > now }) ?? true else { return .failed(.expiredToken) }
     if client.lastUsedAt.map({ $0 < now - Self.lastUsedGranularityMs }) ?? true {
       do {
-        try await store.database.write { conn in
-          try AccountsStore.touchAPIKey(
-            id: client.id, now: now, granularityMs: Self.lastUsedGranularityMs, in: conn)
-        }
+        try await keys.touchLastUsed(client.id, now: now, minimumIntervalMillis: Self.lastUsedGranularityMs)
       } catch {
         services.logger.warning("could not record API key use", metadata: ["error": "\(error)"])
       }

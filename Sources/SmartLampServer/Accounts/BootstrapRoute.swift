@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `GET /api/v1/bootstrap` (upstream-spec §5.3): who the caller is and the devices it may see, with the rights it
 /// effectively holds on each. Anonymous callers get 401 so the dashboard refreshes (CONTRACT §5).
@@ -55,8 +56,8 @@ struct BootstrapRoute: Sendable {
     let payload = Payload(
       devices: devices.map {
         DeviceEntry(
-          id: $0.device.deviceId, name: $0.device.name, location: $0.device.location,
-          commandChannel: $0.device.commandChannel, devicePermission: $0.grant.devicePermission.rawValue,
+          id: $0.device.device.deviceId, name: $0.device.device.name, location: $0.device.device.location,
+          commandChannel: $0.device.device.storedChannel, devicePermission: $0.grant.devicePermission.rawValue,
           schedulePermission: $0.grant.schedulePermission.rawValue)
       },
       viewer: viewer, realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
@@ -68,9 +69,9 @@ extension AccountsServices {
   /// The devices `principal` may see, each with the rights it effectively holds (``Authorization`` decides).
   func visibleDevices(for principal: Principal) async throws -> [(device: DeviceWithGrant, grant: DeviceGrant)] {
     let userId = principal.effectiveUserId
-    let all = try await store.database.read { conn in try AccountsStore.devices(withAssignmentOf: userId, in: conn) }
+    let all = try await store.assignments.devices(withGrantOf: userId)
     return all.compactMap { device in
-      Authorization.effectiveGrant(principal, assignment: device.assignment).map { (device, $0) }
+      Authorization.effectiveGrant(principal, assignment: device.grant).map { (device, $0) }
     }
   }
 }

@@ -7,11 +7,11 @@ import SmartLampStore
 /// `auth_login:<ip>` and `auth_login_account:<email>`, read and changed in one write transaction, so concurrent
 /// attempts cannot slip past the count.
 struct LoginLimiter: Sendable {
-  let database: any SQLDatabase
+  let repository: RateLimitRepository
   let policy: LoginBackoffPolicy
 
   init(database: any SQLDatabase, configuration: Configuration) {
-    self.database = database
+    repository = RateLimitRepository(database: database)
     policy = LoginBackoffPolicy(
       limit: configuration.loginRateLimitMax, windowSec: Double(configuration.loginRateLimitWindowSec),
       backoffBaseSec: Double(configuration.loginBackoffBaseSec), backoffFactor: configuration.loginBackoffFactor,
@@ -33,15 +33,16 @@ struct LoginLimiter: Sendable {
   /// Before credentials are examined. Denied when any key is blocked.
   func check(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = StoreTime.nowMillis()
-    return try await database.write { conn in
+    let now = APITime.epochMilliseconds()
+    return try await repository.update(keys, now: now) { windows in
+      var changes: [(String, RateWindowChange)] = []
       var decisions: [RateLimitDecision] = []
       for key in keys {
-        let (change, decision) = policy.check(try AccountsStore.rateWindow(key: key, in: conn), now: now)
-        try AccountsStore.apply(change, key: key, in: conn)
+        let (change, decision) = policy.check(windows[key], now: now)
+        changes.append((key, change))
         decisions.append(decision)
       }
-      return Self.strictest(decisions)
+      return (changes, Self.strictest(decisions))
     }
   }
 
@@ -50,33 +51,29 @@ struct LoginLimiter: Sendable {
   /// a success then deletes the rows (``reset(keys:)``).
   func reserve(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = StoreTime.nowMillis()
-    return try await database.write { conn in
+    let now = APITime.epochMilliseconds()
+    return try await repository.update(keys, now: now) { stored in
       var windows: [String: RateWindow?] = [:]
       for key in keys {
-        let current = try AccountsStore.rateWindow(key: key, in: conn)
+        let current = stored[key]
         let (change, decision) = policy.check(current, now: now)
-        if !decision.allowed {
-          try AccountsStore.apply(change, key: key, in: conn)
-          return decision
-        }
+        if !decision.allowed { return ([(key, change)], decision) }
         windows[key] = change == .delete ? nil : current
       }
+      var changes: [(String, RateWindowChange)] = []
       var decisions: [RateLimitDecision] = []
       for key in keys {
         let (change, decision) = policy.recordFailure(windows[key] ?? nil, now: now)
-        try AccountsStore.apply(change, key: key, in: conn)
+        changes.append((key, change))
         decisions.append(decision)
       }
-      return Self.strictest(decisions)
+      return (changes, Self.strictest(decisions))
     }
   }
 
   /// After a successful login: the counters start over.
   func reset(keys: [String]) async throws {
-    try await database.write { conn in
-      for key in keys { try AccountsStore.apply(.delete, key: key, in: conn) }
-    }
+    try await repository.update(keys) { _ in (keys.map { ($0, .delete) }, ()) }
   }
 
   /// A denial wins (the longest wait); otherwise the fewest remaining attempts.
@@ -94,7 +91,7 @@ extension RateLimitDecision {
     var fields = HTTPFields()
     fields[.xRateLimitLimit] = String(limit)
     fields[.xRateLimitRemaining] = String(max(0, remaining))
-    let resetMillis = resetAt > 0 ? resetAt : StoreTime.nowMillis()
+    let resetMillis = resetAt > 0 ? resetAt : APITime.epochMilliseconds()
     fields[.xRateLimitReset] = String((resetMillis + 999) / 1000)
     if let retryAfterSec, !allowed { fields[.retryAfter] = String(retryAfterSec) }
     return fields

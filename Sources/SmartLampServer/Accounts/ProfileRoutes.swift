@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `GET/PATCH /api/v1/profile` (upstream-spec §5.8): the caller's own account. A new password needs the current
 /// one and ends the caller's other sessions.
@@ -14,7 +15,7 @@ struct ProfileRoutes: Sendable {
 
   func show(_ request: Request, context: AppRequestContext) async throws -> Response {
     let (user, _) = try context.authorizeUser(.profile)
-    let record = try await accounts.store.database.read { conn in try AccountsStore.user(id: user.id, in: conn) }
+    let record = try await accounts.store.users.byId(user.id).map(AccountUser.init)
     guard let record, record.canAct else {
       throw APIError(.unauthorized, code: "AUTH_INVALID_TOKEN", message: "Invalid user")
     }
@@ -50,30 +51,25 @@ struct ProfileRoutes: Sendable {
       let accountKey = Array(LoginLimiter.keys(ip: context.clientIP, email: user.email).dropFirst())
       let attempt = try await accounts.limiter.reserve(keys: accountKey)
       guard attempt.allowed else { throw attempt.error }
-      let stored = try await accounts.store.database.read { conn in
-        try AccountsStore.user(id: user.id, in: conn)?.passwordHash
-      }
+      let stored = try await accounts.store.users.byId(user.id)?.passwordHash
       guard let stored, try await accounts.passwords.verify(current, against: stored).matches else {
         throw APIError(.unauthorized, code: "AUTH_INVALID_CREDENTIALS", message: "Current password is invalid")
       }
       try await accounts.limiter.reset(keys: accountKey)
       newHash = try await accounts.passwords.hash(newPassword)
     }
-    let changes = AccountChanges(name: name, email: email, passwordHash: newHash)
-    let sessionId = caller.sessionID
-    let now = StoreTime.nowMillis()
-    let updated: AccountUser = try await accounts.store.database.write { conn in
-      if let email, try AccountsStore.emailTaken(email, exceptUserId: user.id, in: conn) {
-        throw APIError.alreadyExists("Email already exists", field: "email")
-      }
-      try AccountsStore.updateUser(userId: user.id, changes: changes, in: conn)
-      if changes.passwordHash != nil {
-        let family = try sessionId.flatMap { try AccountsStore.session(id: $0, in: conn)?.familyId }
-        try AccountsStore.revokeSessions(
-          ofUser: user.id, exceptFamily: family, reason: .passwordChanged, now: now, in: conn)
-      }
-      guard let record = try AccountsStore.user(id: user.id, in: conn) else { throw APIError.userNotFound() }
-      return record
+    let changes = UserChanges(name: name, email: email, passwordHash: newHash)
+    let updated: AccountUser
+    do {
+      // A new password ends the caller's other sessions; the session that made the change stays.
+      updated = AccountUser(
+        try await accounts.store.users.update(
+          user.id, changes, protectLastAdmin: false, revokeSessions: newHash != nil ? .passwordChanged : nil,
+          keepingFamilyOf: caller.sessionID))
+    } catch StoreError.userNotFound {
+      throw APIError.userNotFound()
+    } catch StoreError.duplicate {
+      throw APIError.alreadyExists("Email already exists", field: "email")
     }
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }

@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// The users API (upstream-spec §5.9), admins only: list, create, edit, archive, restore, and the per-device
 /// assignments. Several admins may exist; the last active admin can be neither demoted, deactivated nor archived.
@@ -44,21 +45,15 @@ struct UsersRoutes: Sendable {
     let after = cursor
     let paginated = limit != nil || query.get("cursor") != nil
     let pageSize = limit ?? 50
-    let users = try await accounts.store.database.read { conn in
-      try AccountsStore.listUsers(
-        includeArchived: includeArchived, after: after, limit: paginated ? pageSize + 1 : nil, in: conn)
-    }
     guard paginated else {
+      let users = try await accounts.store.users.list(includeArchived: includeArchived).map(AccountUser.init)
       return try EnvelopeResponse.success(users.map(UserSummary.init), requestID: context.requestID)
     }
-    let page = Array(users.prefix(pageSize))
-    var next: String?
-    if users.count > pageSize, let last = page.last {
-      let role = try await accounts.store.database.read { conn in
-        try AccountsStore.storedRole(userId: last.id, in: conn)
-      }
-      next = UserCursor(role: role ?? last.role.rawValue, id: last.id).text
-    }
+    let result = try await accounts.store.users.page(
+      limit: pageSize, after: after.map { UserListPosition(role: $0.role, id: $0.id) },
+      includeArchived: includeArchived)
+    let page = result.items.map(AccountUser.init)
+    let next = result.next.map { UserCursor(role: $0.role, id: $0.id).text }
     struct Page: Encodable {
       let items: [UserSummary]
       let nextCursor: String?
@@ -93,14 +88,13 @@ struct UsersRoutes: Sendable {
     guard let name, let email, let password else { throw APIError.validation() }
     let hash = try await accounts.passwords.hash(password)
     let isActive = body.isActive ?? true
-    let created: AccountUser = try await accounts.store.database.write { conn in
-      if try AccountsStore.emailTaken(email, exceptUserId: nil, in: conn) {
-        throw APIError.alreadyExists("Email already exists", field: "email")
-      }
-      let id = try AccountsStore.insertUser(
-        name: name, email: email, passwordHash: hash, role: role, isActive: isActive, in: conn)
-      guard let user = try AccountsStore.user(id: id, in: conn) else { throw APIError.internalError() }
-      return user
+    let created: AccountUser
+    do {
+      created = AccountUser(
+        try await accounts.store.users.create(
+          NewUser(name: name, email: email, passwordHash: hash, role: role, isActive: isActive)))
+    } catch StoreError.duplicate {
+      throw APIError.alreadyExists("Email already exists", field: "email")
     }
     return try EnvelopeResponse.success(UserSummary(created), status: .created, requestID: context.requestID)
   }
@@ -127,33 +121,30 @@ struct UsersRoutes: Sendable {
     }
     try errors.throwIfInvalid()
     let hash: String? = if let password { try await accounts.passwords.hash(password) } else { nil }
-    let changes = AccountChanges(name: name, email: email, passwordHash: hash, role: role, isActive: body.isActive)
+    let changes = UserChanges(name: name, email: email, passwordHash: hash, role: role, isActive: body.isActive)
     let callerId = caller.principal.effectiveUserId
-    let now = StoreTime.nowMillis()
-    let updated: AccountUser = try await accounts.store.database.write { conn in
-      guard let target = try AccountsStore.user(id: userId, in: conn) else { throw APIError.userNotFound() }
-      if target.isArchived { throw APIError.rule("Archived user must be restored before editing") }
-      let losesAdmin = (role != nil && role != .admin) || changes.isActive == false
-      if target.role == .admin, target.canAct, losesAdmin,
-        try AccountsStore.otherActiveAdminCount(excluding: target.id, in: conn) == 0
-      {
-        throw APIError.rule("The last active admin cannot be demoted or deactivated")
-      }
-      if changes.isActive == false, target.id == callerId {
-        throw APIError.rule("You cannot deactivate your own account")
-      }
-      if let email, try AccountsStore.emailTaken(email, exceptUserId: target.id, in: conn) {
-        throw APIError.alreadyExists("Email already exists", field: "email")
-      }
-      try AccountsStore.updateUser(userId: target.id, changes: changes, in: conn)
-      // A reset password or a deactivation ends the account's sessions at once.
-      if changes.passwordHash != nil || changes.isActive == false {
-        try AccountsStore.revokeSessions(
-          ofUser: target.id, reason: changes.passwordHash != nil ? .passwordChanged : .userDisabled, now: now,
-          in: conn)
-      }
-      guard let user = try AccountsStore.user(id: target.id, in: conn) else { throw APIError.userNotFound() }
-      return user
+    // A reset password or a deactivation ends the account's sessions at once.
+    let revoke: SessionEnd? =
+      changes.passwordHash != nil ? .passwordChanged : changes.isActive == false ? .userDisabled : nil
+    let updated: AccountUser
+    do {
+      updated = AccountUser(
+        try await accounts.store.users.update(userId, changes, protectLastAdmin: false, revokeSessions: revoke) {
+          check in
+          let target = AccountUser(check.user)
+          if target.isArchived { throw APIError.rule("Archived user must be restored before editing") }
+          let losesAdmin = (role != nil && role != .admin) || changes.isActive == false
+          if target.role == .admin, target.canAct, losesAdmin, try check.otherActiveAdminCount() == 0 {
+            throw APIError.rule("The last active admin cannot be demoted or deactivated")
+          }
+          if changes.isActive == false, target.id == callerId {
+            throw APIError.rule("You cannot deactivate your own account")
+          }
+        })
+    } catch StoreError.userNotFound {
+      throw APIError.userNotFound()
+    } catch StoreError.duplicate {
+      throw APIError.alreadyExists("Email already exists", field: "email")
     }
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }
@@ -162,20 +153,18 @@ struct UsersRoutes: Sendable {
     let caller = try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
     let callerId = caller.principal.effectiveUserId ?? 0
-    let now = StoreTime.nowMillis()
-    let archived: AccountUser = try await accounts.store.database.write { conn in
-      guard let target = try AccountsStore.user(id: userId, in: conn) else { throw APIError.userNotFound() }
-      if target.id == callerId { throw APIError.rule("You cannot archive your own account") }
-      if target.role == .admin, target.canAct,
-        try AccountsStore.otherActiveAdminCount(excluding: target.id, in: conn) == 0
-      {
-        throw APIError.rule("The last active admin cannot be archived")
-      }
-      try AccountsStore.archiveUser(userId: target.id, by: callerId, in: conn)
-      try AccountsStore.pauseSchedules(ownedBy: target.id, in: conn)
-      try AccountsStore.revokeSessions(ofUser: target.id, reason: .userDisabled, now: now, in: conn)
-      guard let user = try AccountsStore.user(id: target.id, in: conn) else { throw APIError.userNotFound() }
-      return user
+    let archived: AccountUser
+    do {
+      archived = AccountUser(
+        try await accounts.store.users.archive(userId, by: callerId, protectLastAdmin: false) { check in
+          let target = AccountUser(check.user)
+          if target.id == callerId { throw APIError.rule("You cannot archive your own account") }
+          if target.role == .admin, target.canAct, try check.otherActiveAdminCount() == 0 {
+            throw APIError.rule("The last active admin cannot be archived")
+          }
+        })
+    } catch StoreError.userNotFound {
+      throw APIError.userNotFound()
     }
     return try EnvelopeResponse.success(UserSummary(archived), requestID: context.requestID)
   }
@@ -183,12 +172,33 @@ struct UsersRoutes: Sendable {
   func restore(_ request: Request, context: AppRequestContext) async throws -> Response {
     _ = try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
-    let restored: AccountUser = try await accounts.store.database.write { conn in
-      guard try AccountsStore.user(id: userId, in: conn) != nil else { throw APIError.userNotFound() }
-      try AccountsStore.restoreUser(userId: userId, in: conn)
-      guard let user = try AccountsStore.user(id: userId, in: conn) else { throw APIError.userNotFound() }
-      return user
+    let restored: AccountUser
+    do {
+      restored = AccountUser(try await accounts.store.users.restore(userId))
+    } catch StoreError.userNotFound {
+      throw APIError.userNotFound()
     }
     return try EnvelopeResponse.success(UserSummary(restored), requestID: context.requestID)
   }
+}
+
+/// A position in the users list (role, id), rendered as an opaque `role:id` cursor.
+struct UserCursor: Sendable, Equatable {
+  let role: String
+  let id: Int64
+
+  init(role: String, id: Int64) {
+    self.role = role
+    self.id = id
+  }
+
+  init?(text: String) {
+    guard let colon = text.lastIndex(of: ":"), let id = Int64(text[text.index(after: colon)...]), id >= 0,
+      text.distance(from: text.startIndex, to: colon) <= 64
+    else { return nil }
+    role = String(text[..<colon])
+    self.id = id
+  }
+
+  var text: String { "\(role):\(id)" }
 }

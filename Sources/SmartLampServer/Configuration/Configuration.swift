@@ -33,6 +33,8 @@ public struct Configuration: Sendable, Equatable {
   public var mqttClientKeyFile: String? = nil
   public var instanceID: String? = nil
   public var ackTimeoutMs = 3000
+  public var schedulerEnabled = true
+  public var schedulerIntervalMs = 1000
 
   // Auth
   public var jwtSecret: String? = nil

@@ -106,6 +106,17 @@ extension Setting {
     ) { config, raw throws(SettingValueError) in
       config.ackTimeoutMs = try SettingParse.int(raw, in: 100...60_000)
     },
+    Setting(
+      key: "scheduler.enabled",
+      summary: "Run due schedules in this instance (several instances may; each slot runs once)",
+      defaultText: "true", secret: false
+    ) { config, raw throws(SettingValueError) in config.schedulerEnabled = try SettingParse.bool(raw) },
+    Setting(
+      key: "scheduler.interval-ms", summary: "How often the scheduler looks for due schedules",
+      defaultText: "1000", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.schedulerIntervalMs = try SettingParse.int(raw, in: 100...60_000)
+    },
   ]
 
   private static let auth: [Setting] = [

@@ -11,18 +11,41 @@ final class RouteTable: Sendable {
     entries.withLock { $0 = parsed }
   }
 
-  /// Methods registered for templates that match `path` (`{param}` and `:param` match one segment).
+  /// Every registered route, parameters written `{name}` as in the OpenAPI document.
+  func all() -> [(path: String, method: String)] {
+    entries.withLock { entries in
+      entries.map { entry in
+        let path = entry.segments.map { segment in
+          segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+        }
+        return (path: "/" + path.joined(separator: "/"), method: entry.method)
+      }
+    }
+  }
+
+  /// Methods registered for the route the router would pick for `path` (`{param}` and `:param` match one segment).
+  ///
+  /// Hummingbird's trie prefers a constant segment over a parameter at the same position and does not backtrack,
+  /// so `GET /commands/execute` never reaches `/commands/{requestId}`: the same preference applies here, or a 405
+  /// would advertise methods that answer 404.
   func methods(matching path: String) -> [String] {
     let wanted = Self.segments(path)
     let found = entries.withLock { entries in
-      entries.filter { entry in
-        entry.segments.count == wanted.count
-          && zip(entry.segments, wanted).allSatisfy { template, actual in
-            template.hasPrefix("{") || template.hasPrefix(":") || template == "*" || template == actual
-          }
-      }.map(\.method)
+      var candidates = entries.filter { $0.segments.count == wanted.count }
+      for (position, actual) in wanted.enumerated() {
+        let constant = candidates.filter { $0.segments[position] == actual }
+        candidates =
+          constant.isEmpty
+          ? candidates.filter { Self.isWildcard($0.segments[position]) }
+          : constant
+      }
+      return candidates.map(\.method)
     }
     return Array(Set(found)).sorted()
+  }
+
+  private static func isWildcard(_ segment: Substring) -> Bool {
+    segment.hasPrefix("{") || segment.hasPrefix(":") || segment == "*"
   }
 
   private static func segments(_ path: String) -> [Substring] {

@@ -21,20 +21,32 @@ import SmartLampStore
 /// body: `422 IDEMPOTENCY_CONFLICT`. Replays carry `Idempotent-Replayed: true`. 2xx and 4xx answers are stored for
 /// 24 h; 5xx and 429 are not (the claim is released and a retry runs again).
 struct Idempotency: Sendable {
-  let store: IdempotencyStore
+  let repository: IdempotencyRepository
   /// How long a duplicate waits for the first request before answering 409.
   var waitLimit: Duration = .seconds(5)
   static let maximumKeyLength = 255
   static let replayedHeader = HTTPField.Name.idempotentReplayed
   static let keyHeader = HTTPField.Name.idempotencyKey
 
-  init(database: any SQLDatabase) {
-    store = IdempotencyStore(database: database)
+  init(repository: IdempotencyRepository) {
+    self.repository = repository
   }
 
   func perform(
     _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
     _ handler: () async throws -> Response
+  ) async throws -> Response {
+    try await perform(request, context: context, principal: principal, body: body, required: required) {
+      (try await handler(), nil as DeferredCommandLog?)
+    }
+  }
+
+  /// As above, for a handler that published a command and hands back its audit row: the row is written in the
+  /// same transaction that stores the answer (CONTRACT §6 still claims before the side effect), or alone when
+  /// no answer is stored.
+  func perform(
+    _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
+    _ handler: () async throws -> (Response, DeferredCommandLog?)
   ) async throws -> Response {
     let key = request.headers[Self.keyHeader]?.trimmingCharacters(in: .whitespaces) ?? ""
     guard !key.isEmpty else {
@@ -43,7 +55,9 @@ struct Idempotency: Sendable {
           .badRequest, code: "IDEMPOTENCY_KEY_REQUIRED", message: "Idempotency-Key header is required",
           details: ["header": "Idempotency-Key"])
       }
-      return try await handler()
+      let (response, deferred) = try await handler()
+      try await deferred?.writeAlone()
+      return response
     }
     guard key.count <= Self.maximumKeyLength, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
       throw APIError.validation(
@@ -54,12 +68,13 @@ struct Idempotency: Sendable {
     let hash = Self.hash(method: method, path: path, body: body)
     let owner = principal.key
     let deadline = ContinuousClock.now.advanced(by: waitLimit)
+    // The route label keeps the method, so records of different methods on one path are told apart in the table.
+    let claim = IdempotencyClaim(
+      principal: owner, key: key, method: method, path: path, route: "\(method) \(path)", requestHash: hash)
     while true {
-      switch try await store.claim(
-        principal: owner, key: key, method: method, path: path, hash: hash, now: APITime.epochMilliseconds())
-      {
+      switch try await repository.claim(claim, now: APITime.epochMilliseconds()) {
       case .claimed:
-        return try await run(handler, owner: owner, key: key, context: context)
+        return try await run(handler, claim: claim, context: context)
       case .existing(var record):
         guard record.method == method, record.path == path, record.requestHash == hash else {
           throw APIError(
@@ -74,7 +89,7 @@ struct Idempotency: Sendable {
               message: "A request with this Idempotency-Key is still in progress")
           }
           try await Task.sleep(for: .milliseconds(20))
-          guard let again = try await store.find(principal: owner, key: key) else { break }
+          guard let again = try await repository.find(principal: owner, key: key) else { break }
           record = again
         }
         guard let status = record.statusCode, let stored = record.responseBody else { continue }
@@ -89,31 +104,42 @@ struct Idempotency: Sendable {
   }
 
   private func run(
-    _ handler: () async throws -> Response, owner: String, key: String, context: AppRequestContext
+    _ handler: () async throws -> (Response, DeferredCommandLog?), claim: IdempotencyClaim,
+    context: AppRequestContext
   ) async throws -> Response {
     var response: Response
+    var deferred: DeferredCommandLog?
     do {
-      response = try await handler()
+      (response, deferred) = try await handler()
     } catch let error as APIError {
       response = EnvelopeResponse.failure(error, requestID: context.requestID)
     } catch {
-      try? await store.release(principal: owner, key: key)
+      _ = try? await repository.release(claim)
       throw error
     }
     // 5xx (and a 429, which only says "later") are not stored: a retry with the same key runs again.
     guard response.status.code < 500, response.status != .tooManyRequests else {
-      try? await store.release(principal: owner, key: key)
+      _ = try? await repository.release(claim)
+      try await deferred?.writeAlone()
       return response
     }
     let collector = BodyCollector()
     try await response.body.write(collector.writer)
     let bytes = collector.buffer
     do {
-      try await store.complete(
-        principal: owner, key: key, status: response.status.code, body: String(buffer: bytes))
+      if let deferred {
+        let (_, id) = try await repository.complete(
+          claim, statusCode: response.status.code, responseBody: String(buffer: bytes), recording: deferred.log,
+          now: deferred.log.issuedAt)
+        deferred.written(id)
+      } else {
+        try await repository.complete(claim, statusCode: response.status.code, responseBody: String(buffer: bytes))
+      }
     } catch {
       context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
-      try? await store.release(principal: owner, key: key)
+      _ = try? await repository.release(claim)
+      // The command went out: its audit row is written on its own, or the request fails as it always did.
+      try await deferred?.writeAlone()
     }
     response.body = ResponseBody(byteBuffer: bytes)
     return response
@@ -125,6 +151,28 @@ struct Idempotency: Sendable {
     hasher.update(data: Array("\(method)|\(path)|".utf8))
     if let body { hasher.update(data: Array(body.readableBytesView)) }
     return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+}
+
+/// A published command's audit row that rides along with the idempotency record of the request that issued it.
+/// Exactly one of ``written`` (with the row id) or ``failed`` is called, by ``writeAlone()`` or by
+/// ``Idempotency`` after its combined write.
+struct DeferredCommandLog: Sendable {
+  let log: NewCommandLog
+  let logs: CommandLogRepository
+  let written: @Sendable (Int64) -> Void
+  let failed: @Sendable () -> Void
+
+  /// Writes the row in a transaction of its own.
+  func writeAlone() async throws {
+    let id: Int64
+    do {
+      id = try await logs.insert(log, now: log.issuedAt).id
+    } catch {
+      failed()
+      throw error
+    }
+    written(id)
   }
 }
 

@@ -12,8 +12,8 @@ public struct LampServices: Sendable {
   let configuration: Configuration
   let database: any SQLDatabase
   let logger: Logger
-  let devicesStore: LampDeviceStore
-  let commandLogs: CommandLogStore
+  let store: Store
+  var commandLogs: CommandLogRepository { store.commandLogs }
   let hub: RealtimeHub
   let acks: AckTracker
   let state: DeviceStateService
@@ -31,8 +31,8 @@ public struct LampServices: Sendable {
     var logger = logger
     logger[metadataKey: "component"] = "lamps"
     self.logger = logger
-    devicesStore = LampDeviceStore(database: database)
-    commandLogs = CommandLogStore(database: database)
+    let store = Store(database: database)
+    self.store = store
     hub = RealtimeHub()
     // The tracker reports outcomes to the command service, which needs the tracker: bind it late.
     let outcomeSink = LateBound<CommandService>()
@@ -40,7 +40,7 @@ public struct LampServices: Sendable {
       outcomeSink.value?.recordOutcome(pending, outcome)
     }
     state = DeviceStateService(
-      hub: hub, acks: acks, store: DeviceStateStore(database: database), logger: logger)
+      hub: hub, acks: acks, store: store.deviceStates, logger: logger)
     discovery = DiscoveryInventory()
     let stateRef = state
     let discoveryRef = discovery
@@ -64,29 +64,35 @@ public struct LampServices: Sendable {
       logger: logger)
     brokerSink.value = broker
     commands = CommandService(
-      broker: broker, acks: acks, state: state, logs: commandLogs, hub: hub,
+      broker: broker, acks: acks, state: state, logs: store.commandLogs, hub: hub,
       ackTimeoutMs: configuration.ackTimeoutMs, logger: logger)
     outcomeSink.value = commands
     rateLimiter = CommandRateLimiter(
-      database: database, limit: configuration.commandRateLimitMax,
+      repository: store.rateLimits, limit: configuration.commandRateLimitMax,
       windowSec: configuration.commandRateLimitWindowSec)
-    idempotency = Idempotency(database: database)
-    realtime = RealtimeWatcher(hub: hub, devices: devicesStore, state: state, database: database, logger: logger)
+    idempotency = Idempotency(repository: store.idempotency)
+    realtime = RealtimeWatcher(hub: hub, store: store, state: state, logger: logger)
     demo =
       configuration.demo
-      ? try DemoLamps(configuration: configuration, state: state, devices: devicesStore, logger: logger) : nil
+      ? try DemoLamps(configuration: configuration, state: state, devices: store.devices, logger: logger) : nil
 
     // Registered devices and their persisted state, before any message can arrive.
-    state.setDevices(try await devicesStore.all())
-    state.load(try await DeviceStateStore(database: database).loadAll())
+    state.setDevices(try await store.devices.lampDevices())
+    state.load(try await store.deviceStates.loadAll())
   }
 
   /// Long-running parts, run under the application's ServiceGroup (shut down in reverse order).
   var backgroundServices: [any Service] {
     let core: [any Service] = [
-      StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(store: idempotency.store),
+      StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(repository: idempotency.repository),
     ]
-    return core + (demo.map { [$0] } ?? [])
+    let scheduler: [any Service] =
+      configuration.schedulerEnabled
+      ? [
+        ScheduleRunner(
+          lamps: self, executor: commands, interval: .milliseconds(configuration.schedulerIntervalMs), logger: logger)
+      ] : []
+    return core + scheduler + (demo.map { [$0] } ?? [])
   }
 
   /// The broker's state in `/api/v1/health/ready`.
@@ -97,7 +103,7 @@ public struct LampServices: Sendable {
 
   /// Re-reads the registered devices after a change (create, patch, delete).
   func reloadDevices() async throws {
-    state.setDevices(try await devicesStore.all())
+    state.setDevices(try await store.devices.lampDevices())
   }
 
   /// The devices `principal` may see, with the rights it holds on each, in id order.
@@ -107,7 +113,7 @@ public struct LampServices: Sendable {
     if Authorization.isAdmin(principal) {
       grants = [:]
     } else if let user = principal.effectiveUserId {
-      grants = try await devicesStore.grants(userID: user)
+      grants = try await store.assignments.grantsByDeviceInternalId(user)
     } else {
       return []
     }
@@ -119,7 +125,7 @@ public struct LampServices: Sendable {
   /// The grant `principal` holds on one device (nil for admins: they need none).
   func grant(of principal: Principal, on device: LampDevice) async throws -> DeviceGrant? {
     guard !Authorization.isAdmin(principal), let user = principal.effectiveUserId else { return nil }
-    return try await devicesStore.grants(userID: user)[device.id]
+    return try await store.assignments.grantsByDeviceInternalId(user)[device.id]
   }
 }
 
@@ -148,11 +154,11 @@ struct StateFlusher: Service {
 
 /// Deletes idempotency records older than 24 h, hourly.
 struct IdempotencyPurger: Service {
-  let store: IdempotencyStore
+  let repository: IdempotencyRepository
 
   func run() async throws {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-      _ = try? await store.purgeExpired(now: APITime.epochMilliseconds())
+      _ = try? await repository.purgeExpired(now: APITime.epochMilliseconds())
       try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
     }
   }

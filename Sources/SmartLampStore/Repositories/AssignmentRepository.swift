@@ -25,6 +25,12 @@ public struct AssignmentRecord: Sendable, Hashable {
   }
 }
 
+/// A device with the grant one user holds on it (nil when unassigned).
+public struct DeviceWithGrant: Sendable, Hashable {
+  public var device: DeviceRecord
+  public var grant: DeviceGrant?
+}
+
 /// One entry of a replace-all request.
 public struct AssignmentInput: Sendable, Hashable {
   public var deviceId: String
@@ -61,6 +67,36 @@ public struct AssignmentRepository: Sendable {
     var grants: [String: DeviceGrant] = [:]
     for record in try await listForUser(userId) { grants[record.deviceId] = record.grant }
     return grants
+  }
+
+  /// Internal device id → grant, for lamp control's visibility checks.
+  public func grantsByDeviceInternalId(_ userId: Int64) async throws -> [Int64: DeviceGrant] {
+    var grants: [Int64: DeviceGrant] = [:]
+    for record in try await listForUser(userId) { grants[record.deviceInternalId] = record.grant }
+    return grants
+  }
+
+  /// Every device in creation order, each with the grant `userId` holds on it (nil for unassigned devices, and
+  /// for every device when `userId` is nil).
+  public func devices(withGrantOf userId: Int64?) async throws -> [DeviceWithGrant] {
+    try await database.read { conn in
+      try conn.query(
+        """
+        SELECT \(DeviceRepository.columns(prefix: "d.")), ud.role AS grant_role, ud.device_permission,
+          ud.schedule_permission, ud.user_id AS assigned_user
+        FROM devices d LEFT JOIN user_devices ud ON ud.device_id = d.id AND ud.user_id = ?
+        ORDER BY d.id
+        """, [.int64(userId ?? -1)]
+      ).map { row in
+        var grant: DeviceGrant?
+        if try row.optionalInt64("assigned_user") != nil {
+          grant = Self.grant(
+            role: try row.optionalString("grant_role") ?? "", device: try row.optionalString("device_permission") ?? "",
+            schedule: try row.optionalString("schedule_permission") ?? "")
+        }
+        return DeviceWithGrant(device: try DeviceRecord(row: row), grant: grant)
+      }
+    }
   }
 
   /// The grant `userId` holds on the device with this public id, or nil.
@@ -108,24 +144,29 @@ public struct AssignmentRepository: Sendable {
     }
   }
 
-  /// Replaces all of a user's assignments in one transaction: duplicates, invalid combinations and unknown devices
-  /// refuse the whole request with nothing changed. The user's own schedules on devices they can no longer manage
-  /// schedules of are disabled in the same transaction. Returns the new assignments.
+  /// Replaces all of a member's assignments in one transaction; the checks run in this order and any failure
+  /// refuses the whole request with nothing changed: the user exists (`userNotFound`), is a member
+  /// (`notAMember`), is not archived (`userArchived`); then per entry in order: not named twice
+  /// (`duplicateAssignment`), the device exists (`deviceNotFound`), a valid combination (`invalidGrant`). The
+  /// user's schedules on devices they may no longer manage schedules of are disabled in the same transaction.
+  /// Returns the new assignments in device order.
   public func replaceAll(
     userId: Int64, with entries: [AssignmentInput], by actor: Int64?, now: Int64 = Timestamp.nowMillis()
   ) async throws -> [AssignmentRecord] {
-    var seen: Set<String> = []
-    for entry in entries {
-      guard seen.insert(entry.deviceId).inserted else { throw StoreError.duplicateAssignment(deviceId: entry.deviceId) }
-      guard entry.grant.isValid else { throw StoreError.invalidGrant(deviceId: entry.deviceId) }
-    }
-    return try await database.write { conn in
-      guard try UserRepository.fetch(userId, conn) != nil else { throw StoreError.userNotFound(userId) }
+    try await database.write { conn in
+      guard let user = try UserRepository.fetch(userId, conn) else { throw StoreError.userNotFound(userId) }
+      guard user.role == .member else { throw StoreError.notAMember(userId) }
+      guard !user.isArchived else { throw StoreError.userArchived(userId) }
+      var seen: Set<String> = []
       var resolved: [(Int64, DeviceGrant)] = []
       for entry in entries {
+        guard seen.insert(entry.deviceId).inserted else {
+          throw StoreError.duplicateAssignment(deviceId: entry.deviceId)
+        }
         guard let device = try DeviceRepository.fetch(publicId: entry.deviceId, conn) else {
           throw StoreError.deviceNotFound(entry.deviceId)
         }
+        guard entry.grant.isValid else { throw StoreError.invalidGrant(deviceId: entry.deviceId) }
         resolved.append((device.id, entry.grant))
       }
       let iso = Timestamp.iso(now)
@@ -144,7 +185,7 @@ public struct AssignmentRepository: Sendable {
       try conn.execute(
         """
         UPDATE device_schedules SET enabled = 0, updated_at = ?
-        WHERE user_id = ? AND enabled = 1 AND device_id NOT IN (
+        WHERE user_id = ? AND enabled <> 0 AND device_id NOT IN (
           SELECT device_id FROM user_devices WHERE user_id = ? AND schedule_permission = 'manage'
             AND device_permission IN ('control', 'manage'))
         """, [.text(iso), .int64(userId), .int64(userId)])

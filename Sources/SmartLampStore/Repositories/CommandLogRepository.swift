@@ -85,14 +85,28 @@ public struct NewCommandLog: Sendable, Hashable {
   public var issuedAt: Int64
   /// When the acknowledgement window ends (issuedAt + ackTimeoutMs).
   public var expiresAt: Int64
-  /// `.published` after PUBACK, `.failed` when the publish failed.
+  /// `.published` after PUBACK (`.acked`/`.timeout` when the outcome was known before the row was written),
+  /// `.failed` when the publish failed.
   public var status: CommandStatus
+  public var ackedAt: Int64?
+  public var ackLatencyMs: Int64?
   public var error: String?
+
+  /// `ack_status` for a new row: pending while published, the outcome once known, `NONE` for a failed publish.
+  var ackStatus: AckStatus {
+    switch status {
+    case .published: .pending
+    case .acked: .acked
+    case .timeout: .timeout
+    case .failed: .none
+    }
+  }
 
   public init(
     requestId: String, deviceInternalId: Int64?, deviceId: String, channel: CommandChannel, action: PowerAction,
     origin: CommandOrigin, userId: Int64? = nil, clientId: Int64? = nil, scheduleId: Int64? = nil, issuedAt: Int64,
-    expiresAt: Int64, status: CommandStatus = .published, error: String? = nil
+    expiresAt: Int64, status: CommandStatus = .published, ackedAt: Int64? = nil, ackLatencyMs: Int64? = nil,
+    error: String? = nil
   ) {
     self.requestId = requestId
     self.deviceInternalId = deviceInternalId
@@ -106,6 +120,8 @@ public struct NewCommandLog: Sendable, Hashable {
     self.issuedAt = issuedAt
     self.expiresAt = expiresAt
     self.status = status
+    self.ackedAt = ackedAt
+    self.ackLatencyMs = ackLatencyMs
     self.error = error
   }
 }
@@ -131,20 +147,8 @@ public struct CommandLogRepository: Sendable {
 
   public func insert(_ log: NewCommandLog, now: Int64 = Timestamp.nowMillis()) async throws -> CommandLogRecord {
     try await database.write { conn in
-      let result = try conn.execute(
-        """
-        INSERT INTO command_logs (request_id, user_id, device_id, device_public_id, channel, action, origin,
-          client_id, schedule_id, issued_at, expires_at, result, ack_status, error, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-          .text(log.requestId), SQLValue(log.userId), SQLValue(log.deviceInternalId), .text(log.deviceId),
-          .text(log.channel.name), .text(log.action.rawValue), .text(log.origin.rawValue), SQLValue(log.clientId),
-          SQLValue(log.scheduleId), .int64(log.issuedAt), .int64(log.expiresAt), .text(log.status.rawValue),
-          .text(log.status == .published ? AckStatus.pending.rawValue : AckStatus.none.rawValue),
-          SQLValue(log.error), .text(Timestamp.iso(now)),
-        ])
-      guard let record = try Self.fetch(result.lastInsertID, conn) else {
+      let id = try Self.insert(log, now: now, conn)
+      guard let record = try Self.fetch(id, conn) else {
         throw SQLError.engine(code: -1, message: "inserted command log not found")
       }
       return record
@@ -190,20 +194,27 @@ public struct CommandLogRepository: Sendable {
     try await database.read { conn in try Self.fetch(id, conn) }
   }
 
-  /// The newest row with this request id (upstream never enforced uniqueness).
-  public func byRequestId(_ requestId: String) async throws -> CommandLogRecord? {
-    try await database.read { conn in
-      try conn.queryOne(
-        "SELECT \(Self.columns) FROM command_logs WHERE request_id = ? ORDER BY id DESC \(conn.dialect.limit(1))",
-        [.text(requestId)]
-      ).map(CommandLogRecord.init(row:))
+  /// The newest row with this request id (upstream never enforced uniqueness), optionally only among
+  /// `visibleDeviceIds` (internal ids, as in ``page(limit:before:deviceId:visibleDeviceIds:)``).
+  public func byRequestId(_ requestId: String, visibleDeviceIds: Set<Int64>? = nil) async throws -> CommandLogRecord? {
+    if let visibleDeviceIds, visibleDeviceIds.isEmpty { return nil }
+    return try await database.read { conn in
+      var sql = "SELECT \(Self.columns) FROM command_logs WHERE request_id = ?"
+      var binds: [SQLValue] = [.text(requestId)]
+      if let visibleDeviceIds {
+        sql += " AND device_id IN (\(conn.dialect.placeholders(visibleDeviceIds.count)))"
+        binds += visibleDeviceIds.sorted().map(SQLValue.int64)
+      }
+      return try conn.queryOne(sql + " ORDER BY id DESC \(conn.dialect.limit(1))", binds)
+        .map(CommandLogRecord.init(row:))
     }
   }
 
-  /// Newest first, `limit` (1…200) rows with ids below `before`, optionally for one device, optionally only among
-  /// `visibleDeviceIds` (a member's devices; an empty set yields nothing).
+  /// Newest first, `limit` (1…200) rows with ids below `before`, optionally for one device (public id),
+  /// optionally only among `visibleDeviceIds` (internal ids of a member's devices: logs of deleted devices are
+  /// not among them; an empty set yields nothing).
   public func page(
-    limit: Int, before: Int64? = nil, deviceId: String? = nil, visibleDeviceIds: Set<String>? = nil
+    limit: Int, before: Int64? = nil, deviceId: String? = nil, visibleDeviceIds: Set<Int64>? = nil
   ) async throws -> CommandLogPage {
     let size = min(max(limit, 1), Self.maximumPageSize)
     if let visibleDeviceIds, visibleDeviceIds.isEmpty { return CommandLogPage(items: [], nextCursor: nil) }
@@ -213,8 +224,8 @@ public struct CommandLogRepository: Sendable {
       if let before { conditions.append("id < ?"); binds.append(.int64(before)) }
       if let deviceId { conditions.append("device_public_id = ?"); binds.append(.text(deviceId)) }
       if let visibleDeviceIds {
-        conditions.append("device_public_id IN (\(conn.dialect.placeholders(visibleDeviceIds.count)))")
-        binds += visibleDeviceIds.sorted().map(SQLValue.text)
+        conditions.append("device_id IN (\(conn.dialect.placeholders(visibleDeviceIds.count)))")
+        binds += visibleDeviceIds.sorted().map(SQLValue.int64)
       }
       let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
       let rows = try conn.query(
@@ -224,19 +235,38 @@ public struct CommandLogRepository: Sendable {
     }
   }
 
-  /// For "best status": per device (public id) and channel, the newest command that was sent and not known to have
-  /// failed or timed out (PUBLISHED, ACKED, or upstream's SCHEDULED_SUCCESS).
+  /// For "best status" (CONTRACT §7): per existing device (internal id), the newest command that was sent and not
+  /// known to have failed or timed out (PUBLISHED, ACKED, or upstream's SCHEDULED_SUCCESS).
   public func latestPerDevice() async throws -> [CommandLogRecord] {
     try await database.read { conn in
       try conn.query(
         """
         SELECT \(Self.columns) FROM command_logs WHERE id IN (
-          SELECT MAX(id) FROM command_logs WHERE result IN ('PUBLISHED', 'ACKED', 'SCHEDULED_SUCCESS')
-          GROUP BY device_public_id, channel)
+          SELECT MAX(id) FROM command_logs
+          WHERE device_id IS NOT NULL AND result IN ('PUBLISHED', 'ACKED', 'SCHEDULED_SUCCESS')
+          GROUP BY device_id)
         ORDER BY id
         """
       ).map(CommandLogRecord.init(row:))
     }
+  }
+
+  static func insert(_ log: NewCommandLog, now: Int64, _ conn: any SQLConnection) throws -> Int64 {
+    try conn.execute(
+      """
+      INSERT INTO command_logs (request_id, user_id, device_id, device_public_id, channel, action, origin,
+        client_id, schedule_id, issued_at, expires_at, result, ack_status, acked_at, ack_latency_ms, error,
+        created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """,
+      [
+        .text(log.requestId), SQLValue(log.userId), SQLValue(log.deviceInternalId), .text(log.deviceId),
+        .text(log.channel.name), .text(log.action.rawValue), .text(log.origin.rawValue), SQLValue(log.clientId),
+        SQLValue(log.scheduleId), .int64(log.issuedAt), .int64(log.expiresAt), .text(log.status.rawValue),
+        .text(log.ackStatus.rawValue), SQLValue(log.ackedAt), SQLValue(log.ackLatencyMs), SQLValue(log.error),
+        .text(Timestamp.iso(now)),
+      ]
+    ).lastInsertID
   }
 
   static func fetch(_ id: Int64, _ conn: any SQLConnection) throws -> CommandLogRecord? {

@@ -73,7 +73,12 @@ public struct DeviceRepository: Sendable {
 
   public init(database: any SQLDatabase) { self.database = database }
 
-  static let columns = "id, device_id, mqtt_device_id, name, location, command_channel, created_at"
+  static let columns = columns(prefix: "")
+
+  static func columns(prefix p: String) -> String {
+    ["id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "created_at"].map { p + $0 }
+      .joined(separator: ", ")
+  }
 
   /// Creates a device under its submitted id; with `ownerUserId` the creator is linked as owner (manage/manage)
   /// in the same transaction. `StoreError.duplicate(field: "deviceId")` when the id exists.
@@ -167,6 +172,22 @@ public struct DeviceRepository: Sendable {
       try conn.execute("DELETE FROM device_state WHERE device_id = ?", id)
       try conn.execute("UPDATE command_logs SET device_id = NULL WHERE device_id = ?", id)
       return try conn.execute("DELETE FROM devices WHERE id = ?", id).rowsAffected == 1
+    }
+  }
+
+  /// A cheap signature of the device set and every assignment: when it changes, open realtime streams recompute
+  /// what their caller may see.
+  public func visibilitySignature() async throws -> String {
+    try await database.read { conn in
+      let devices = try conn.queryOne("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM devices")
+      let grants = try conn.queryOne(
+        """
+        SELECT COUNT(*) AS n, COALESCE(MAX(COALESCE(updated_at, created_at)), '') AS m,
+          COALESCE(SUM(LENGTH(device_permission) * device_id + user_id), 0) AS s FROM user_devices
+        """)
+      let d = "\(try devices?.int64("n") ?? 0)/\(try devices?.int64("m") ?? 0)"
+      let g = "\(try grants?.int64("n") ?? 0)/\(try grants?.string("m") ?? "")/\(try grants?.int64("s") ?? 0)"
+      return d + "|" + g
     }
   }
 

@@ -104,12 +104,21 @@ public struct IdempotencyRepository: Sendable {
   @discardableResult
   public func complete(_ claim: IdempotencyClaim, statusCode: Int, responseBody: String) async throws -> Bool {
     try await database.write { conn in
-      try conn.execute(
-        """
-        UPDATE idempotency_records SET status_code = ?, response_body = ?
-        WHERE principal = ? AND idempotency_key = ? AND status_code IS NULL
-        """, [.int64(Int64(statusCode)), .text(responseBody), .text(claim.principal), .text(claim.key)]
-      ).rowsAffected == 1
+      try Self.complete(claim, statusCode: statusCode, responseBody: responseBody, conn)
+    }
+  }
+
+  /// Writes a command's audit row and stores the outcome of the claimed request that issued it in ONE transaction
+  /// (a command execute then costs one write after the publish instead of two). The row is written even when the
+  /// claim is gone or already complete; `completed` says whether the record took the outcome.
+  public func complete(
+    _ claim: IdempotencyClaim, statusCode: Int, responseBody: String, recording log: NewCommandLog,
+    now: Int64 = Timestamp.nowMillis()
+  ) async throws -> (completed: Bool, commandLogId: Int64) {
+    try await database.write { conn in
+      let id = try CommandLogRepository.insert(log, now: now, conn)
+      let completed = try Self.complete(claim, statusCode: statusCode, responseBody: responseBody, conn)
+      return (completed, id)
     }
   }
 
@@ -142,6 +151,17 @@ public struct IdempotencyRepository: Sendable {
     try await database.write { conn in
       try conn.execute("DELETE FROM idempotency_records WHERE expires_at <= ?", [.int64(now)]).rowsAffected
     }
+  }
+
+  static func complete(_ claim: IdempotencyClaim, statusCode: Int, responseBody: String, _ conn: any SQLConnection)
+    throws -> Bool
+  {
+    try conn.execute(
+      """
+      UPDATE idempotency_records SET status_code = ?, response_body = ?
+      WHERE principal = ? AND idempotency_key = ? AND status_code IS NULL
+      """, [.int64(Int64(statusCode)), .text(responseBody), .text(claim.principal), .text(claim.key)]
+    ).rowsAffected == 1
   }
 
   static func fetchRequired(_ principal: String, _ key: String, _ conn: any SQLConnection, lock: Bool = false) throws

@@ -36,6 +36,42 @@ public struct RateLimitRepository: Sendable {
     }
   }
 
+  /// Several windows changed together (the login limiter's per-IP and per-account rows): reads the windows of
+  /// `keys` (rows locked until the transaction ends), lets `decide` — pure, no I/O — choose a change per key and a
+  /// result, and applies the changes in the order given, all in one transaction, so concurrent callers cannot
+  /// slip past a count.
+  public func update<T: Sendable>(
+    _ keys: [String], now: Int64 = Timestamp.nowMillis(),
+    _ decide: @escaping @Sendable ([String: RateWindow]) throws -> (changes: [(String, RateWindowChange)], result: T)
+  ) async throws -> T {
+    try await database.write { conn in
+      var windows: [String: RateWindow] = [:]
+      for key in keys {
+        if let row = try conn.queryOne(
+          "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate,
+          [.text(key)])
+        {
+          windows[key] = RateWindow(count: try row.int("request_count"), resetAt: try row.int64("reset_at"))
+        }
+      }
+      let (changes, result) = try decide(windows)
+      let iso = Timestamp.iso(now)
+      for (key, change) in changes {
+        switch change {
+        case .keep: continue
+        case .delete: try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)])
+        case .store(let window):
+          try conn.execute(
+            conn.dialect.upsert(
+              into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"],
+              conflictColumns: ["rate_key"], updateColumns: ["request_count", "reset_at", "updated_at"]),
+            [.text(key), .int64(Int64(window.count)), .int64(window.resetAt), .text(iso), .text(iso)])
+        }
+      }
+      return result
+    }
+  }
+
   /// The stored window, if any (for headers and tests).
   public func window(_ key: String) async throws -> RateWindow? {
     try await database.read { conn in

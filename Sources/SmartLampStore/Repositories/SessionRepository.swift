@@ -17,9 +17,6 @@ public struct SessionRecord: Sendable, Hashable {
   public var userAgent: String?
   public var ipAddress: String?
 
-  /// Neither rotated nor revoked, and not expired at `now`.
-  public func isLive(now: Int64) -> Bool { rotatedAt == nil && revokedAt == nil && expiresAt > now }
-
   init(row: SQLRow) throws {
     id = try row.int64("id")
     userId = try row.int64("user_id")
@@ -57,16 +54,33 @@ public struct NewSession: Sendable, Hashable {
   }
 }
 
-/// The result of presenting a refresh token's session for rotation.
-public enum SessionRotation: Sendable, Hashable {
-  /// The old row is marked rotated and `new` continues the family.
-  case rotated(old: SessionRecord, new: SessionRecord)
-  /// The row was already rotated or revoked: token reuse. The caller revokes the family.
-  case alreadyUsed(SessionRecord)
-  case notFound
+/// Why a session ended (`auth_sessions.revoked_reason`).
+public enum SessionEnd: String, Sendable, Hashable, CaseIterable {
+  /// Replaced by a newer token of the same family; access tokens of the family stay valid.
+  case rotated
+  case logout
+  /// A rotated or revoked token was presented again: the whole family is revoked.
+  case reuse
+  case expired
+  case passwordChanged = "password_changed"
+  case userDisabled = "user_disabled"
 }
 
-/// Login sessions (refresh tokens) with rotation and family revocation (CONTRACT §3).
+/// The result of presenting a refresh token (CONTRACT §3).
+public enum SessionRefresh: Sendable, Hashable {
+  /// The presented row is marked rotated and `session` (same family) replaces it; `user` may act.
+  case rotated(user: UserRecord, session: SessionRecord)
+  case notFound
+  /// The token was already rotated or revoked: its family is now revoked (`reuse`).
+  case reused
+  /// The token expired: its family is now revoked (`expired`).
+  case expired
+  /// The user is inactive, archived or gone: the family is now revoked (`user_disabled`).
+  case userUnusable
+}
+
+/// Login sessions (refresh tokens) with rotation and family revocation (CONTRACT §3). A rotated row keeps
+/// `revoked_reason = 'rotated'`: access tokens of the family stay valid until the family itself is revoked.
 public struct SessionRepository: Sendable {
   public let database: any SQLDatabase
 
@@ -77,7 +91,7 @@ public struct SessionRepository: Sendable {
     revoked_at, revoked_reason, replaced_by_session_id, user_agent, ip_address
     """
 
-  /// Starts a new family (a login).
+  /// Starts a new family (a login). The user agent is cut to 512 characters, the address to 255.
   public func create(_ session: NewSession, now: Int64 = Timestamp.nowMillis()) async throws -> SessionRecord {
     try await database.write { conn in
       try Self.insert(session, familyId: UUID().uuidString.lowercased(), now: now, conn)
@@ -89,93 +103,115 @@ public struct SessionRepository: Sendable {
   }
 
   public func byRefreshHash(_ hash: String) async throws -> SessionRecord? {
-    try await database.read { conn in
-      try conn.queryOne("SELECT \(Self.columns) FROM auth_sessions WHERE refresh_token_hash = ?", [.text(hash)])
-        .map(SessionRecord.init(row:))
-    }
+    try await database.read { conn in try Self.fetch(refreshHash: hash, conn) }
   }
 
-  /// Rotates atomically: only a row not yet rotated or revoked is marked rotated (`rotated_at = revoked_at =
-  /// last_used_at = now`, `replaced_by_session_id`) and replaced by a new row of the same family; of two
-  /// concurrent rotations of one token exactly one wins.
-  public func rotate(
-    _ sessionId: Int64, newRefreshTokenHash: String, expiresAt: Int64, userAgent: String? = nil,
+  /// Rotates the session of a presented refresh token in one transaction: a row already rotated or revoked, an
+  /// expired row, or an owner who may no longer act revokes the whole family instead. Of two concurrent
+  /// refreshes with one token exactly one rotates; the other sees a rotated row (reuse).
+  public func refresh(
+    refreshTokenHash: String, newRefreshTokenHash: String, expiresAt: Int64, userAgent: String? = nil,
     ipAddress: String? = nil, now: Int64 = Timestamp.nowMillis()
-  ) async throws -> SessionRotation {
+  ) async throws -> SessionRefresh {
     try await database.write { conn in
-      guard let old = try Self.fetch(sessionId, conn) else { return .notFound }
-      let iso = Timestamp.iso(now)
-      let marked = try conn.execute(
-        """
-        UPDATE auth_sessions SET rotated_at = ?, revoked_at = ?, last_used_at = ?, revoked_reason = 'rotated',
-          updated_at = ? WHERE id = ? AND rotated_at IS NULL AND revoked_at IS NULL
-        """, [.int64(now), .int64(now), .int64(now), .text(iso), .int64(sessionId)])
-      guard marked.rowsAffected == 1 else { return .alreadyUsed(old) }
+      guard let session = try Self.fetch(refreshHash: refreshTokenHash, conn) else { return .notFound }
+      if session.revokedAt != nil || session.rotatedAt != nil {
+        try Self.revokeFamily(session.familyId, reason: .reuse, now: now, conn)
+        return .reused
+      }
+      if session.expiresAt <= now {
+        try Self.revokeFamily(session.familyId, reason: .expired, now: now, conn)
+        return .expired
+      }
+      guard let user = try UserRepository.fetch(session.userId, conn), user.isUsable else {
+        try Self.revokeFamily(session.familyId, reason: .userDisabled, now: now, conn)
+        return .userUnusable
+      }
       let new = try Self.insert(
         NewSession(
-          userId: old.userId, refreshTokenHash: newRefreshTokenHash, expiresAt: expiresAt, userAgent: userAgent,
-          ipAddress: ipAddress), familyId: old.familyId, now: now, conn)
-      try conn.execute(
-        "UPDATE auth_sessions SET replaced_by_session_id = ? WHERE id = ?", [.int64(new.id), .int64(sessionId)])
-      guard let updatedOld = try Self.fetch(sessionId, conn) else { return .notFound }
-      return .rotated(old: updatedOld, new: new)
-    }
-  }
-
-  /// Revokes one session (kept revoked if it already was); false when it does not exist.
-  @discardableResult
-  public func revoke(_ sessionId: Int64, reason: String, now: Int64 = Timestamp.nowMillis()) async throws -> Bool {
-    try await database.write { conn in
+          userId: user.id, refreshTokenHash: newRefreshTokenHash, expiresAt: expiresAt, userAgent: userAgent,
+          ipAddress: ipAddress), familyId: session.familyId, now: now, conn)
       try conn.execute(
         """
-        UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, ?), revoked_reason = COALESCE(revoked_reason, ?),
-          updated_at = ? WHERE id = ?
-        """, [.int64(now), .text(reason), .text(Timestamp.iso(now)), .int64(sessionId)]
-      ).rowsAffected == 1
+        UPDATE auth_sessions SET rotated_at = ?, revoked_at = ?, last_used_at = ?, replaced_by_session_id = ?,
+          revoked_reason = 'rotated', updated_at = ?
+        WHERE id = ?
+        """,
+        [.int64(now), .int64(now), .int64(now), .int64(new.id), .text(Timestamp.iso(now)), .int64(session.id)])
+      return .rotated(user: user, session: new)
     }
   }
 
-  /// Revokes every live session of a family (logout, refresh-token reuse); returns how many were live.
+  /// Revokes every token of a family, rotated ones included (so their access tokens stop too); a token revoked
+  /// for another reason keeps it. Returns how many rows changed.
   @discardableResult
-  public func revokeFamily(_ familyId: String, reason: String, now: Int64 = Timestamp.nowMillis()) async throws -> Int {
+  public func revokeFamily(_ familyId: String, reason: SessionEnd, now: Int64 = Timestamp.nowMillis()) async throws
+    -> Int
+  {
+    try await database.write { conn in try Self.revokeFamily(familyId, reason: reason, now: now, conn) }
+  }
+
+  /// Logout: revokes, in one transaction, the family of the refresh token with this hash and the family of
+  /// `sessionId` (either may be nil or unknown).
+  public func revokeFamilies(
+    refreshTokenHash: String?, sessionId: Int64?, reason: SessionEnd, now: Int64 = Timestamp.nowMillis()
+  ) async throws {
     try await database.write { conn in
-      try conn.execute(
-        """
-        UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ?, updated_at = ?
-        WHERE family_id = ? AND revoked_at IS NULL
-        """, [.int64(now), .text(reason), .text(Timestamp.iso(now)), .text(familyId)]
-      ).rowsAffected
+      var families: Set<String> = []
+      if let refreshTokenHash, let session = try Self.fetch(refreshHash: refreshTokenHash, conn) {
+        families.insert(session.familyId)
+      }
+      if let sessionId, let session = try Self.fetch(sessionId, conn) { families.insert(session.familyId) }
+      for family in families { try Self.revokeFamily(family, reason: reason, now: now, conn) }
     }
   }
 
-  /// Revokes every live session of a user except the family of `keepSessionId` (a password change keeps the
-  /// session that made it); returns how many were revoked.
+  /// Revokes every session of a user except the family of `keepSessionId` (a password change keeps the session
+  /// that made it); returns how many rows changed.
   @discardableResult
   public func revokeAllForUser(
-    _ userId: Int64, except keepSessionId: Int64? = nil, reason: String, now: Int64 = Timestamp.nowMillis()
+    _ userId: Int64, exceptFamilyOf keepSessionId: Int64? = nil, reason: SessionEnd,
+    now: Int64 = Timestamp.nowMillis()
   ) async throws -> Int {
     try await database.write { conn in
-      var keepFamily = ""
-      if let keepSessionId, let kept = try Self.fetch(keepSessionId, conn), kept.userId == userId {
-        keepFamily = kept.familyId
-      }
-      return try conn.execute(
-        """
-        UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ?, updated_at = ?
-        WHERE user_id = ? AND revoked_at IS NULL AND family_id <> ?
-        """, [.int64(now), .text(reason), .text(Timestamp.iso(now)), .int64(userId), .text(keepFamily)]
-      ).rowsAffected
+      try Self.revokeAll(userId, exceptFamilyOf: keepSessionId, reason: reason, now: now, conn)
     }
   }
 
-  /// Whether an access token's `sid` still names a live session of `userId`. Rotation makes the previous session
-  /// not live, so only the newest access token of a family stays valid.
-  public func isLive(_ sessionId: Int64, userId: Int64? = nil, now: Int64 = Timestamp.nowMillis()) async throws
-    -> Bool
+  /// The user behind an access token's session, when that session belongs to `userId`, was not ended other than
+  /// by rotation, its family still has a live token (neither revoked nor expired at `now`), and the user may act.
+  /// One indexed read: every authenticated request makes it.
+  public func liveUser(sessionId: Int64, userId: Int64, now: Int64 = Timestamp.nowMillis()) async throws
+    -> UserRecord?
   {
-    guard let session = try await byId(sessionId) else { return false }
-    if let userId, session.userId != userId { return false }
-    return session.isLive(now: now)
+    try await database.read { conn in
+      try conn.queryOne(
+        """
+        SELECT \(UserRepository.columns(prefix: "u.")) FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = ? AND s.user_id = ? AND (s.revoked_reason IS NULL OR s.revoked_reason = 'rotated')
+          AND u.is_active = 1 AND u.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM auth_sessions f WHERE f.family_id = s.family_id AND f.revoked_at IS NULL
+            AND f.expires_at > ?)
+        """, [.int64(sessionId), .int64(userId), .int64(now)]
+      ).map(UserRecord.init(row:))
+    }
+  }
+
+  /// Of `ids`, the sessions whose user may act and whose family still has a live token at `now` (open realtime
+  /// streams are closed when theirs drops out).
+  public func liveSessionIds(among ids: Set<Int64>, now: Int64 = Timestamp.nowMillis()) async throws -> Set<Int64> {
+    guard !ids.isEmpty else { return [] }
+    let sorted = ids.sorted()
+    return try await database.read { conn in
+      let rows = try conn.query(
+        """
+        SELECT s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id IN (\(conn.dialect.placeholders(sorted.count))) AND u.is_active = 1 AND u.deleted_at IS NULL
+          AND EXISTS (SELECT 1 FROM auth_sessions f WHERE f.family_id = s.family_id AND f.revoked_at IS NULL
+            AND f.expires_at > ?)
+        """, sorted.map(SQLValue.int64) + [.int64(now)])
+      return Set(try rows.map { try $0.int64("id") })
+    }
   }
 
   /// Deletes sessions that expired before `cutoff`; returns how many.
@@ -187,8 +223,40 @@ public struct SessionRepository: Sendable {
     }
   }
 
+  // MARK: helpers running inside a caller's transaction
+
   static func fetch(_ id: Int64, _ conn: any SQLConnection) throws -> SessionRecord? {
     try conn.queryOne("SELECT \(columns) FROM auth_sessions WHERE id = ?", [.int64(id)]).map(SessionRecord.init(row:))
+  }
+
+  static func fetch(refreshHash: String, _ conn: any SQLConnection) throws -> SessionRecord? {
+    try conn.queryOne("SELECT \(columns) FROM auth_sessions WHERE refresh_token_hash = ?", [.text(refreshHash)])
+      .map(SessionRecord.init(row:))
+  }
+
+  @discardableResult
+  static func revokeFamily(_ familyId: String, reason: SessionEnd, now: Int64, _ conn: any SQLConnection) throws
+    -> Int
+  {
+    try conn.execute(
+      """
+      UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, ?), revoked_reason = ?, updated_at = ?
+      WHERE family_id = ? AND (revoked_reason IS NULL OR revoked_reason = 'rotated')
+      """, [.int64(now), .text(reason.rawValue), .text(Timestamp.iso(now)), .text(familyId)]
+    ).rowsAffected
+  }
+
+  @discardableResult
+  static func revokeAll(
+    _ userId: Int64, exceptFamilyOf keepSessionId: Int64?, reason: SessionEnd, now: Int64, _ conn: any SQLConnection
+  ) throws -> Int {
+    let keepFamily = try keepSessionId.flatMap { try fetch($0, conn)?.familyId } ?? ""
+    return try conn.execute(
+      """
+      UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, ?), revoked_reason = ?, updated_at = ?
+      WHERE user_id = ? AND family_id <> ? AND (revoked_reason IS NULL OR revoked_reason = 'rotated')
+      """, [.int64(now), .text(reason.rawValue), .text(Timestamp.iso(now)), .int64(userId), .text(keepFamily)]
+    ).rowsAffected
   }
 
   static func insert(_ session: NewSession, familyId: String, now: Int64, _ conn: any SQLConnection) throws
@@ -204,7 +272,8 @@ public struct SessionRepository: Sendable {
         """,
         [
           .int64(session.userId), .text(familyId), .text(session.refreshTokenHash), .int64(session.expiresAt),
-          .text(iso), .text(iso), SQLValue(session.userAgent), SQLValue(session.ipAddress),
+          .text(iso), .text(iso), SQLValue(session.userAgent.map { String($0.prefix(512)) }),
+          SQLValue(session.ipAddress.map { String($0.prefix(255)) }),
         ])
     } catch SQLError.uniqueViolation {
       throw StoreError.duplicate(field: "refreshTokenHash")

@@ -7,6 +7,8 @@ public struct UserRecord: Sendable, Hashable {
   public var email: String
   public var passwordHash: String
   public var role: Role
+  /// The role as stored (upstream rows may hold other text); list cursors use it.
+  public var roleText: String
   public var isActive: Bool
   public var createdAt: String
   public var updatedAt: String?
@@ -22,7 +24,8 @@ public struct UserRecord: Sendable, Hashable {
     name = try row.string("name")
     email = try row.string("email")
     passwordHash = try row.string("password_hash")
-    role = Role(storedValue: try row.string("role"))
+    roleText = try row.string("role")
+    role = Role(storedValue: roleText)
     isActive = try row.bool("is_active")
     createdAt = try row.string("created_at")
     updatedAt = try row.optionalString("updated_at")
@@ -31,10 +34,34 @@ public struct UserRecord: Sendable, Hashable {
   }
 }
 
-/// A page of ``UserRepository/page(limit:after:includeArchived:)``.
+/// A position in the users list, which is ordered by stored role text, then id.
+public struct UserListPosition: Sendable, Hashable {
+  public var role: String
+  public var id: Int64
+
+  public init(role: String, id: Int64) {
+    self.role = role
+    self.id = id
+  }
+}
+
+/// A page of ``UserRepository/page(limit:after:includeArchived:)``; `next` is where the following page starts.
 public struct UserPage: Sendable, Hashable {
   public var items: [UserRecord]
-  public var nextCursor: Int64?
+  public var next: UserListPosition?
+}
+
+/// What the `check` of ``UserRepository/update(_:_:protectLastAdmin:revokeSessions:keepingFamilyOf:now:check:)``
+/// and ``UserRepository/archive(_:by:protectLastAdmin:now:check:)`` sees: the row before the change, inside the
+/// transaction, so a refusal thrown from the check leaves nothing changed.
+public struct UserGuard {
+  public let user: UserRecord
+  let conn: any SQLConnection
+
+  /// Active, non-archived admins other than this user.
+  public func otherActiveAdminCount() throws -> Int {
+    try UserRepository.activeAdminCount(excluding: user.id, conn)
+  }
 }
 
 /// What a new user is made of. The email is stored as submitted; uniqueness is case-insensitive.
@@ -58,12 +85,16 @@ public struct NewUser: Sendable, Hashable {
 public struct UserChanges: Sendable, Hashable {
   public var name: String?
   public var email: String?
+  public var passwordHash: String?
   public var role: Role?
   public var isActive: Bool?
 
-  public init(name: String? = nil, email: String? = nil, role: Role? = nil, isActive: Bool? = nil) {
+  public init(
+    name: String? = nil, email: String? = nil, passwordHash: String? = nil, role: Role? = nil, isActive: Bool? = nil
+  ) {
     self.name = name
     self.email = email
+    self.passwordHash = passwordHash
     self.role = role
     self.isActive = isActive
   }
@@ -76,8 +107,14 @@ public struct UserRepository: Sendable {
 
   public init(database: any SQLDatabase) { self.database = database }
 
-  static let columns =
-    "id, name, email, password_hash, role, is_active, created_at, updated_at, deleted_at, deleted_by_user_id"
+  static let columns = columns(prefix: "")
+
+  static func columns(prefix p: String) -> String {
+    [
+      "id", "name", "email", "password_hash", "role", "is_active", "created_at", "updated_at", "deleted_at",
+      "deleted_by_user_id",
+    ].map { p + $0 }.joined(separator: ", ")
+  }
 
   /// Creates a user; `StoreError.duplicate(field: "email")` when the email exists in any case, archived or not.
   public func create(_ user: NewUser, now: Int64 = Timestamp.nowMillis()) async throws -> UserRecord {
@@ -121,30 +158,40 @@ public struct UserRepository: Sendable {
     }
   }
 
-  /// A page of users in id order (ids above `after`), for the paginated form of the users list; `nextCursor` is
-  /// the id to pass as `after` for the next page.
-  public func page(limit: Int, after: Int64? = nil, includeArchived: Bool = false) async throws -> UserPage {
+  /// A page of users in list order (stored role text, then id) after `after`; `next` is set when more follow.
+  public func page(limit: Int, after: UserListPosition? = nil, includeArchived: Bool = false) async throws
+    -> UserPage
+  {
     let size = min(max(limit, 1), 500)
     return try await database.read { conn in
-      var conditions = ["id > ?"]
+      var conditions: [String] = []
+      var binds: [SQLValue] = []
       if !includeArchived { conditions.append("deleted_at IS NULL") }
+      if let after {
+        conditions.append("(role > ? OR (role = ? AND id > ?))")
+        binds += [.text(after.role), .text(after.role), .int64(after.id)]
+      }
+      let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
       let rows = try conn.query(
-        """
-        SELECT \(Self.columns) FROM users WHERE \(conditions.joined(separator: " AND "))
-        ORDER BY id \(conn.dialect.limit(size + 1))
-        """, [.int64(after ?? 0)])
+        "SELECT \(Self.columns) FROM users \(filter) ORDER BY role ASC, id ASC \(conn.dialect.limit(size + 1))",
+        binds)
       let items = try rows.prefix(size).map(UserRecord.init(row:))
-      return UserPage(items: items, nextCursor: rows.count > size ? items.last?.id : nil)
+      let last = items.last.map { UserListPosition(role: $0.roleText, id: $0.id) }
+      return UserPage(items: items, next: rows.count > size ? last : nil)
     }
   }
 
-  /// Applies `changes`. Refuses a duplicate email, and (with `protectLastAdmin`) a change that leaves no active
-  /// admin.
+  /// Applies `changes`. Runs `check` first (it may throw to refuse), then refuses a duplicate email, and (with
+  /// `protectLastAdmin`) a change that leaves no active admin. With `revokeSessions` the user's sessions end in
+  /// the same transaction, except the family of `keepingFamilyOf`.
   public func update(
-    _ id: Int64, _ changes: UserChanges, protectLastAdmin: Bool = true, now: Int64 = Timestamp.nowMillis()
+    _ id: Int64, _ changes: UserChanges, protectLastAdmin: Bool = true, revokeSessions: SessionEnd? = nil,
+    keepingFamilyOf keepSessionId: Int64? = nil, now: Int64 = Timestamp.nowMillis(),
+    check: @escaping @Sendable (UserGuard) throws -> Void = { _ in }
   ) async throws -> UserRecord {
     try await database.write { conn in
       guard let current = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      try check(UserGuard(user: current, conn: conn))
       if let email = changes.email, try Self.emailTaken(email, except: id, conn) {
         throw StoreError.duplicate(field: "email")
       }
@@ -152,6 +199,7 @@ public struct UserRepository: Sendable {
       var binds: [SQLValue] = []
       if let name = changes.name { sets.append("name = ?"); binds.append(.text(name)) }
       if let email = changes.email { sets.append("email = ?"); binds.append(.text(email)) }
+      if let hash = changes.passwordHash { sets.append("password_hash = ?"); binds.append(.text(hash)) }
       if let role = changes.role { sets.append("role = ?"); binds.append(.text(role.rawValue)) }
       if let active = changes.isActive { sets.append("is_active = ?"); binds.append(.bool(active)) }
       guard !sets.isEmpty else { return current }
@@ -161,18 +209,24 @@ public struct UserRepository: Sendable {
       if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
         throw StoreError.lastActiveAdmin
       }
+      if let revokeSessions {
+        try SessionRepository.revokeAll(id, exceptFamilyOf: keepSessionId, reason: revokeSessions, now: now, conn)
+      }
       guard let updated = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
       return updated
     }
   }
 
-  /// Archives: inactive, `deleted_at` and `deleted_by_user_id` set (both kept when already set). Assignments,
-  /// schedules and logs are kept.
+  /// Archives: inactive, `deleted_at` and `deleted_by_user_id` set (both kept when already set), the user's
+  /// schedules paused and sessions revoked (`user_disabled`), in one transaction after `check` passed.
+  /// Assignments, schedules and logs are kept.
   public func archive(
-    _ id: Int64, by actor: Int64?, protectLastAdmin: Bool = true, now: Int64 = Timestamp.nowMillis()
+    _ id: Int64, by actor: Int64?, protectLastAdmin: Bool = true, now: Int64 = Timestamp.nowMillis(),
+    check: @escaping @Sendable (UserGuard) throws -> Void = { _ in }
   ) async throws -> UserRecord {
     try await database.write { conn in
       guard let current = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
+      try check(UserGuard(user: current, conn: conn))
       let iso = Timestamp.iso(now)
       try conn.execute(
         """
@@ -182,6 +236,10 @@ public struct UserRepository: Sendable {
       if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
         throw StoreError.lastActiveAdmin
       }
+      try conn.execute(
+        "UPDATE device_schedules SET enabled = 0, updated_at = ? WHERE user_id = ? AND enabled <> 0",
+        [.text(iso), .int64(id)])
+      try SessionRepository.revokeAll(id, exceptFamilyOf: nil, reason: .userDisabled, now: now, conn)
       guard let updated = try Self.fetch(id, conn) else { throw StoreError.userNotFound(id) }
       return updated
     }
@@ -203,16 +261,20 @@ public struct UserRepository: Sendable {
     try await database.read { conn in try Self.activeAdminCount(conn) }
   }
 
-  /// Replaces the password hash (a password change, or a hash upgrade at login); false when the user is gone.
+  /// Replaces the password hash (a password change, or a hash upgrade at login); with `replacing`, only while the
+  /// stored hash is still that one (a concurrent change wins). False when nothing was written.
   @discardableResult
-  public func updatePasswordHash(_ id: Int64, _ hash: String, now: Int64 = Timestamp.nowMillis()) async throws
-    -> Bool
-  {
+  public func updatePasswordHash(
+    _ id: Int64, _ hash: String, replacing oldHash: String? = nil, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> Bool {
     try await database.write { conn in
-      try conn.execute(
-        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-        [.text(hash), .text(Timestamp.iso(now)), .int64(id)]
-      ).rowsAffected == 1
+      var sql = "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?"
+      var binds: [SQLValue] = [.text(hash), .text(Timestamp.iso(now)), .int64(id)]
+      if let oldHash {
+        sql += " AND password_hash = ?"
+        binds.append(.text(oldHash))
+      }
+      return try conn.execute(sql, binds).rowsAffected == 1
     }
   }
 
@@ -222,15 +284,20 @@ public struct UserRepository: Sendable {
     try conn.queryOne("SELECT \(columns) FROM users WHERE id = ?", [.int64(id)]).map(UserRecord.init(row:))
   }
 
-  static func activeAdminCount(_ conn: any SQLConnection) throws -> Int {
+  /// Roles are compared as ``Role/init(storedValue:)`` reads them (trimmed, any case).
+  static func activeAdminCount(excluding userId: Int64? = nil, _ conn: any SQLConnection) throws -> Int {
     try conn.queryOne(
-      "SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND is_active = 1 AND deleted_at IS NULL"
+      """
+      SELECT COUNT(*) AS n FROM users
+      WHERE lower(trim(role)) = 'admin' AND is_active = 1 AND deleted_at IS NULL AND id <> ?
+      """, [.int64(userId ?? -1)]
     )?.int("n") ?? 0
   }
 
   static func emailTaken(_ email: String, except id: Int64?, _ conn: any SQLConnection) throws -> Bool {
     try conn.queryOne(
-      "SELECT id FROM users WHERE lower(email) = lower(?) AND id <> ?", [.text(email), .int64(id ?? -1)]) != nil
+      "SELECT id FROM users WHERE lower(email) = lower(?) AND id <> ? \(conn.dialect.limit(1))",
+      [.text(email), .int64(id ?? -1)]) != nil
   }
 
   static func insert(_ user: NewUser, now: Int64, _ conn: any SQLConnection) throws -> UserRecord {

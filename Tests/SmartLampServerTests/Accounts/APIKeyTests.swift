@@ -127,6 +127,30 @@ import Testing
     }
   }
 
+  /// Generated from the router: every /api/v1 route is listed (upstream's hand-written list omitted commands).
+  @Test func capabilitiesListEveryRouteForAReadKey() async throws {
+    try await Accounts.server().run { client in
+      let admin = try await client.session()
+      let readKey = try await client.createKey(admin, scopes: ["read"])
+      let reply = try await client.call(.get, "/api/v1/integrations/capabilities", as: .bearer(readKey))
+      #expect(reply.status == .ok)
+      let endpoints = Set(reply.data?["endpoints"]?.array?.compactMap(\.string) ?? [])
+      for expected in [
+        "/api/v1/devices", "/api/v1/devices/{deviceId} [PATCH]", "/api/v1/commands/execute [POST]",
+        "/api/v1/commands/{requestId}", "/api/v1/realtime/stream", "/api/v1/integrations/capabilities",
+        "/api/v1/users/{userId}/assignments [PUT]",
+      ] {
+        #expect(endpoints.contains(expected), "\(expected) missing from \(endpoints.sorted())")
+      }
+      #expect(reply.data?["scopes"]?.array?.compactMap(\.string) == ["read", "command", "schedule", "admin"])
+      let commandOnly = try await client.createKey(admin, scopes: ["command"])
+      let refused = try await client.call(.get, "/api/v1/integrations/capabilities", as: .bearer(commandOnly))
+      #expect(refused.status == .forbidden && refused.code == "FORBIDDEN_SCOPE")
+      let anonymous = try await client.call(.get, "/api/v1/integrations/capabilities")
+      #expect(anonymous.status == .unauthorized)
+    }
+  }
+
   @Test func onlyUserAdminsManageKeys() async throws {
     try await Accounts.server().run { client in
       let admin = try await client.session()

@@ -5,227 +5,139 @@ import HummingbirdTesting
 import Logging
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @testable import SmartLampServer
 
-/// Every accounts route × every kind of caller, from one table. A second test checks that the table names every
-/// accounts route the router serves, so a new route cannot skip the matrix.
+/// Every route the server registers × every kind of caller, from one table (the `PermissionMatrix+*.swift` files
+/// hold the routes, the callers and the contract's rules). A second test checks that the table names exactly the
+/// routes the router serves, so a new route cannot skip the matrix.
 @Suite struct PermissionMatrixTests {
-  /// Who calls.
-  enum Caller: CustomStringConvertible, Sendable {
-    case anonymous
-    case admin
-    /// A member holding this grant on the one device (nil: no assignment).
-    case member(DeviceGrant?)
-    /// An API key with these scopes, owned by an admin or by a member.
-    case key([String], ownerIsAdmin: Bool)
-
-    var description: String {
-      switch self {
-      case .anonymous: "anonymous"
-      case .admin: "admin"
-      case .member(let grant?): "member(\(grant.devicePermission.rawValue)/\(grant.schedulePermission.rawValue))"
-      case .member(nil): "member(unassigned)"
-      case .key(let scopes, let ownerIsAdmin):
-        "key(\(scopes.joined(separator: ",")), owner \(ownerIsAdmin ? "admin" : "member"))"
-      }
-    }
-
-    var isUser: Bool {
-      switch self {
-      case .admin, .member: true
-      default: false
-      }
-    }
-
-    /// A key holding `scope` (or `*`) whose owner is an admin.
-    func isAdminKey(holding scope: String) -> Bool {
-      if case .key(let scopes, true) = self { return scopes.contains(scope) || scopes.contains("*") }
-      return false
-    }
-
-    func keyHolds(_ scope: String) -> Bool {
-      if case .key(let scopes, _) = self { return scopes.contains(scope) || scopes.contains("*") }
-      return false
-    }
-
-    static let all: [Caller] =
-      [.anonymous, .admin, .member(nil)]
-      + DevicePermission.allCases.flatMap { device in
-        SchedulePermission.allCases.compactMap { schedule in
-          DeviceGrant.isValidCombination(device, schedule)
-            ? Caller.member(DeviceGrant(devicePermission: device, schedulePermission: schedule)) : nil
-        }
-      }
-      + ["read", "command", "schedule", "admin", "*"].map { Caller.key([$0], ownerIsAdmin: true) }
-      + [.key(["admin", "read"], ownerIsAdmin: false)]
-  }
-
-  /// The ids a route's URI and body refer to.
+  /// The ids and counters a route's URI and body refer to.
   struct Fixture: Sendable {
     let targetId: Int64
     let victimId: Int64
     let clientId: Int64
+    /// A schedule on the matrix lamp, made by the admin.
+    let scheduleId: Int64
+    /// One schedule per caller on the matrix lamp, for DELETE (so an earlier caller's success cannot turn a later
+    /// one's answer into a 404).
+    let doomedScheduleId: Int64
+    let callerIndex: Int
+    /// Unique per request (new emails, device ids, idempotency keys).
+    let counter: Int
   }
 
   struct Route: Sendable {
     let method: HTTPRequest.Method
-    /// As the router describes it.
+    /// As the router describes it (parameter names do not matter).
     let template: String
     let uri: @Sendable (Fixture) -> String
-    let body: @Sendable (Int) -> JSONValue?
-    let expected: @Sendable (Caller) -> Int
-  }
+    /// Sends an `Idempotency-Key` (CONTRACT §6).
+    let idempotent: Bool
+    /// An endless event stream: only the head is read.
+    let stream: Bool
+    let body: @Sendable (Fixture) -> JSONValue?
+    let expected: Rule
 
-  /// Users API: user admins, or keys with the `admin` scope whose owner is an admin (``Authorization``).
-  static func usersAPI(_ success: Int) -> @Sendable (Caller) -> Int {
-    { caller in
-      switch caller {
-      case .anonymous: 401
-      case .admin: success
-      case .member: 403
-      case .key: caller.isAdminKey(holding: "admin") ? success : 403
-      }
+    init(
+      _ method: HTTPRequest.Method, _ template: String, uri: (@Sendable (Fixture) -> String)? = nil,
+      idempotent: Bool = false, stream: Bool = false, body: @escaping @Sendable (Fixture) -> JSONValue? = { _ in nil },
+      expected: @escaping Rule
+    ) {
+      self.method = method
+      self.template = template
+      self.uri = uri ?? { _ in template }
+      self.idempotent = idempotent
+      self.stream = stream
+      self.body = body
+      self.expected = expected
     }
+
+    var name: String { "\(method.rawValue) \(template)" }
   }
 
-  /// Routes only a logged-in user may use (profile).
-  static func usersOnly(_ caller: Caller) -> Int {
-    switch caller {
-    case .anonymous: 401
-    case .admin, .member: 200
-    case .key: 403
-    }
-  }
-
-  /// API key management: user admins only; keys never mint keys.
-  static func keyAdmins(_ success: Int) -> @Sendable (Caller) -> Int {
-    { caller in
-      switch caller {
-      case .anonymous: 401
-      case .admin: success
-      case .member, .key: 403
-      }
-    }
-  }
-
-  static let table: [Route] = [
-    Route(
-      method: .post, template: "/api/v1/auth/login", uri: { _ in "/api/v1/auth/login" },
-      body: { _ in ["email": "nobody@example.com", "password": "wrong-password"] }, expected: { _ in 401 }),
-    Route(
-      method: .post, template: "/api/v1/auth/refresh", uri: { _ in "/api/v1/auth/refresh" }, body: { _ in nil },
-      expected: { $0.isUser ? 200 : 401 }),
-    Route(
-      method: .get, template: "/api/v1/bootstrap", uri: { _ in "/api/v1/bootstrap" }, body: { _ in nil },
-      expected: { caller in
-        switch caller {
-        case .anonymous: 401
-        case .admin, .member: 200
-        case .key: caller.keyHolds("read") ? 200 : 403
-        }
-      }),
-    Route(
-      method: .get, template: "/api/v1/profile", uri: { _ in "/api/v1/profile" }, body: { _ in nil },
-      expected: usersOnly),
-    Route(
-      method: .patch, template: "/api/v1/profile", uri: { _ in "/api/v1/profile" },
-      body: { _ in ["name": "Matrix Name"] }, expected: usersOnly),
-    Route(
-      method: .get, template: "/api/v1/users", uri: { _ in "/api/v1/users" }, body: { _ in nil },
-      expected: usersAPI(200)),
-    Route(
-      method: .post, template: "/api/v1/users", uri: { _ in "/api/v1/users" },
-      body: { n in ["name": "New", "email": .string("new\(n)@example.com"), "password": "member-password-1"] },
-      expected: usersAPI(201)),
-    Route(
-      method: .patch, template: "/api/v1/users/{userId}", uri: { "/api/v1/users/\($0.targetId)" },
-      body: { _ in ["name": "Patched"] }, expected: usersAPI(200)),
-    Route(
-      method: .delete, template: "/api/v1/users/{userId}", uri: { "/api/v1/users/\($0.victimId)" },
-      body: { _ in nil }, expected: usersAPI(200)),
-    Route(
-      method: .post, template: "/api/v1/users/{userId}/restore", uri: { "/api/v1/users/\($0.victimId)/restore" },
-      body: { _ in nil }, expected: usersAPI(200)),
-    Route(
-      method: .get, template: "/api/v1/users/{userId}/assignments",
-      uri: { "/api/v1/users/\($0.targetId)/assignments" }, body: { _ in nil }, expected: usersAPI(200)),
-    Route(
-      method: .put, template: "/api/v1/users/{userId}/assignments",
-      uri: { "/api/v1/users/\($0.victimId)/assignments" }, body: { _ in ["assignments": []] },
-      expected: usersAPI(200)),
-    Route(
-      method: .post, template: "/api/v1/integrations/clients", uri: { _ in "/api/v1/integrations/clients" },
-      body: { _ in ["name": "made by matrix", "scopes": ["read"]] }, expected: keyAdmins(201)),
-    Route(
-      method: .get, template: "/api/v1/integrations/clients", uri: { _ in "/api/v1/integrations/clients" },
-      body: { _ in nil }, expected: keyAdmins(200)),
-    Route(
-      method: .delete, template: "/api/v1/integrations/clients/{clientId}",
-      uri: { "/api/v1/integrations/clients/\($0.clientId)" }, body: { _ in nil }, expected: keyAdmins(200)),
-    // Last: it ends the caller's session.
-    Route(
-      method: .post, template: "/api/v1/auth/logout", uri: { _ in "/api/v1/auth/logout" }, body: { _ in nil },
-      expected: { _ in 200 }),
-  ]
-
-  static let accountPrefixes = [
-    "/api/v1/auth", "/api/v1/bootstrap", "/api/v1/profile", "/api/v1/users", "/api/v1/integrations/clients",
-  ]
+  /// Logout is last: it ends the caller's session.
+  static let table: [Route] =
+    accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + [logout]
 
   @Test func everyRouteAnswersEveryCallerAsTheTableSays() async throws {
-    let server = Accounts.server { $0.loginRateLimitMax = 100_000 }
-    try await server.seedDevices(["matrix-lamp"])
+    let server = Accounts.server {
+      $0.loginRateLimitMax = 100_000
+      $0.mqttURL = "mqtt://127.0.0.1:\(freePort())"
+    }
+    try await server.seedDevices([Self.matrixLamp] + Caller.all.indices.map(Self.doomedLamp))
+    try await server.execute(
+      """
+      INSERT INTO command_logs (request_id, device_id, device_public_id, action, issued_at, expires_at, result,
+        created_at)
+      SELECT ?, id, device_id, 'ON', 1767225600000, 1767225603000, 'ACKED', '2026-01-01T00:00:00.000Z'
+      FROM devices WHERE device_id = ?
+      """, [.text(Self.seededCommand), .text(Self.matrixLamp)])
     try await server.run { client in
-      let admin = try await client.session()
-      let target = try await client.createUser(admin, email: "target@example.com")
-      let victim = try await client.createUser(admin, email: "victim@example.com")
-      let memberOwner = try await client.createUser(admin, email: "key-owner@example.com")
-      var credentials: [(Caller, Credential)] = []
-      for (index, caller) in Caller.all.enumerated() {
-        switch caller {
-        case .anonymous: credentials.append((caller, .none))
-        case .admin: credentials.append((caller, .cookie(try await client.session())))
-        case .member(let grant):
-          let email = "member\(index)@example.com"
-          let id = try await client.createUser(admin, email: email)
-          if let grant {
-            try await client.assign(
-              admin, userId: id,
-              [("matrix-lamp", grant.devicePermission.rawValue, grant.schedulePermission.rawValue)])
-          }
-          credentials.append((caller, .cookie(try await client.session(email, "member-password-1"))))
-        case .key(let scopes, let ownerIsAdmin):
-          let key = try await client.createKey(admin, scopes: scopes, owner: ownerIsAdmin ? nil : memberOwner)
-          credentials.append((caller, .bearer(key)))
-        }
-      }
-      let sacrificial = try await client.createKey(admin, scopes: ["read"], name: "to be revoked")
-      _ = sacrificial
-      let clients = try await client.call(.get, "/api/v1/integrations/clients", as: .cookie(admin))
-      let clientId = try #require(clients.data?.array?.last?["id"]?.int)
-      let fixture = Fixture(targetId: target, victimId: victim, clientId: Int64(clientId))
-
+      let port = try #require(client.port)
+      let setup = try await MatrixSetup.make(client)
       var counter = 0
-      for (caller, credential) in credentials {
+      for (index, caller) in Caller.all.enumerated() {
+        let credential = try await setup.credential(for: caller, index: index)
         for route in Self.table {
           counter += 1
-          let reply = try await client.call(
-            route.method, route.uri(fixture), as: credential, json: route.body(counter))
+          let fixture = setup.fixture(callerIndex: index, counter: counter)
+          var headers = HTTPFields()
+          if route.idempotent { headers[.idempotencyKey] = "matrix-\(counter)" }
+          let (status, code, contentType): (Int, String?, String?)
+          if route.stream {
+            let answer = try await StreamProbe.get(
+              port: port, path: route.uri(fixture), headers: headers.merging(credential.headers))
+            let envelope = try? JSONDecoder().decode(EnvelopeProbe.self, from: answer.body)
+            (status, code, contentType) = (answer.status, envelope?.error?.code, answer.headers["content-type"])
+          } else {
+            let reply = try await client.call(
+              route.method, route.uri(fixture), as: credential, json: route.body(fixture), headers: headers)
+            (status, code, contentType) = (Int(reply.status.code), reply.code, reply.headers[.contentType])
+          }
           let expected = route.expected(caller)
-          #expect(
-            Int(reply.status.code) == expected,
-            "\(route.method) \(route.template) as \(caller): \(reply.status.code) \(reply.code ?? "")")
-          if reply.status.code >= 400 {
-            #expect(reply.code != nil, "\(route.method) \(route.template) as \(caller) answered an envelope")
+          let check = {
+            Self.verify(route, caller, status: status, code: code, contentType: contentType, expected: expected)
+          }
+          if let issue = Self.knownIssues["\(route.name) as \(caller)"] {
+            withKnownIssue(Comment(rawValue: issue)) { check() }
+          } else {
+            check()
           }
         }
       }
     }
   }
 
-  @Test func theTableCoversEveryAccountsRoute() async throws {
+  static func verify(
+    _ route: Route, _ caller: Caller, status: Int, code: String?, contentType: String?, expected: Int
+  ) {
+    let what = "\(route.name) as \(caller): \(status) \(code ?? "")"
+    #expect(status == expected, "\(what), expected \(expected)")
+    guard status == expected else { return }
+    switch status {
+    case 401:
+      #expect(["NOT_AUTHENTICATED", "AUTH_INVALID_TOKEN", "AUTH_INVALID_CREDENTIALS"].contains(code), "\(what)")
+    case 403: #expect(code?.hasPrefix("FORBIDDEN_") == true, "\(what)")
+    case 503 where route.template.hasPrefix("/api/v1/commands"): #expect(code == "BROKER_UNAVAILABLE", "\(what)")
+    case 400...: #expect(code != nil, "\(what) answered an envelope")
+    default:
+      if route.stream { #expect(contentType?.hasPrefix("text/event-stream") == true, "\(what) \(contentType ?? "")") }
+    }
+  }
+
+  /// `"<METHOD> <template> as <caller>"` entries would name routes that differ from the contract today; none do.
+  static let knownIssues: [String: String] = [:]
+
+  static func normalise(_ path: String) -> String {
+    path.split(separator: "/", omittingEmptySubsequences: true).map { segment in
+      segment.hasPrefix(":") || segment.hasPrefix("{") ? "{}" : String(segment)
+    }.reduce("") { $0 + "/" + $1 }
+  }
+
+  @Test func theTableCoversEveryRegisteredRoute() async throws {
     let server = Accounts.server()
     var logger = Logger(label: "test")
     logger.logLevel = .error
@@ -238,13 +150,13 @@ import Testing
         lamps: try await LampServices(configuration: configuration, database: database, logger: logger))
       let served = Set(
         buildRouter(services).routes
-          .filter { route in
-            route.method != .head && Self.accountPrefixes.contains { route.path.description.hasPrefix($0) }
-          }
-          .map { "\($0.method.rawValue) \($0.path.description)" })
-      let listed = Set(Self.table.map { "\($0.method.rawValue) \($0.template)" })
-      #expect(served == listed)
-      #expect(served.count >= 16)
+          .filter { $0.method != .head && $0.method != .options }
+          .map { "\($0.method.rawValue) \(Self.normalise($0.path.description))" })
+      let listed = Self.table.map { "\($0.method.rawValue) \(Self.normalise($0.template))" }
+      #expect(served.subtracting(listed).sorted() == [], "registered but missing from the permission matrix")
+      #expect(Set(listed).subtracting(served).sorted() == [], "in the matrix but not registered")
+      #expect(Set(listed).count == listed.count, "a route is listed twice")
+      #expect(served.count >= 32)
     }
     try await database.close()
   }

@@ -104,15 +104,19 @@ import Testing
     let hub = RealtimeHub()
     let tracker = AckTracker(timeout: .seconds(1)) { _, _ in }
     let service = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Self.quiet)
-    let devices = LampDeviceStore(database: database)
-    let one = try await devices.create(
-      NewLampDevice(deviceId: "s-1", mqttDeviceId: "Strip", name: "1", location: nil, channel: .init(index: 1)!),
-      ownerUserID: nil)
-    let two = try await devices.create(
-      NewLampDevice(deviceId: "s-2", mqttDeviceId: "strip", name: "2", location: nil, channel: .init(index: 2)!),
-      ownerUserID: nil)
-    service.setDevices(try await devices.all())
+      hub: hub, acks: tracker, store: DeviceStateRepository(database: database), logger: Self.quiet)
+    let devices = DeviceRepository(database: database)
+    let one = LampDevice(
+      try await devices.create(
+        NewDevice(
+          deviceId: try DeviceID("s-1"), mqttDeviceId: try DeviceID("Strip"), name: "1",
+          commandChannel: try CommandChannel(index: 1))))
+    let two = LampDevice(
+      try await devices.create(
+        NewDevice(
+          deviceId: try DeviceID("s-2"), mqttDeviceId: try DeviceID("strip"), name: "2",
+          commandChannel: try CommandChannel(index: 2))))
+    service.setDevices(try await devices.lampDevices())
     func message(_ topic: String, _ payload: String) -> MQTTMessage {
       MQTTMessage(topic: topic, payload: ByteBuffer(string: payload))
     }
@@ -139,16 +143,16 @@ import Testing
     // Written through and loaded again by a fresh service.
     await service.flush()
     let reloaded = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateStore(database: database), logger: Self.quiet)
-    reloaded.setDevices(try await devices.all())
-    reloaded.load(try await DeviceStateStore(database: database).loadAll())
+      hub: hub, acks: tracker, store: DeviceStateRepository(database: database), logger: Self.quiet)
+    reloaded.setDevices(try await devices.lampDevices())
+    reloaded.load(try await DeviceStateRepository(database: database).loadAll())
     #expect(reloaded.status(of: one, lastCommand: nil).power == "OFF")
     #expect(reloaded.status(of: one, lastCommand: nil).online == true)
     #expect(reloaded.status(of: two, lastCommand: nil).power == "OFF")
     // No report: the last command, else UNKNOWN.
-    let three = try await devices.create(
-      NewLampDevice(deviceId: "s-3", mqttDeviceId: "quiet", name: "3", location: nil, channel: .power),
-      ownerUserID: nil)
+    let three = LampDevice(
+      try await devices.create(
+        NewDevice(deviceId: try DeviceID("s-3"), mqttDeviceId: try DeviceID("quiet"), name: "3")))
     #expect(reloaded.status(of: three, lastCommand: nil).source == .none)
     #expect(reloaded.status(of: three, lastCommand: nil).power == "UNKNOWN")
     let fromCommand = reloaded.status(of: three, lastCommand: ("ON", 5))

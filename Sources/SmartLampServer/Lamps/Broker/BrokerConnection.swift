@@ -11,13 +11,21 @@ import Tasmota
 /// exponential backoff and jitter (also while the first connect keeps failing), the subscriptions of every Tasmota
 /// report in both FullTopic orders plus native discovery. Every message goes to the device state service and the
 /// discovery inventory; after every (re)connect the state of each registered device is queried.
+///
+/// Filters the broker refuses in SUBACK (an ACL) are reported by ``problem()`` (so readiness fails, naming them)
+/// while the accepted ones keep working; the refused ones are tried again after every reconnect and with backoff
+/// (1 s doubling to 15 s), so an ACL fixed on the broker clears readiness without restarting SmartLamp.
 final class BrokerConnection: Service, Sendable {
   let client: MQTTClient
   let instanceID: String
   let statusTopic: String
   let filters: [String]
   private let handlers: Handlers
-  private let subscriptionProblem = Mutex<String?>(nil)
+  /// Filters the broker refused and that are tried again.
+  private let refused = Mutex<[String]>([])
+  /// Wakes the retry of refused filters (after a reconnect, or when the backoff elapsed).
+  private let retries = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+  let refusedRetry = MQTTBackoff(initial: .seconds(1), maximum: .seconds(15), jitter: 0)
   private let connections = Atomic<Int>(0)
   let logger: Logger
 
@@ -59,7 +67,8 @@ final class BrokerConnection: Service, Sendable {
   func problem() -> String? {
     let state = client.state
     guard state.isConnected else { return "broker \(state)" }
-    return subscriptionProblem.withLock { $0 }
+    let refused = self.refused.withLock { $0 }
+    return refused.isEmpty ? nil : "subscription refused: " + refused.joined(separator: ", ")
   }
 
   func run() async throws {
@@ -94,26 +103,71 @@ final class BrokerConnection: Service, Sendable {
         attempt += 1
       }
     }
-    var subscription: MQTTSubscription?
-    while subscription == nil, !Task.isCancelled {
+    await withDiscardingTaskGroup { group in
+      let (subscription, refusedNow) = await subscribeAccepted(filters)
+      refused.withLock { $0 = refusedNow }
+      if let subscription { group.addTask { await self.pump(subscription) } }
+      await handlers.connected()
+      group.addTask { await self.scheduleRetries() }
+      // Ends when the service is cancelled.
+      for await _ in retries.stream {
+        let pending = refused.withLock { $0 }
+        // Subscribing while disconnected only defers the filters, which would hide a refusal: wait for a link.
+        guard !pending.isEmpty, client.state.isConnected else { continue }
+        let (late, stillRefused) = await subscribeAccepted(pending, logRefusals: false)
+        refused.withLock { $0 = stillRefused }
+        if let late {
+          logger.info("MQTT broker now accepts a subscription", metadata: ["filters": "\(late.filters)"])
+          // Its own pump: messages on it are ordered among themselves, not against the first subscription's.
+          group.addTask { await self.pump(late) }
+        }
+      }
+    }
+  }
+
+  /// Subscribes to as many of `wanted` as the broker accepts, in one subscription. A refusal names one filter:
+  /// drop it and try the rest, until the broker accepts what is left. Transient failures are retried.
+  private func subscribeAccepted(_ wanted: [String], logRefusals: Bool = true) async
+    -> (MQTTSubscription?, refused: [String])
+  {
+    var remaining = wanted
+    var refused: [String] = []
+    while !remaining.isEmpty, !Task.isCancelled {
       do {
-        subscription = try await client.subscribe(filters, qos: .atMostOnce)
-        subscriptionProblem.withLock { $0 = nil }
-      } catch MQTTError.subscriptionRefused(let filter) {
-        // Refused filters stay refused; keep what the broker accepts and report the rest as not ready.
-        subscriptionProblem.withLock { $0 = "subscription refused: \(filter)" }
-        logger.error("MQTT broker refused a subscription", metadata: ["filter": "\(filter)"])
-        let rest = filters.filter { $0 != filter }
-        subscription = try? await client.subscribe(rest, qos: .atMostOnce)
-        if subscription == nil { try? await Task.sleep(for: .seconds(1)) }
+        return (try await client.subscribe(remaining, qos: .atMostOnce), refused)
+      } catch MQTTError.subscriptionRefused(let filter) where remaining.contains(filter) {
+        // Logged once; the retries every few seconds would only repeat it (readiness keeps reporting it).
+        if logRefusals { logger.error("MQTT broker refused a subscription", metadata: ["filter": "\(filter)"]) }
+        refused.append(filter)
+        remaining.removeAll { $0 == filter }
       } catch {
         try? await Task.sleep(for: .milliseconds(200))
       }
     }
-    guard let subscription else { return }
-    await handlers.connected()
+    return (nil, refused + remaining)
+  }
+
+  private func pump(_ subscription: MQTTSubscription) async {
     for await message in subscription {
       await handlers.message(message)
+    }
+  }
+
+  /// Wakes the retry of refused filters with backoff while any are refused.
+  private func scheduleRetries() async {
+    var attempt = 0
+    while !Task.isCancelled {
+      do {
+        try await Task.sleep(for: refusedRetry.delay(attempt: attempt))
+      } catch {
+        return
+      }
+      if refused.withLock({ $0.isEmpty }) {
+        attempt = 0
+      } else {
+        retries.continuation.yield()
+        attempt += 1
+      }
     }
   }
 
@@ -126,6 +180,7 @@ final class BrokerConnection: Service, Sendable {
         try? await client.publish(topic: statusTopic, payload: "online", qos: .atLeastOnce, retain: true)
         if count > 1 {
           logger.info("MQTT broker connection re-established", metadata: ["connections": "\(count)"])
+          retries.continuation.yield()
           await handlers.connected()
         }
       }

@@ -62,7 +62,7 @@ final class CommandService: Service, Sendable {
   let broker: BrokerConnection
   let acks: AckTracker
   let state: DeviceStateService
-  let logs: CommandLogStore
+  let logs: CommandLogRepository
   let hub: RealtimeHub
   let logger: Logger
   let ackTimeoutMs: Int
@@ -77,7 +77,7 @@ final class CommandService: Service, Sendable {
   }
 
   init(
-    broker: BrokerConnection, acks: AckTracker, state: DeviceStateService, logs: CommandLogStore, hub: RealtimeHub,
+    broker: BrokerConnection, acks: AckTracker, state: DeviceStateService, logs: CommandLogRepository, hub: RealtimeHub,
     ackTimeoutMs: Int, logger: Logger
   ) {
     self.broker = broker
@@ -130,6 +130,18 @@ final class CommandService: Service, Sendable {
   func execute(
     device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool
   ) async throws -> Result {
+    try await execute(
+      device: device, action: action, requestId: requestId, issuer: issuer, waitForAck: waitForAck, deferLog: false
+    ).result
+  }
+
+  /// As ``execute(device:action:requestId:issuer:waitForAck:)``; with `deferLog` and without `waitForAck` the
+  /// audit row is not written here but handed back, so the caller writes it in the transaction that stores the
+  /// request's idempotency record (one write on the request path instead of two). The `PUBLISHED` event follows
+  /// the row, as always. With `waitForAck` the row is written at once: it must exist while the device is awaited.
+  func execute(
+    device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool, deferLog: Bool
+  ) async throws -> (result: Result, deferred: DeferredCommandLog?) {
     let expected: TasmotaPower = action == .on ? .on : .off
     let token = acks.register(
       mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected,
@@ -148,28 +160,42 @@ final class CommandService: Service, Sendable {
     let known = acks.knownOutcome(of: token)
     let (status, ackedAt, latency) = Self.describe(known)
     let log = NewCommandLog(
-      requestId: requestId, device: device, action: action, origin: issuer.origin, userId: issuer.userId,
-      clientId: issuer.clientId, scheduleId: issuer.scheduleId, issuedAt: issuedAt,
-      expiresAt: issuedAt + Int64(ackTimeoutMs))
-    do {
-      let id = try await logs.insert(log, status: status, ackedAt: ackedAt, latencyMs: latency)
-      bookkeeping.continuation.yield(.logged(token: token, logID: id, status: status))
-    } catch {
-      bookkeeping.continuation.yield(.logFailed(token: token))
-      eventOrder.withLock { _ = $0.stashed.removeValue(forKey: token) }
-      throw error
+      requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, channel: device.commandChannel,
+      action: action, origin: issuer.origin, userId: issuer.userId, clientId: issuer.clientId,
+      scheduleId: issuer.scheduleId, issuedAt: issuedAt, expiresAt: issuedAt + Int64(ackTimeoutMs), status: status,
+      ackedAt: ackedAt, ackLatencyMs: latency)
+    let published = RealtimeEvent.json(
+      RealtimeEvent.Command(
+        requestId: requestId, deviceId: device.deviceId, action: action.rawValue,
+        status: CommandStatus.published.rawValue, ackLatencyMs: nil, ts: issuedAt))
+    let deferred = DeferredCommandLog(
+      log: log, logs: logs,
+      written: { [self] id in
+        bookkeeping.continuation.yield(.logged(token: token, logID: id, status: status))
+        announce(token: token, device: device.id, json: published)
+      },
+      failed: { [self] in
+        bookkeeping.continuation.yield(.logFailed(token: token))
+        eventOrder.withLock { _ = $0.stashed.removeValue(forKey: token) }
+      })
+    if deferLog && !waitForAck {
+      let final = Self.describe(acks.knownOutcome(of: token))
+      return (
+        Result(
+          deviceId: device.deviceId, action: action.rawValue, requestId: requestId,
+          commandChannel: device.channel.name, status: final.status.rawValue, ackLatencyMs: final.latency),
+        deferred
+      )
     }
-    announce(
-      token: token, device: device.id,
-      json: RealtimeEvent.json(
-        RealtimeEvent.Command(
-          requestId: requestId, deviceId: device.deviceId, action: action.rawValue,
-          status: CommandStatus.published.rawValue, ackLatencyMs: nil, ts: issuedAt)))
+    try await deferred.writeAlone()
     let outcome = waitForAck ? await acks.outcome(of: token) : acks.knownOutcome(of: token)
     let final = Self.describe(outcome)
-    return Result(
-      deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: device.channel.name,
-      status: final.status.rawValue, ackLatencyMs: final.latency)
+    return (
+      Result(
+        deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: device.channel.name,
+        status: final.status.rawValue, ackLatencyMs: final.latency),
+      nil
+    )
   }
 
   static func describe(_ outcome: AckTracker.Outcome?) -> (status: CommandStatus, ackedAt: Int64?, latency: Int64?) {
@@ -222,7 +248,12 @@ final class CommandService: Service, Sendable {
       let (status, ackedAt, latency) = Self.describe(outcome)
       guard status != row.status else { continue }
       do {
-        try await logs.complete(id: row.id, status: status, ackedAt: ackedAt, latencyMs: latency)
+        // Only a row still pending changes: the outcome of one command is final once written.
+        if status == .acked, let ackedAt {
+          try await logs.markAcked(row.id, ackedAt: ackedAt, latencyMs: latency ?? 0)
+        } else if status == .timeout {
+          try await logs.markTimedOut(row.id)
+        }
       } catch {
         logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
       }

@@ -1,6 +1,7 @@
 import DeviceSimulator
 import Logging
 import ServiceLifecycle
+import SmartLampCore
 import SmartLampStore
 import Tasmota
 
@@ -9,12 +10,12 @@ import Tasmota
 struct DemoLamps: Service {
   let simulator: DeviceSimulator
   let state: DeviceStateService
-  let devices: LampDeviceStore
+  let devices: DeviceRepository
   let logger: Logger
 
   static let prefix = "demo"
 
-  init(configuration: Configuration, state: DeviceStateService, devices: LampDeviceStore, logger: Logger) throws {
+  init(configuration: Configuration, state: DeviceStateService, devices: DeviceRepository, logger: Logger) throws {
     var simulation = DeviceSimulatorConfiguration.fleet(
       brokerURL: configuration.mqttURL, count: max(0, configuration.demoDevices), prefix: Self.prefix,
       teleperiod: .seconds(60))
@@ -28,26 +29,29 @@ struct DemoLamps: Service {
   }
 
   /// Every simulated relay as a device entity: `<topic>` for a single relay, `<topic>__POWER<n>` otherwise.
-  var entities: [NewLampDevice] {
+  var entities: [NewDevice] {
     simulator.configuration.devices.flatMap { device in
-      device.channels.map { channel in
-        NewLampDevice(
-          deviceId: channel.entityID(mqttID: device.topic), mqttDeviceId: device.topic,
-          name: device.friendlyName(relay: channel.relay), location: "Demo", channel: channel)
+      device.channels.compactMap { channel -> NewDevice? in
+        // Simulator topics and entity ids are valid device ids; one that were not is skipped, not registered.
+        guard let id = try? DeviceID(channel.entityID(mqttID: device.topic)), let topic = try? DeviceID(device.topic)
+        else { return nil }
+        return NewDevice(
+          deviceId: id, mqttDeviceId: topic, name: device.friendlyName(relay: channel.relay), location: "Demo",
+          commandChannel: CommandChannel(tasmota: channel))
       }
     }
   }
 
   /// Registers the demo devices that do not exist yet.
   func register() async throws {
-    for entity in entities where state.device(publicID: entity.deviceId) == nil {
+    for entity in entities where state.device(publicID: entity.deviceId.rawValue) == nil {
       do {
-        _ = try await devices.create(entity, ownerUserID: nil)
-      } catch SQLError.uniqueViolation {
+        _ = try await devices.create(entity)
+      } catch StoreError.duplicate {
         continue
       }
     }
-    state.setDevices(try await devices.all())
+    state.setDevices(try await devices.lampDevices())
   }
 
   func run() async throws {

@@ -9,21 +9,19 @@ import SmartLampStore
 /// was deactivated. Sends a `ping` to every stream every ``pingInterval``.
 final class RealtimeWatcher: Service, Sendable {
   let hub: RealtimeHub
-  let devices: LampDeviceStore
+  let store: Store
   let state: DeviceStateService
-  let database: any SQLDatabase
   let logger: Logger
   let checkInterval: Duration
   let pingInterval: Duration
 
   init(
-    hub: RealtimeHub, devices: LampDeviceStore, state: DeviceStateService, database: any SQLDatabase, logger: Logger,
+    hub: RealtimeHub, store: Store, state: DeviceStateService, logger: Logger,
     checkInterval: Duration = .milliseconds(500), pingInterval: Duration = .seconds(15)
   ) {
     self.hub = hub
-    self.devices = devices
+    self.store = store
     self.state = state
-    self.database = database
     self.logger = logger
     self.checkInterval = checkInterval
     self.pingInterval = pingInterval
@@ -50,10 +48,10 @@ final class RealtimeWatcher: Service, Sendable {
     while !Task.isCancelled {
       do { try await Task.sleep(for: checkInterval) } catch { return }
       do {
-        let current = try await devices.visibilitySignature()
+        let current = try await store.devices.visibilitySignature()
         if current != signature {
           signature = current
-          state.setDevices(try await devices.all())
+          state.setDevices(try await store.devices.lampDevices())
           try await refreshVisibility()
         }
         try await closeRevokedStreams()
@@ -75,7 +73,7 @@ final class RealtimeWatcher: Service, Sendable {
         if let cached = grantsByUser[user] {
           grants = cached
         } else {
-          grants = try await devices.grants(userID: user)
+          grants = try await store.assignments.grantsByDeviceInternalId(user)
           grantsByUser[user] = grants
         }
       }
@@ -83,7 +81,7 @@ final class RealtimeWatcher: Service, Sendable {
         allDevices.filter { Authorization.effectiveGrant(principal, assignment: grants[$0.id]) != nil }.map(\.id))
       guard let added = hub.updateVisible(id, to: visible) else { continue }
       hub.send(to: id, json: RealtimeEvent.json(RealtimeEvent.Devices(ts: RealtimeEvent.now())))
-      let lastCommands = added.isEmpty ? [:] : try await CommandLogStore(database: database).lastCommands()
+      let lastCommands = added.isEmpty ? [:] : try await store.commandLogs.lastCommands()
       for device in allDevices where added.contains(device.id) {
         let status = state.status(of: device, lastCommand: lastCommands[device.id])
         let event = RealtimeEvent.Status(
@@ -101,17 +99,7 @@ final class RealtimeWatcher: Service, Sendable {
     guard !owners.isEmpty else { return }
     let sessions = Set(owners.compactMap(\.owner.sessionID))
     let now = APITime.epochMilliseconds()
-    let alive = try await database.read { db -> Set<Int64> in
-      let ids = sessions.sorted()
-      let rows = try db.query(
-        """
-        SELECT s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id IN (\(db.dialect.placeholders(ids.count))) AND u.is_active = 1 AND u.deleted_at IS NULL
-          AND EXISTS (SELECT 1 FROM auth_sessions f WHERE f.family_id = s.family_id AND f.revoked_at IS NULL
-            AND f.expires_at > ?)
-        """, ids.map(SQLValue.int64) + [.int64(now)])
-      return Set(try rows.map { try $0.int64("id") })
-    }
+    let alive = try await store.sessions.liveSessionIds(among: sessions, now: now)
     for (id, owner) in owners where !alive.contains(owner.sessionID ?? 0) {
       hub.close(id)
     }
@@ -123,16 +111,9 @@ final class RealtimeWatcher: Service, Sendable {
       return nil
     }
     guard !owners.isEmpty else { return }
-    let clients = Set(owners.map(\.1)).sorted()
+    let clients = Set(owners.map(\.1))
     let now = APITime.epochMilliseconds()
-    let alive = try await database.read { db -> Set<Int64> in
-      let rows = try db.query(
-        """
-        SELECT id FROM integration_clients WHERE id IN (\(db.dialect.placeholders(clients.count)))
-          AND is_active = 1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
-        """, clients.map(SQLValue.int64) + [.int64(now)])
-      return Set(try rows.map { try $0.int64("id") })
-    }
+    let alive = try await store.apiKeys.usableIds(among: clients, now: now)
     for (id, client) in owners where !alive.contains(client) { hub.close(id) }
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `POST /api/v1/commands/execute` (upstream-spec §5.5, §8 with CONTRACT §6–7) and the command audit log.
 struct CommandRoutes {
@@ -58,16 +59,23 @@ struct CommandRoutes {
           details: ["retryAfterSec": .int(decision.retryAfterSec ?? 1)], headers: headers)
       }
       let (device, _) = try await lamps.authorisedDevice(deviceID, principal: principal, action: .control)
-      let result: CommandService.Result
+      let executed: (result: CommandService.Result, deferred: DeferredCommandLog?)
       do {
-        result = try await lamps.commands.execute(
+        executed = try await lamps.commands.execute(
           device: device, action: action, requestId: requestID, issuer: .init(principal: principal),
-          waitForAck: waitForAck)
+          waitForAck: waitForAck, deferLog: true)
       } catch let error as BrokerUnavailable {
         throw LampErrors.brokerUnavailable(error.reason)
       }
       headers[.contentType] = nil
-      return try EnvelopeResponse.success(result, requestID: context.requestID, headers: headers)
+      do {
+        let response = try EnvelopeResponse.success(executed.result, requestID: context.requestID, headers: headers)
+        return (response, executed.deferred)
+      } catch {
+        // The command went out: its audit row is written even when the answer cannot be.
+        try await executed.deferred?.writeAlone()
+        throw error
+      }
     }
   }
 
@@ -83,7 +91,7 @@ struct CommandRoutes {
 
   /// A command as the audit log shows it (CONTRACT §5).
   struct CommandJSON: Encodable, Sendable {
-    let entry: CommandLogEntry
+    let entry: CommandLogRecord
 
     enum CodingKeys: String, CodingKey {
       case requestId, deviceId, action, origin, userId, clientId, scheduleId, status, issuedAt, ackedAt
@@ -95,11 +103,11 @@ struct CommandRoutes {
       try container.encode(entry.requestId, forKey: .requestId)
       try container.encode(entry.deviceId, forKey: .deviceId)
       try container.encode(entry.action, forKey: .action)
-      try container.encode(entry.origin, forKey: .origin)
+      try container.encode(entry.origin.rawValue, forKey: .origin)
       try container.encode(entry.userId, forKey: .userId)
       try container.encode(entry.clientId, forKey: .clientId)
       try container.encode(entry.scheduleId, forKey: .scheduleId)
-      try container.encode(entry.status, forKey: .status)
+      try container.encode(entry.status.rawValue, forKey: .status)
       try container.encode(entry.issuedAt, forKey: .issuedAt)
       try container.encode(entry.ackedAt, forKey: .ackedAt)
       try container.encode(entry.ackLatencyMs, forKey: .ackLatencyMs)
@@ -135,7 +143,8 @@ struct CommandRoutes {
     let deviceID = query["deviceId"].map(String.init)
     guard errors.isEmpty else { throw APIError.validation(fieldErrors: errors.errors) }
     let entries = try await lamps.commandLogs.page(
-      limit: limit, before: before, deviceId: deviceID, visibleDevices: try await visibleIDs(principal))
+      limit: limit, before: before, deviceId: deviceID, visibleDeviceIds: try await visibleIDs(principal)
+    ).items
     let next = entries.count == limit ? entries.last.map { String($0.id) } : nil
     return try EnvelopeResponse.success(
       Page(items: entries.map(CommandJSON.init(entry:)), nextCursor: next), requestID: context.requestID)
@@ -146,8 +155,8 @@ struct CommandRoutes {
     try LampErrors.require(Authorization.check(.readCommandLog, principal: principal))
     let requestID = try context.parameters.require("requestId")
     guard
-      let entry = try await lamps.commandLogs.find(
-        requestId: requestID, visibleDevices: try await visibleIDs(principal))
+      let entry = try await lamps.commandLogs.byRequestId(
+        requestID, visibleDeviceIds: try await visibleIDs(principal))
     else {
       throw APIError(.notFound, code: "NOT_FOUND", message: "Command not found")
     }

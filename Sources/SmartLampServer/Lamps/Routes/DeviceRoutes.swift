@@ -74,13 +74,14 @@ struct DeviceRoutes {
     return try await lamps.idempotency.perform(
       request, context: context, principal: principal.principal, body: body.raw, required: true
     ) {
-      let new = NewLampDevice(
-        deviceId: deviceID.rawValue, mqttDeviceId: (mqttID ?? deviceID).rawValue, name: name,
-        location: location ?? nil, channel: channel ?? .power)
+      let new = NewDevice(
+        deviceId: deviceID, mqttDeviceId: mqttID ?? deviceID, name: name, location: location ?? nil,
+        commandChannel: CommandChannel(tasmota: channel ?? .power))
       let device: LampDevice
       do {
-        device = try await lamps.devicesStore.create(new, ownerUserID: principal.principal.effectiveUserId)
-      } catch SQLError.uniqueViolation {
+        device = LampDevice(
+          try await lamps.store.devices.create(new, ownerUserId: principal.principal.effectiveUserId))
+      } catch StoreError.duplicate {
         throw APIError(
           .conflict, code: "ALREADY_EXISTS", message: "Device ID already exists",
           details: ["deviceId": .string(deviceID.rawValue)])
@@ -113,10 +114,15 @@ struct DeviceRoutes {
       request, context: context, principal: principal.principal, body: body.raw, required: true
     ) {
       let (device, grant) = try await lamps.authorisedDevice(id, principal: principal.principal, action: .manage)
-      guard
-        let updated = try await lamps.devicesStore.update(
-          id: device.id, name: name, location: location, channel: channel)
-      else { throw LampErrors.deviceNotFound(id) }
+      let updated: LampDevice
+      do {
+        updated = LampDevice(
+          try await lamps.store.devices.update(
+            device.deviceId,
+            DeviceChanges(name: name, location: location, commandChannel: channel.map(CommandChannel.init(tasmota:)))))
+      } catch StoreError.deviceNotFound {
+        throw LampErrors.deviceNotFound(id)
+      }
       try await lamps.reloadDevices()
       return try EnvelopeResponse.success(DeviceJSON(updated, grant: grant), requestID: context.requestID)
     }
@@ -129,7 +135,7 @@ struct DeviceRoutes {
     return try await lamps.idempotency.perform(
       request, context: context, principal: principal.principal, body: nil, required: true
     ) {
-      guard let device = lamps.state.device(publicID: id), try await lamps.devicesStore.delete(id: device.id) else {
+      guard let device = lamps.state.device(publicID: id), try await lamps.store.devices.delete(device.deviceId) else {
         throw LampErrors.deviceNotFound(id)
       }
       try await lamps.reloadDevices()

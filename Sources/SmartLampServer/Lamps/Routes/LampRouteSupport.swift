@@ -95,7 +95,7 @@ extension LampServices {
     guard let device = state.device(publicID: id) else { throw LampErrors.deviceNotFound(id) }
     let assignment = try await grant(of: principal, on: device)
     try LampErrors.require(Authorization.check(action, principal: principal, assignment: assignment))
-    guard let effective = Authorization.effectiveGrant(principal, assignment: assignment) else {
+    guard let effective = Authorization.actingGrant(principal, assignment: assignment) else {
       throw LampErrors.noAccess
     }
     return (device, effective)

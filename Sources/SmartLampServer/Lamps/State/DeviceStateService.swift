@@ -1,6 +1,7 @@
 import Logging
 import MQTT
 import SmartLampCore
+import SmartLampStore
 import Synchronization
 import Tasmota
 
@@ -21,10 +22,10 @@ final class DeviceStateService: Sendable {
   private let table = Mutex(Table())
   let hub: RealtimeHub
   let acks: AckTracker
-  let store: DeviceStateStore
+  let store: DeviceStateRepository
   let logger: Logger
 
-  init(hub: RealtimeHub, acks: AckTracker, store: DeviceStateStore, logger: Logger) {
+  init(hub: RealtimeHub, acks: AckTracker, store: DeviceStateRepository, logger: Logger) {
     self.hub = hub
     self.acks = acks
     self.store = store
@@ -48,12 +49,12 @@ final class DeviceStateService: Sendable {
   func live(mqttKey: String) -> LiveDevice? { table.withLock { $0.live[mqttKey] } }
 
   /// Loads persisted state of registered entities (call after ``setDevices(_:)``).
-  func load(_ rows: [StoredDeviceState]) {
+  func load(_ rows: [DeviceStateRecord]) {
     table.withLock { table in
       for row in rows {
-        guard let device = table.directory.byInternalID[row.deviceInternalId] else { continue }
+        guard let device = table.directory.byPublicID[row.deviceId] else { continue }
         var live = table.live[device.mqttKey] ?? LiveDevice()
-        if let power = TasmotaPower(rawValue: row.power) {
+        if let power = TasmotaPower(rawValue: row.power.rawValue) {
           let relay = device.channel.relay
           if (live.relays[relay]?.updatedAt ?? .min) < row.updatedAt {
             live.relays[relay] = ChannelReading(power: power, updatedAt: row.updatedAt)
@@ -62,7 +63,7 @@ final class DeviceStateService: Sendable {
         live.online = live.online ?? row.online
         if let seen = row.lastSeenAt { live.lastSeenAt = max(live.lastSeenAt ?? seen, seen) }
         live.rssi = live.rssi ?? row.rssi
-        live.uptimeSec = live.uptimeSec ?? row.uptimeSec
+        live.uptimeSec = live.uptimeSec ?? row.uptimeSec.flatMap { Int(exactly: $0) }
         table.live[device.mqttKey] = live
       }
     }
@@ -239,25 +240,30 @@ final class DeviceStateService: Sendable {
   /// Writes the state of every entity changed since the last flush, in one transaction. On failure the entities
   /// stay dirty for the next attempt.
   func flush() async {
-    let rows = table.withLock { table -> [StoredDeviceState] in
-      let rows = table.dirty.compactMap { id -> StoredDeviceState? in
-        guard let device = table.directory.byInternalID[id], let live = table.live[device.mqttKey] else { return nil }
+    let (ids, rows) = table.withLock { table -> ([Int64], [DeviceStateRecord]) in
+      var ids: [Int64] = []
+      var rows: [DeviceStateRecord] = []
+      for id in table.dirty {
+        guard let device = table.directory.byInternalID[id], let live = table.live[device.mqttKey] else { continue }
         let reading = live.relays[device.channel.relay]
-        return StoredDeviceState(
-          deviceInternalId: id, channel: device.channel.name, power: reading?.power.rawValue ?? "UNKNOWN",
-          online: live.online, lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec,
-          updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0)
+        ids.append(id)
+        rows.append(
+          DeviceStateRecord(
+            deviceId: device.deviceId, channel: device.commandChannel,
+            power: PowerState(storedValue: reading?.power.rawValue ?? "UNKNOWN"), online: live.online,
+            lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec.map(Int64.init),
+            updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0))
       }
       table.dirty.removeAll()
-      return rows
+      return (ids, rows)
     }
     guard !rows.isEmpty else { return }
     do {
-      try await store.save(rows)
+      try await store.upsert(rows)
     } catch {
       logger.warning("device state write failed; retrying", metadata: ["error": "\(error)"])
       table.withLock { table in
-        for row in rows { table.dirty.insert(row.deviceInternalId) }
+        for id in ids { table.dirty.insert(id) }
       }
     }
   }

@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import SmartLampCore
+import SmartLampStore
+import Synchronization
+import Testing
+
+@testable import SmartLampServer
+
+/// Records what the runner would publish; fails on demand.
+final class RecordingExecutor: ScheduleCommandExecutor {
+  struct Call: Sendable, Equatable {
+    let deviceId: String
+    let action: PowerAction
+    let requestId: String
+    let scheduleId: Int64
+  }
+
+  private let state = Mutex<(calls: [Call], failing: Bool)>(([], false))
+
+  var calls: [Call] { state.withLock { $0.calls } }
+
+  func failFromNowOn() { state.withLock { $0.failing = true } }
+
+  func executeScheduled(device: LampDevice, action: PowerAction, requestId: String, scheduleId: Int64, ownerId: Int64)
+    async throws -> CommandService.Result
+  {
+    let failing = state.withLock { state in
+      state.calls.append(Call(deviceId: device.deviceId, action: action, requestId: requestId, scheduleId: scheduleId))
+      return state.failing
+    }
+    if failing { throw BrokerUnavailable(reason: "not connected") }
+    return CommandService.Result(
+      deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: "POWER",
+      status: "ACKED", ackLatencyMs: 12)
+  }
+}
+
+/// The runner driven tick by tick with an explicit `now` (scheduler-runner.test.ts, CONTRACT §9); no broker.
+@Suite struct ScheduleRunnerTests {
+  /// 2026-01-01T16:00:00Z = 23:00 in Asia/Jakarta.
+  static let t0: Int64 = 1_767_283_200_000
+
+  struct Env {
+    let server: TestServer
+    let database: any SQLDatabase
+    let lamps: LampServices
+    let executor = RecordingExecutor()
+    let admin: UserRecord
+    var store: Store { lamps.store }
+    var runner: ScheduleRunner {
+      ScheduleRunner(lamps: lamps, executor: executor, clock: { ScheduleRunnerTests.t0 }, logger: Logger(label: "t"))
+    }
+
+    func schedule(
+      device: String = "lamp-a", owner: Int64? = nil, cron: String = "* * * * * *", action: String = "ON",
+      next: Int64 = ScheduleRunnerTests.t0, endAt: Int64? = nil, zone: String = "UTC",
+      window: (Int, Int, Int)? = nil
+    ) async throws -> ScheduleRecord {
+      var fields = ScheduleFields(action: action, cron: cron, timezone: zone, nextRunAt: next, endAt: endAt)
+      if let window {
+        fields.windowGroupId = "g"
+        fields.windowStart = window.0
+        fields.windowEnd = window.1
+        fields.windowInterval = window.2
+      }
+      return try await store.schedules.create(
+        userId: owner ?? admin.id, createdBy: admin.id, deviceId: device, fields)
+    }
+
+    func close() async throws { try await database.close() }
+  }
+
+  func withEnv(_ body: (Env) async throws -> Void) async throws {
+    let server = TestServer()
+    let logger = Logger(label: "test")
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
+    let store = Store(database: database)
+    let admin = try await store.users.create(
+      NewUser(name: "Admin", email: "a@example.com", passwordHash: "x", role: .admin))
+    for id in ["lamp-a", "lamp-b"] {
+      _ = try await store.devices.create(NewDevice(deviceId: try DeviceID(id), name: id, commandChannel: .power))
+    }
+    let lamps = try await LampServices(configuration: server.configuration, database: database, logger: logger)
+    let env = Env(server: server, database: database, lamps: lamps, admin: admin)
+    do {
+      try await body(env)
+    } catch {
+      try? await env.close()
+      throw error
+    }
+    try await env.close()
+  }
+
+  @Test func dueSlotRunsOnceAndTheCursorMovesOneSlot() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule()
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.executed == 1)
+      #expect(
+        env.executor.calls == [
+          .init(deviceId: "lamp-a", action: .on, requestId: "sch-\(s.id)-\(Self.t0)", scheduleId: s.id)
+        ])
+      let run = try #require(try await env.store.schedules.run(scheduleId: s.id, plannedAt: Self.t0))
+      #expect(run.status == "SUCCESS")
+      #expect(run.requestId == "sch-\(s.id)-\(Self.t0)")
+      #expect(run.ackStatus == "ACKED")
+      #expect(run.ackLatencyMs == 12)
+      let after = try #require(try await env.store.schedules.byId(s.id))
+      // The very next second: per-second crons are not stepped by 2 s (upstream §20.15).
+      #expect(after.fields.nextRunAt == Self.t0 + 1_000)
+      #expect(after.lastRunAt == Self.t0)
+      // Processing the same instant again publishes nothing more (scheduler-runner.test.ts 1).
+      let again = try await env.runner.tick(now: Self.t0)
+      #expect(again == ScheduleRunner.Report())
+      #expect(env.executor.calls.count == 1)
+    }
+  }
+
+  @Test func aSlotClaimedElsewhereIsNotRunTwice() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule()
+      #expect(
+        try await env.store.schedules.claim(scheduleId: s.id, deviceInternalId: s.deviceInternalId, plannedAt: Self.t0))
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.executed == 0)
+      #expect(env.executor.calls.isEmpty)
+      #expect(try await env.store.schedules.byId(s.id)?.fields.nextRunAt == Self.t0 + 1_000)
+    }
+  }
+
+  @Test func twoRunnersAtOnceRunEachSlotOnce() async throws {
+    try await withEnv { env in
+      for device in ["lamp-a", "lamp-b"] { _ = try await env.schedule(device: device) }
+      let first = env.runner
+      let second = env.runner
+      async let a = first.tick(now: Self.t0)
+      async let b = second.tick(now: Self.t0)
+      let (ra, rb) = try await (a, b)
+      #expect(ra.executed + rb.executed == 2)
+      #expect(env.executor.calls.count == 2)
+      #expect(Set(env.executor.calls.map(\.requestId)).count == 2)
+    }
+  }
+
+  @Test func missedSlotIsRecordedAndTheCursorJumpsPastNow() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule(cron: "0 * * * *", next: Self.t0 - 3_600_000)
+      let report = try await env.runner.tick(now: Self.t0 + 90_000)
+      #expect(report.skipped == 1)
+      #expect(env.executor.calls.isEmpty)
+      let run = try #require(try await env.store.schedules.run(scheduleId: s.id, plannedAt: Self.t0 - 3_600_000))
+      #expect(run.status == "SKIPPED")
+      #expect(run.reason == "MISSED")
+      #expect(try await env.store.schedules.byId(s.id)?.fields.nextRunAt == Self.t0 + 3_600_000)
+    }
+  }
+
+  @Test func slotsWithinTheGraceCatchUpInOneTick() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule(next: Self.t0 - 3_000)
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.executed == 4)
+      #expect(
+        env.executor.calls.map(\.requestId) == (0...3).map { "sch-\(s.id)-\(Self.t0 - 3_000 + Int64($0) * 1_000)" })
+    }
+  }
+
+  @Test func ownersWhoMayNoLongerRunItAreSkippedWithTheReason() async throws {
+    try await withEnv { env in
+      let member = try await env.store.users.create(
+        NewUser(name: "M", email: "m@example.com", passwordHash: "x", role: .member))
+      try await env.store.assignments.assign(
+        userId: member.id, deviceId: "lamp-a",
+        grant: DeviceGrant(devicePermission: .control, schedulePermission: .manage),
+        by: env.admin.id)
+      try await env.store.assignments.assign(
+        userId: member.id, deviceId: "lamp-b",
+        grant: DeviceGrant(devicePermission: .control, schedulePermission: .monitoring),
+        by: env.admin.id)
+      let allowed = try await env.schedule(owner: member.id)
+      let notPermitted = try await env.schedule(device: "lamp-b", owner: member.id)
+      #expect(try await env.runner.tick(now: Self.t0).executed == 1)
+      #expect(env.executor.calls.map(\.scheduleId) == [allowed.id])
+      #expect(
+        try await env.store.schedules.run(scheduleId: notPermitted.id, plannedAt: Self.t0)?.reason
+          == "OWNER_NOT_PERMITTED")
+      _ = try await env.store.users.update(member.id, UserChanges(isActive: false))
+      let report = try await env.runner.tick(now: Self.t0 + 1_000)
+      #expect(report.executed == 0)
+      let run = try await env.store.schedules.run(scheduleId: allowed.id, plannedAt: Self.t0 + 1_000)
+      #expect(run?.status == "SKIPPED")
+      #expect(run?.reason == "OWNER_INACTIVE")
+      #expect(env.executor.calls.count == 1)
+      // A lasting refusal is one row per streak, not one per slot.
+      _ = try await env.runner.tick(now: Self.t0 + 2_000)
+      #expect(try await env.store.schedules.run(scheduleId: allowed.id, plannedAt: Self.t0 + 2_000) == nil)
+      #expect(try await env.store.schedules.byId(allowed.id)?.fields.nextRunAt == Self.t0 + 3_000)
+      #expect(try await env.store.schedules.runs(scheduleId: allowed.id).items.count == 2)
+    }
+  }
+
+  @Test func schedulesPastTheirEndAreDisabled() async throws {
+    try await withEnv { env in
+      let expired = try await env.schedule(next: Self.t0, endAt: Self.t0 - 1)
+      let last = try await env.schedule(device: "lamp-b", next: Self.t0, endAt: Self.t0 + 500)
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.executed == 1)
+      #expect(report.disabled == 2)
+      #expect(env.executor.calls.map(\.scheduleId) == [last.id])
+      #expect(try await env.store.schedules.byId(expired.id)?.fields.enabled == false)
+      #expect(try await env.store.schedules.byId(last.id)?.fields.enabled == false)
+      #expect(try await env.store.schedules.run(scheduleId: expired.id, plannedAt: Self.t0) == nil)
+    }
+  }
+
+  @Test func aFailedPublishIsRecordedAndNotRetried() async throws {
+    try await withEnv { env in
+      env.executor.failFromNowOn()
+      let s = try await env.schedule()
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.failed == 1)
+      let run = try #require(try await env.store.schedules.run(scheduleId: s.id, plannedAt: Self.t0))
+      #expect(run.status == "FAILED")
+      #expect(run.requestId == "sch-\(s.id)-\(Self.t0)")
+      #expect(run.reason?.contains("broker unavailable") == true)
+      #expect(try await env.store.schedules.byId(s.id)?.fields.nextRunAt == Self.t0 + 1_000)
+    }
+  }
+
+  /// scheduler-runner.test.ts 2: ON 18:00–23:00 and OFF 23:00–23:30 (Jakarta) at 23:00:00 → only OFF fires.
+  @Test func windowEndsAreExclusive() async throws {
+    try await withEnv { env in
+      var ids: [String: Int64] = [:]
+      for (action, window) in [("ON", (18 * 3600, 23 * 3600, 60)), ("OFF", (23 * 3600, 23 * 3600 + 1800, 60))] {
+        let fields = ScheduleFields(
+          action: action, cron: "* * * * * *", timezone: "Asia/Jakarta", nextRunAt: 0, windowGroupId: "g",
+          windowStart: window.0, windowEnd: window.1, windowInterval: window.2)
+        let next = try ScheduleDefinition(validating: fields).firstSlot(now: Self.t0 - 1_000, fields: fields)
+        ids[action] = try await env.schedule(
+          action: action, next: next, zone: "Asia/Jakarta", window: window
+        ).id
+      }
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.executed == 1)
+      #expect(env.executor.calls.map(\.action) == [.off])
+      #expect(env.executor.calls.first?.scheduleId == ids["OFF"])
+      // The OFF rule's next slot is one interval later.
+      #expect(try await env.store.schedules.byId(try #require(ids["OFF"]))?.fields.nextRunAt == Self.t0 + 60_000)
+    }
+  }
+
+  @Test func rowsTheAPIWouldRefuseAreDisabled() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule(cron: "not a cron")
+      let report = try await env.runner.tick(now: Self.t0)
+      #expect(report.disabled == 1)
+      #expect(try await env.store.schedules.byId(s.id)?.fields.enabled == false)
+    }
+  }
+}
