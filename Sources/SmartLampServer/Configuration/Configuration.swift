@@ -61,7 +61,6 @@ public struct Configuration: Sendable, Equatable {
   public var logFormat: LogFormat = .text
   public var demo = false
   public var demoDevices = 4
-  public var metricsToken: String? = nil
 
   public init() {}
 

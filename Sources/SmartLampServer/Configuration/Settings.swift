@@ -235,13 +235,5 @@ extension Setting {
     Setting(key: "demo.devices", summary: "How many simulated lamps `demo` starts", defaultText: "4", secret: false) {
       config, raw throws(SettingValueError) in config.demoDevices = try SettingParse.int(raw, in: 1...1000)
     },
-    Setting(
-      key: "metrics.token", summary: "Bearer token that may read /metrics besides admins",
-      defaultText: "(none)", secret: true
-    ) { config, raw throws(SettingValueError) in
-      guard let token = try SettingParse.optionalText(raw, max: 256) else { config.metricsToken = nil; return }
-      guard token.count >= 16 else { throw SettingValueError("must be at least 16 characters") }
-      config.metricsToken = token
-    },
   ]
 }
