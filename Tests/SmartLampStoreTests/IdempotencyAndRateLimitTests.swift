@@ -8,6 +8,42 @@ import Testing
       principal: principal, key: key, method: "POST", path: "/api/v1/commands/execute", requestHash: hash)
   }
 
+  /// The command route's one write before publishing: claim and rate-limit hit together, in upstream's order
+  /// (a replay is not counted; a refused hit claims nothing).
+  @Test func claimCountingAHit() async throws {
+    let fixture = try await StoreFixture()
+    let repo = fixture.store.idempotency
+    let limits = fixture.store.rateLimits
+    let limit = FixedWindowLimit(limit: 2, windowMs: 60_000)
+    guard
+      case .claimed(_, let first) = try await repo.claim(claim("a"), countingHit: "cmd:u1", limit: limit, now: 1_000)
+    else {
+      Issue.record("first claim must win")
+      return
+    }
+    #expect(first.allowed && first.remaining == 1)
+    guard case .existing = try await repo.claim(claim("a"), countingHit: "cmd:u1", limit: limit, now: 1_100) else {
+      Issue.record("the same key again is the existing record")
+      return
+    }
+    #expect(try await limits.window("cmd:u1")?.count == 1, "a replay counts no hit")
+    guard case .claimed = try await repo.claim(claim("b"), countingHit: "cmd:u1", limit: limit, now: 1_200) else {
+      Issue.record("second hit is within the limit")
+      return
+    }
+    guard case .limited(let refused) = try await repo.claim(claim("c"), countingHit: "cmd:u1", limit: limit, now: 1_300)
+    else {
+      Issue.record("third hit is over the limit")
+      return
+    }
+    #expect(!refused.allowed && refused.retryAfterSec == 60)
+    #expect(try await repo.find(principal: "user:1", key: "c", now: 1_300) == nil, "a refused hit claims nothing")
+    guard case .claimed = try await repo.claim(claim("c"), countingHit: "cmd:u1", limit: limit, now: 61_001) else {
+      Issue.record("a new window allows again")
+      return
+    }
+  }
+
   @Test func claimCompleteReplay() async throws {
     let fixture = try await StoreFixture()
     let repo = fixture.store.idempotency

@@ -48,6 +48,26 @@ struct Idempotency: Sendable {
     _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
     _ handler: () async throws -> (Response, DeferredCommandLog?)
   ) async throws -> Response {
+    try await perform(
+      request, context: context, principal: principal, body: body, required: required, countingHit: nil
+    ) { _ in try await handler() }
+  }
+
+  /// A rate limit whose hit is counted in the claim's transaction (one write before the side effect, not two).
+  struct CountedHit: Sendable {
+    let key: String
+    let limit: FixedWindowLimit
+    /// Counts the hit on its own, when the request carries no key to claim.
+    let alone: @Sendable () async throws -> RateLimitDecision
+    /// The answer when the limit is reached (nothing is claimed or stored: a 429 only says "later").
+    let refusal: @Sendable (RateLimitDecision) -> APIError
+  }
+
+  /// As above, counting `countingHit` (if any) with the claim; the handler gets its decision, for headers.
+  func perform(
+    _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
+    countingHit: CountedHit?, _ handler: (RateLimitDecision?) async throws -> (Response, DeferredCommandLog?)
+  ) async throws -> Response {
     let key = request.headers[Self.keyHeader]?.trimmingCharacters(in: .whitespaces) ?? ""
     guard !key.isEmpty else {
       if required {
@@ -55,7 +75,13 @@ struct Idempotency: Sendable {
           .badRequest, code: "IDEMPOTENCY_KEY_REQUIRED", message: "Idempotency-Key header is required",
           details: ["header": "Idempotency-Key"])
       }
-      let (response, deferred) = try await handler()
+      var decision: RateLimitDecision?
+      if let countingHit {
+        let counted = try await countingHit.alone()
+        guard counted.allowed else { throw countingHit.refusal(counted) }
+        decision = counted
+      }
+      let (response, deferred) = try await handler(decision)
       try await deferred?.writeAlone()
       return response
     }
@@ -72,9 +98,23 @@ struct Idempotency: Sendable {
     let claim = IdempotencyClaim(
       principal: owner, key: key, method: method, path: path, route: "\(method) \(path)", requestHash: hash)
     while true {
-      switch try await repository.claim(claim, now: APITime.epochMilliseconds()) {
-      case .claimed:
-        return try await run(handler, claim: claim, context: context)
+      let outcome: IdempotencyLimitedClaim
+      if let countingHit {
+        outcome = try await repository.claim(
+          claim, countingHit: countingHit.key, limit: countingHit.limit, now: APITime.epochMilliseconds())
+      } else {
+        switch try await repository.claim(claim, now: APITime.epochMilliseconds()) {
+        case .claimed(let record): outcome = .claimed(record, .unlimited)
+        case .existing(let record): outcome = .existing(record)
+        }
+      }
+      switch outcome {
+      case .limited(let decision):
+        throw countingHit?.refusal(decision)
+          ?? APIError(.tooManyRequests, code: "RATE_LIMITED", message: "Too many requests")
+      case .claimed(_, let decision):
+        return try await run(
+          { try await handler(countingHit == nil ? nil : decision) }, claim: claim, context: context)
       case .existing(var record):
         guard record.method == method, record.path == path, record.requestHash == hash else {
           throw APIError(
@@ -191,4 +231,9 @@ private final class BodyCollector: @unchecked Sendable {
   }
 
   var writer: Writer { Writer(collector: self) }
+}
+
+extension RateLimitDecision {
+  /// Stands in where no limit applies.
+  static let unlimited = RateLimitDecision(allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSec: nil)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SmartLampCore
 
 /// An `idempotency_records` row. `statusCode`/`responseBody` are nil while the first request is still running.
 public struct IdempotencyRecord: Sendable, Hashable {
@@ -61,6 +62,16 @@ public enum IdempotencyClaimOutcome: Sendable, Hashable {
   case existing(IdempotencyRecord)
 }
 
+/// The answer of ``IdempotencyRepository/claim(_:countingHit:limit:ttlMillis:now:)``.
+public enum IdempotencyLimitedClaim: Sendable, Hashable {
+  /// Claimed, with the hit counted.
+  case claimed(IdempotencyRecord, RateLimitDecision)
+  /// Someone holds the key; no hit was counted.
+  case existing(IdempotencyRecord)
+  /// The limit is reached; nothing was claimed.
+  case limited(RateLimitDecision)
+}
+
 /// Idempotency records keyed by (principal, key), claimed before the side effect (CONTRACT §6).
 public struct IdempotencyRepository: Sendable {
   public let database: any SQLDatabase
@@ -97,6 +108,41 @@ public struct IdempotencyRepository: Sendable {
       try conn.execute("DELETE FROM idempotency_records WHERE id = ?", [.int64(existing.id)])
       try conn.execute(insert, binds)
       return .claimed(try Self.fetchRequired(claim.principal, claim.key, conn))
+    }
+  }
+
+  /// ``claim(_:ttlMillis:now:)`` that also counts one hit of a fixed-window rate limit, in the same transaction, so
+  /// a limited route writes once before its side effect instead of twice. As when the two ran one after the other
+  /// (upstream-spec §8: idempotency, then the limiter): an existing record answers without counting a hit, and a
+  /// refused hit claims nothing.
+  public func claim(
+    _ claim: IdempotencyClaim, countingHit rateKey: String, limit: FixedWindowLimit,
+    ttlMillis: Int64 = defaultTTLMillis, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> IdempotencyLimitedClaim {
+    try await database.write { conn in
+      let existing = try Self.fetch(claim.principal, claim.key, conn, lock: true)
+      if let existing, existing.expiresAt > now { return .existing(existing) }
+      let decision = try RateLimitRepository.hit(rateKey, limit: limit, now: now, on: conn)
+      guard decision.allowed else { return .limited(decision) }
+      if let existing {
+        try conn.execute("DELETE FROM idempotency_records WHERE id = ?", [.int64(existing.id)])
+      }
+      let insert = conn.dialect.insertIgnore(
+        into: "idempotency_records",
+        columns: [
+          "principal", "idempotency_key", "method", "path", "route", "request_hash", "created_at", "expires_at",
+        ])
+      let inserted =
+        try conn.execute(
+          insert,
+          [
+            .text(claim.principal), .text(claim.key), .text(claim.method), .text(claim.path), .text(claim.route),
+            .text(claim.requestHash), .text(Timestamp.iso(now)), .int64(now + ttlMillis),
+          ]
+        ).rowsAffected == 1
+      // Lost to a concurrent claim (possible with row locks, not with SQLite's single writer): answer as existing.
+      let record = try Self.fetchRequired(claim.principal, claim.key, conn)
+      return inserted ? .claimed(record, decision) : .existing(record)
     }
   }
 
@@ -167,12 +213,18 @@ public struct IdempotencyRepository: Sendable {
   static func fetchRequired(_ principal: String, _ key: String, _ conn: any SQLConnection, lock: Bool = false) throws
     -> IdempotencyRecord
   {
+    guard let record = try fetch(principal, key, conn, lock: lock) else {
+      throw SQLError.engine(code: -1, message: "idempotency record vanished inside its transaction")
+    }
+    return record
+  }
+
+  static func fetch(_ principal: String, _ key: String, _ conn: any SQLConnection, lock: Bool = false) throws
+    -> IdempotencyRecord?
+  {
     let sql =
       "SELECT \(columns) FROM idempotency_records WHERE principal = ? AND idempotency_key = ?"
       + (lock ? conn.dialect.lockForUpdate : "")
-    guard let row = try conn.queryOne(sql, [.text(principal), .text(key)]) else {
-      throw SQLError.engine(code: -1, message: "idempotency record vanished inside its transaction")
-    }
-    return try IdempotencyRecord(row: row)
+    return try conn.queryOne(sql, [.text(principal), .text(key)]).map(IdempotencyRecord.init(row:))
   }
 }

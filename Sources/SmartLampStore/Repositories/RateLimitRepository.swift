@@ -92,7 +92,22 @@ public struct RateLimitRepository: Sendable {
   private func apply(
     _ key: String, now: Int64, _ transition: @escaping @Sendable (RateWindow?) -> (RateWindowChange, RateLimitDecision)
   ) async throws -> RateLimitDecision {
-    try await database.write { conn in
+    try await database.write { conn in try Self.apply(key, now: now, on: conn, transition) }
+  }
+
+  /// One fixed-window hit inside a transaction the caller runs (the idempotency claim counts its hit this way).
+  static func hit(_ key: String, limit: FixedWindowLimit, now: Int64, on conn: any SQLConnection) throws
+    -> RateLimitDecision
+  {
+    guard limit.limit > 0 else { return limit.hit(nil, now: now).1 }
+    return try apply(key, now: now, on: conn) { limit.hit($0, now: now) }
+  }
+
+  static func apply(
+    _ key: String, now: Int64, on conn: any SQLConnection,
+    _ transition: (RateWindow?) -> (RateWindowChange, RateLimitDecision)
+  ) throws -> RateLimitDecision {
+    do {
       // Make sure the row exists before locking it, so concurrent first hits serialise on the row lock
       // (InnoDB) instead of racing to insert; a placeholder (count 0, reset 0) reads as "no window".
       let iso = Timestamp.iso(now)

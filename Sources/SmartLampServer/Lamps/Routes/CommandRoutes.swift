@@ -43,21 +43,25 @@ struct CommandRoutes {
     guard errors.isEmpty, let deviceID, let action, let requestID else {
       throw APIError.validation(fieldErrors: errors.errors)
     }
-    return try await lamps.idempotency.perform(
-      request, context: context, principal: principal, body: body.raw, required: true
-    ) {
-      let identifier =
-        switch principal {
-        case .user(let user): "user:\(user.id):\(context.clientIP)"
-        case .apiKey(let key): "client:\(key.clientId):\(context.clientIP)"
-        }
-      let decision = try await lamps.rateLimiter.hit(identifier: identifier)
-      var headers = Self.rateLimitHeaders(decision)
-      guard decision.allowed else {
-        throw APIError(
-          .tooManyRequests, code: "RATE_LIMITED", message: "Too many command requests",
-          details: ["retryAfterSec": .int(decision.retryAfterSec ?? 1)], headers: headers)
+    let identifier =
+      switch principal {
+      case .user(let user): "user:\(user.id):\(context.clientIP)"
+      case .apiKey(let key): "client:\(key.clientId):\(context.clientIP)"
       }
+    let limiter = lamps.rateLimiter
+    // The limiter's hit is counted in the idempotency claim's transaction: one write before the publish.
+    let countedHit = Idempotency.CountedHit(
+      key: limiter.key(for: identifier), limit: limiter.policy,
+      alone: { try await limiter.hit(identifier: identifier) },
+      refusal: { decision in
+        APIError(
+          .tooManyRequests, code: "RATE_LIMITED", message: "Too many command requests",
+          details: ["retryAfterSec": .int(decision.retryAfterSec ?? 1)], headers: Self.rateLimitHeaders(decision))
+      })
+    return try await lamps.idempotency.perform(
+      request, context: context, principal: principal, body: body.raw, required: true, countingHit: countedHit
+    ) { decision in
+      var headers = decision.map(Self.rateLimitHeaders) ?? HTTPFields()
       let (device, _) = try await lamps.authorisedDevice(deviceID, principal: principal, action: .control)
       let executed: (result: CommandService.Result, deferred: DeferredCommandLog?)
       do {

@@ -16,8 +16,12 @@ struct CommandRateLimiter: Sendable {
   /// Counts one hit for `identifier` (e.g. `user:7:127.0.0.1`) in bucket `command_execute`. A disabled limiter
   /// answers without touching the database.
   func hit(identifier: String, now: Int64 = Timestamp.nowMillis()) async throws -> RateLimitDecision {
-    let key = Self.sanitise("command_execute") + ":" + Self.sanitise(identifier)
-    return try await repository.hit(key, limit: policy, now: now)
+    try await repository.hit(key(for: identifier), limit: policy, now: now)
+  }
+
+  /// The `rate_limit_hits` key of `identifier`'s window.
+  func key(for identifier: String) -> String {
+    Self.sanitise("command_execute") + ":" + Self.sanitise(identifier)
   }
 
   /// Every character outside `[A-Za-z0-9:._-]` becomes `_` (upstream-spec §7.2).
