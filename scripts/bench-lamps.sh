@@ -7,7 +7,6 @@
 # SKIP_BUILD=1 reuses the last release build (e.g. while others edit the tree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x /usr/sbin/mosquitto ] || { echo "missing mosquitto: run scripts/install-deps.sh --test" >&2; exit 1; }
 
 [ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --product LampBench >&2
 BENCH="$(swift build -c release --show-bin-path)/LampBench"
@@ -15,24 +14,8 @@ BENCH="$(swift build -c release --show-bin-path)/LampBench"
 # 1000 SSE streams and 1000 device connections need about 4000 descriptors between the bench and the broker.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-WORK=$(mktemp -d /tmp/smartlamp-lampbench.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$WORK/mosquitto.conf" <<CONF
-user root
-listener $PORT 127.0.0.1
-protocol mqtt
-allow_anonymous true
-persistence false
-set_tcp_nodelay true
-max_queued_messages 0
-log_dest stderr
-log_type error
-CONF
-/usr/sbin/mosquitto -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
-BROKER=$!
-cleanup() { kill "$BROKER" 2>/dev/null || true; wait "$BROKER" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do sleep 0.01; done
+. scripts/lib/bench-broker.sh
+start_bench_broker
 
 echo "machine: $(nproc) cores; $(uptime | sed 's/^ *//')"
 "$BENCH" --broker "mqtt://127.0.0.1:$PORT" "$@"

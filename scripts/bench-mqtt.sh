@@ -13,24 +13,8 @@ PYTHON="$ROOT/.venv/bin/python"
 swift build -c release --product MQTTBench >&2
 BENCH="$(swift build -c release --show-bin-path)/MQTTBench"
 
-WORK=$(mktemp -d /tmp/smartlamp-bench.XXXXXX)
-PORT=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$WORK/mosquitto.conf" <<CONF
-user root
-listener $PORT 127.0.0.1
-protocol mqtt
-allow_anonymous true
-persistence false
-set_tcp_nodelay true
-max_queued_messages 0
-log_dest stderr
-log_type error
-CONF
-/usr/sbin/mosquitto -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
-BROKER=$!
-cleanup() { kill "$BROKER" 2>/dev/null || true; wait "$BROKER" 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-until (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do sleep 0.01; done
+. scripts/lib/bench-broker.sh
+start_bench_broker
 
 ROUNDS=3
 ARGS=()

@@ -16,27 +16,8 @@ BIN="$(swift build -c release --show-bin-path)/TasmotaBench"
 # Every device is one TCP connection on each side: lift the soft descriptor limit to the hard one.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-WORK="$(mktemp -d)"
-cat >"$WORK/mosquitto.conf" <<CONF
-listener $PORT 127.0.0.1
-allow_anonymous true
-persistence false
-log_dest stderr
-max_queued_messages 10000
-CONF
-/usr/sbin/mosquitto -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
-BROKER=$!
-cleanup() {
-  kill "$BROKER" 2>/dev/null || true
-  wait "$BROKER" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-for _ in $(seq 1 100); do
-  if python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null; then break; fi
-  sleep 0.05
-done
+. scripts/lib/bench-broker.sh
+start_bench_broker 10000
 
 echo "machine: $(nproc) cores, $(uname -sr), mosquitto $(/usr/sbin/mosquitto -h 2>&1 | head -1 | awk '{print $3}')"
 "$BIN" parse
