@@ -2,7 +2,7 @@
 # Lamp benchmark of issue 6 (Sources/LampBench, release build): the server built in process by LampBench, one
 # private Mosquitto on a free loopback port. Prints a table: raw MQTT round trip next to HTTP execute with
 # waitForAck (and its per-phase split), SSE fan-out to many streams, state ingest with many simulated devices.
-# Usage: scripts/bench-lamps.sh [--rounds N] [--streams N] [--fanout-rounds N] [--devices N] [--messages N] [--window N]
+# Usage: scripts/bench-lamps.sh [--rounds N] [--command-rounds N (default 3, the median round is shown)] [--streams N] [--fanout-rounds N] [--devices N] [--messages N] [--window N]
 #                               [--phases commands,fanout,ingest]
 # SKIP_BUILD=1 reuses the last release build (e.g. while others edit the tree).
 set -euo pipefail

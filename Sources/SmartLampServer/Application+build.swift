@@ -14,6 +14,7 @@ public struct AppServices: Sendable {
   public let accounts: AccountsServices
   public let lamps: LampServices
   let routes: RouteTable
+  let metrics: ServerMetrics
 
   public init(
     configuration: Configuration, database: any SQLDatabase, logger: Logger, accounts: AccountsServices,
@@ -25,6 +26,7 @@ public struct AppServices: Sendable {
     self.accounts = accounts
     self.lamps = lamps
     self.routes = RouteTable()
+    self.metrics = ServerMetrics()
   }
 }
 
@@ -37,8 +39,12 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
   let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
   try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
-  let accounts = try await AccountsServices(configuration: configuration, database: database, logger: logger)
-  let lamps = try await LampServices(configuration: configuration, database: database, logger: logger)
+  // One nudge shared by both parts: account changes must reach the lamp side's open streams.
+  let accessChanges = AccessChanges()
+  let accounts = try await AccountsServices(
+    configuration: configuration, database: database, logger: logger, accessChanges: accessChanges)
+  let lamps = try await LampServices(
+    configuration: configuration, database: database, logger: logger, accessChanges: accessChanges)
   let services = AppServices(
     configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps)
   let router = buildRouter(services)
@@ -54,6 +60,7 @@ public func buildApplication(
   // Shutdown runs in reverse: HTTP first, then lamp services, account jobs, and the database last.
   app.addServices(DatabaseCloser(database: database))
   app.addServices(accounts.backgroundServices)
+  app.addServices(RetentionService.services(configuration: configuration, database: database, logger: logger))
   app.addServices(lamps.backgroundServices)
   return app
 }
@@ -77,18 +84,20 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
   OpenAPIController().addRoutes(to: router)
   addAccountsRoutes(to: router, services)
   addLampRoutes(to: router, services)
+  MetricsController(services: services).addRoutes(to: router)
   services.routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
   return router
 }
 
-/// Middleware order (outermost first): request id, access log, security headers, CORS, errors, dashboard files,
-/// client address. Routes added after this call get all of them.
+/// Middleware order (outermost first): request id, access log, metrics, security headers, CORS, errors, dashboard
+/// files, client address. Routes added after this call get all of them.
 func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices) {
   let config = services.configuration
   router.add(middleware: RequestIDMiddleware())
   var accessLogger = services.logger
   accessLogger[metadataKey: "component"] = "http"
   router.add(middleware: AccessLogMiddleware(logger: accessLogger))
+  router.add(middleware: MetricsMiddleware(metrics: services.metrics.http))
   router.add(middleware: SecurityHeadersMiddleware())
   router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
   router.add(middleware: ErrorMiddleware(routes: services.routes))

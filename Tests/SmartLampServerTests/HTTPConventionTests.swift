@@ -115,6 +115,18 @@ import Testing
     }
   }
 
+  @Test func freshRequestIDsAreDistinctVersion4UUIDs() {
+    let ids = (0..<2000).map { _ in RequestIDMiddleware.freshID() }
+    #expect(Set(ids).count == ids.count)
+    for id in ids {
+      let parsed = UUID(uuidString: id)
+      #expect(parsed?.uuidString.lowercased() == id)
+      let characters = Array(id)
+      #expect(characters[14] == "4")
+      #expect("89ab".contains(characters[19]))
+    }
+  }
+
   @Test func securityHeaders() async throws {
     try await TestServer().run { client in
       try await client.execute(uri: "/api/health", method: .get) { response in

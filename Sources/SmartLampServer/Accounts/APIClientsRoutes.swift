@@ -92,6 +92,7 @@ struct APIClientsRoutes: Sendable {
     let id = try context.idParameter("clientId")
     do {
       let client = try await APIKeys.revoke(database: services.accounts.store.database, id: id)
+      services.accounts.accessChanges.changed()
       return try EnvelopeResponse.success(JSONValue.object(client.json), requestID: context.requestID)
     } catch APIKeys.Failure.notFound {
       throw APIError(.notFound, code: "NOT_FOUND", message: "API client not found")

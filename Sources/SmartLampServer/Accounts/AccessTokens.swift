@@ -1,19 +1,45 @@
 import Crypto
 import Foundation
-import JWTKit
 
 /// The claims of an access token (CONTRACT §3): `sub` (user id as text), `email`, `type: "user"`, `sid`
-/// (session id), `iat`, `exp` as whole seconds.
-struct AccessTokenClaims: JWTPayload, Equatable {
-  var sub: SubjectClaim
+/// (session id), `iat`, `exp` as whole seconds since the epoch.
+struct AccessTokenClaims: Codable, Equatable, Sendable {
+  var sub: String
   var email: String
   var type: String
   var sid: Int64
-  var iat: IssuedAtClaim
-  var exp: ExpirationClaim
+  var iat: Double
+  var exp: Double
 
-  func verify(using algorithm: some JWTAlgorithm) async throws {
-    guard Date() < exp.value else { throw AccessTokenError.expired }
+  var userId: Int64? { Int64(sub) }
+
+  /// The claims in a token's payload; nil when one is missing or of the wrong type.
+  init?(json: JSONValue) {
+    guard case .object(let members) = json, case .string(let sub) = members["sub"],
+      case .string(let email) = members["email"], case .string(let type) = members["type"],
+      case .int(let sid) = members["sid"], let iat = members["iat"]?.number, let exp = members["exp"]?.number
+    else { return nil }
+    self.init(sub: sub, email: email, type: type, sid: Int64(sid), iat: iat, exp: exp)
+  }
+
+  init(sub: String, email: String, type: String, sid: Int64, iat: Double, exp: Double) {
+    self.sub = sub
+    self.email = email
+    self.type = type
+    self.sid = sid
+    self.iat = iat
+    self.exp = exp
+  }
+}
+
+extension JSONValue {
+  /// The value of a number, integer or not.
+  var number: Double? {
+    switch self {
+    case .int(let value): Double(value)
+    case .double(let value): value
+    default: nil
+    }
   }
 }
 
@@ -22,16 +48,13 @@ enum AccessTokenError: Error, Equatable {
   case invalid
 }
 
-/// Signs and verifies access tokens: HS256 only. The header is checked before the signature so `alg: none`, RS/ES
-/// algorithms or a `kid` pointing elsewhere never reach a verifier.
+/// Signs and verifies access tokens: HS256 only (see ``HS256Token``).
 struct AccessTokens: Sendable {
-  let keys: JWTKeyCollection
+  let token: HS256Token
   let ttlSeconds: Int
 
-  init(secret: String, ttlSeconds: Int) async {
-    let keys = JWTKeyCollection()
-    await keys.add(hmac: HMACKey(from: Self.keyBytes(secret)), digestAlgorithm: .sha256)
-    self.keys = keys
+  init(secret: String, ttlSeconds: Int) {
+    token = HS256Token(keyBytes: Self.keyBytes(secret))
     self.ttlSeconds = ttlSeconds
   }
 
@@ -42,42 +65,27 @@ struct AccessTokens: Sendable {
     return bytes.count >= 32 ? bytes : Array(SHA256.hash(data: bytes))
   }
 
-  func sign(userId: Int64, email: String, sessionId: Int64, now: Date = Date()) async throws -> String {
-    let issued = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+  func sign(userId: Int64, email: String, sessionId: Int64, now: Date = Date()) throws -> String {
+    let issued = now.timeIntervalSince1970.rounded(.down)
     let claims = AccessTokenClaims(
-      sub: .init(value: String(userId)), email: email, type: "user", sid: sessionId, iat: .init(value: issued),
-      exp: .init(value: issued.addingTimeInterval(TimeInterval(ttlSeconds))))
-    return try await keys.sign(claims)
+      sub: String(userId), email: email, type: "user", sid: sessionId, iat: issued,
+      exp: issued + Double(ttlSeconds))
+    return token.sign(payload: try Self.encoder.encode(claims))
   }
 
   /// The verified claims; `.expired` only for a correctly signed token past `exp`.
-  func verify(_ token: String) async throws(AccessTokenError) -> AccessTokenClaims {
-    guard token.utf8.count <= 4096, Self.headerIsHS256(token) else { throw .invalid }
-    let claims: AccessTokenClaims
-    do {
-      claims = try await keys.verify(token, as: AccessTokenClaims.self)
-    } catch AccessTokenError.expired {
-      throw .expired
-    } catch {
-      throw .invalid
-    }
-    guard claims.type == "user", Int64(claims.sub.value) != nil else { throw .invalid }
+  func verify(_ text: String, now: Date = Date()) throws(AccessTokenError) -> AccessTokenClaims {
+    guard let payload = token.verifiedPayload(text),
+      let json = try? JSONParser.parse(payload), let claims = AccessTokenClaims(json: json),
+      claims.type == "user", claims.userId != nil
+    else { throw .invalid }
+    guard now.timeIntervalSince1970 < claims.exp else { throw .expired }
     return claims
   }
 
-  static func headerIsHS256(_ token: String) -> Bool {
-    let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-    guard parts.count == 3, let data = base64URLDecode(parts[0]),
-      let header = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-      header["alg"] as? String == "HS256"
-    else { return false }
-    // `crit` asks for extensions we do not implement; RFC 7515 says to refuse such tokens.
-    return header["crit"] == nil
-  }
-
-  static func base64URLDecode(_ text: some StringProtocol) -> Data? {
-    var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-    while base64.count % 4 != 0 { base64 += "=" }
-    return Data(base64Encoded: base64)
-  }
+  private static let encoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    return encoder
+  }()
 }

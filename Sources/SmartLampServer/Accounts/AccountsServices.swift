@@ -15,18 +15,26 @@ public struct AccountsServices: Sendable {
   let allowedOrigins: Set<String>
   let refreshTTLMs: Int64
   let logger: Logger
+  /// Fired after committed changes that end sessions or change visibility, so open streams follow at once.
+  let accessChanges: AccessChanges
+  let sessions: SessionCache<UserRecord>
   /// A bcrypt hash of a random password at the configured cost: unknown emails are verified against it so the
   /// answer takes as long as for a real account (timing does not reveal which emails exist).
   let dummyHash: String
 
-  public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
+  public init(
+    configuration: Configuration, database: any SQLDatabase, logger: Logger,
+    accessChanges: AccessChanges = AccessChanges()
+  ) async throws {
+    self.accessChanges = accessChanges
+    sessions = SessionCache(ttl: .milliseconds(configuration.sessionCacheMs), changes: accessChanges)
     store = Store(database: database)
     let secret = try JWTSecret.resolve(
       configured: configuration.jwtSecret, dataDirectory: configuration.dataDirectory)
     if secret.utf8.count < 32 {
       logger.warning("jwt secret is shorter than 32 bytes; use a longer random secret")
     }
-    tokens = await AccessTokens(secret: secret, ttlSeconds: max(1, configuration.accessTokenTTLSec))
+    tokens = AccessTokens(secret: secret, ttlSeconds: max(1, configuration.accessTokenTTLSec))
     passwords = PasswordHasher(cost: configuration.bcryptCost)
     limiter = LoginLimiter(database: database, configuration: configuration)
     cookies = SessionCookies(configuration: configuration)

@@ -48,7 +48,7 @@ extension AccountsServices {
       NewSession(
         userId: user.id, refreshTokenHash: hash, expiresAt: expiresAt, userAgent: userAgent, ipAddress: clientIP)
     ).id
-    let accessToken = try await tokens.sign(userId: user.id, email: user.email, sessionId: sessionId)
+    let accessToken = try tokens.sign(userId: user.id, email: user.email, sessionId: sessionId)
     return IssuedSession(user: user, sessionId: sessionId, accessToken: accessToken, refreshToken: refreshToken)
   }
 
@@ -72,12 +72,13 @@ extension AccountsServices {
     case .notFound: return .refused(expired: false, message: "Invalid refresh token")
     case .reused:
       logger.warning("refresh token reuse: session family revoked", metadata: ["ip": "\(clientIP)"])
+      accessChanges.changed()
       return .refused(expired: false, message: "Refresh token has been revoked")
     case .expired: return .refused(expired: true, message: "Refresh token expired")
     case .userUnusable: return .refused(expired: false, message: "User is inactive")
     case .rotated(let record, let session):
       let user = AccountUser(record)
-      let access = try await tokens.sign(userId: user.id, email: user.email, sessionId: session.id)
+      let access = try tokens.sign(userId: user.id, email: user.email, sessionId: session.id)
       return .success(IssuedSession(user: user, sessionId: session.id, accessToken: access, refreshToken: newToken))
     }
   }
@@ -86,5 +87,6 @@ extension AccountsServices {
   func logout(refreshToken: String?, sessionId: Int64?) async throws {
     let hash = refreshToken.flatMap { $0.utf8.count <= 256 ? SecretTokens.sha256Hex($0) : nil }
     try await store.sessions.revokeFamilies(refreshTokenHash: hash, sessionId: sessionId, reason: .logout)
+    accessChanges.changed()
   }
 }

@@ -100,6 +100,7 @@ struct AssignmentsRoutes: Sendable {
       default: throw error
       }
     }
+    accounts.accessChanges.changed()
     // Answered in request order, as submitted.
     let stored = wanted
     let data: JSONValue = [

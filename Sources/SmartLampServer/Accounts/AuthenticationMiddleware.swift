@@ -5,8 +5,8 @@ import SmartLampStore
 /// Resolves the caller (upstream-spec §4.1) into `context.auth`; guards in the routes decide what it may do.
 ///
 /// A bearer token is tried as an access JWT, then as an API key; the `auth_token` cookie only as a JWT. A valid
-/// JWT also needs a live session and an active, non-archived user (one read per request), so logout, password
-/// changes and archival take effect at once. Cookie-authenticated mutating requests then pass the CSRF check.
+/// JWT also needs a live session and an active, non-archived user (read at most once per `auth.session-cache-ms`;
+/// see ``SessionCache``), so logout, password changes and archival take effect at once. Cookie-authenticated mutating requests then pass the CSRF check.
 struct AuthenticationMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
   let services: AppServices
@@ -43,11 +43,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
     let failure: AuthFailure
     do {
-      let claims = try await accounts.tokens.verify(token)
-      guard let userId = Int64(claims.sub.value) else { return .failed(.invalidToken) }
+      let claims = try accounts.tokens.verify(token)
+      guard let userId = claims.userId else { return .failed(.invalidToken) }
       let now = APITime.epochMilliseconds()
       let sid = claims.sid
-      guard let record = try await accounts.store.sessions.liveUser(sessionId: sid, userId: userId, now: now) else {
+      let store = accounts.store
+      guard
+        let record = try await accounts.sessions.liveUser(
+          sessionId: sid, userId: userId,
+          read: { try await store.sessions.liveUser(sessionId: sid, userId: userId, now: now) })
+      else {
         return .failed(.invalidToken)
       }
       let user = AccountUser(record)

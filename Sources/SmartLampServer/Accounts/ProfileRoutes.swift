@@ -71,6 +71,8 @@ struct ProfileRoutes: Sendable {
     } catch StoreError.duplicate {
       throw APIError.alreadyExists("Email already exists", field: "email")
     }
+    // Also a new name or email: principals read from the session cache must not keep the old ones.
+    accounts.accessChanges.changed()
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }
 }

@@ -146,6 +146,7 @@ struct UsersRoutes: Sendable {
     } catch StoreError.duplicate {
       throw APIError.alreadyExists("Email already exists", field: "email")
     }
+    accounts.accessChanges.changed()
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }
 
@@ -166,6 +167,7 @@ struct UsersRoutes: Sendable {
     } catch StoreError.userNotFound {
       throw APIError.userNotFound()
     }
+    accounts.accessChanges.changed()
     return try EnvelopeResponse.success(UserSummary(archived), requestID: context.requestID)
   }
 

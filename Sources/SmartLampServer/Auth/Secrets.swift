@@ -14,14 +14,16 @@ enum ConstantTime {
 /// Lowercase hexadecimal encoding.
 enum Hex {
   static func encode(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
     var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
     for byte in bytes {
       out.append(digits[Int(byte >> 4)])
       out.append(digits[Int(byte & 0x0f)])
     }
     return String(decoding: out, as: UTF8.self)
   }
+
+  private static let digits = Array("0123456789abcdef".utf8)
 
   /// Decodes even-length hex (either case); nil for anything else.
   static func decode(_ text: some StringProtocol) -> [UInt8]? {

@@ -23,6 +23,9 @@ public struct Configuration: Sendable, Equatable {
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"
   public var database: DatabaseLocation = .sqlite(path: "./data/smartlamp.sqlite")
   public var dataDirectory = "./data"
+  /// Days the command audit log and the schedule run history are kept; 0 keeps them forever.
+  public var retentionCommandsDays = 90
+  public var retentionScheduleRunsDays = 30
 
   // MQTT
   public var mqttURL = "mqtt://127.0.0.1:1883"
@@ -39,6 +42,7 @@ public struct Configuration: Sendable, Equatable {
   // Auth
   public var jwtSecret: String? = nil
   public var accessTokenTTLSec = 900
+  public var sessionCacheMs = 1000
   public var refreshTokenTTLSec = 2_592_000
   public var cookieSecure: CookieSecurity = .auto
   public var cookieSameSite: SameSite = .lax
@@ -61,6 +65,10 @@ public struct Configuration: Sendable, Equatable {
   public var logFormat: LogFormat = .text
   public var demo = false
   public var demoDevices = 4
+
+  // Metrics
+  /// Bearer token that may read `/metrics` besides admins; nil: admins only.
+  public var metricsToken: String? = nil
 
   public init() {}
 

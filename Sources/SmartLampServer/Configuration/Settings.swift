@@ -57,6 +57,18 @@ extension Setting {
       guard let dir = try SettingParse.optionalText(raw) else { throw SettingValueError("must not be empty") }
       config.dataDirectory = dir
     },
+    Setting(
+      key: "retention.commands-days", summary: "Days the command audit log is kept (0 = forever)",
+      defaultText: "90", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.retentionCommandsDays = try SettingParse.int(raw, in: 0...36_500)
+    },
+    Setting(
+      key: "retention.schedule-runs-days", summary: "Days the schedule run history is kept (0 = forever)",
+      defaultText: "30", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.retentionScheduleRunsDays = try SettingParse.int(raw, in: 0...36_500)
+    },
   ]
 
   private static let mqtt: [Setting] = [
@@ -134,6 +146,14 @@ extension Setting {
       secret: false
     ) { config, raw throws(SettingValueError) in
       config.accessTokenTTLSec = try SettingParse.int(raw, in: 30...86_400)
+    },
+    Setting(
+      key: "auth.session-cache-ms",
+      summary: "How long a checked session is trusted without reading it again; changes made through this server "
+        + "apply at once, those of other instances or the CLI within this time (0 = read on every request)",
+      defaultText: "1000", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.sessionCacheMs = try SettingParse.int(raw, in: 0...60_000)
     },
     Setting(
       key: "auth.refresh-token-ttl-sec", summary: "Lifetime of a refresh token", defaultText: "2592000",
@@ -234,6 +254,19 @@ extension Setting {
     ) { config, raw throws(SettingValueError) in config.demo = try SettingParse.bool(raw) },
     Setting(key: "demo.devices", summary: "How many simulated lamps `demo` starts", defaultText: "4", secret: false) {
       config, raw throws(SettingValueError) in config.demoDevices = try SettingParse.int(raw, in: 1...1000)
+    },
+    Setting(
+      key: "metrics.token",
+      summary: "Bearer token that may also read `/metrics` (16+ visible ASCII characters); unset: admins only",
+      defaultText: "(none)", secret: true
+    ) { config, raw throws(SettingValueError) in
+      // Messages never quote the value: it is a secret.
+      guard let token = try SettingParse.optionalText(raw, max: 512) else { config.metricsToken = nil; return }
+      guard token.utf8.count >= 16 else { throw SettingValueError("must be at least 16 characters") }
+      guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+        throw SettingValueError("must be visible ASCII characters without spaces")
+      }
+      config.metricsToken = token
     },
   ]
 }

@@ -5,9 +5,12 @@ import Hummingbird
 /// syntactically valid JSON. `raw` is kept byte-for-byte because idempotency hashes it.
 public struct JSONBody: Sendable {
   public let raw: ByteBuffer
+  /// The parsed body.
+  public let value: JSONValue
 
   /// Decodes into `T`; a shape mismatch becomes `400 VALIDATION_ERROR` naming the field.
   public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+    if T.self == JSONValue.self, let value = value as? T { return value }
     do {
       return try JSONDecoder().decode(T.self, from: raw)
     } catch let error as DecodingError {
@@ -67,11 +70,10 @@ extension Request {
       throw APIError.payloadTooLarge(limit: limit)
     }
     guard buffer.readableBytes > 0 else { throw APIError.validation("Request body is required") }
-    guard (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView), options: [.fragmentsAllowed])) != nil
-    else {
+    guard let value = try? JSONParser.parse(buffer.readableBytesView) else {
       throw APIError.validation("Invalid JSON body")
     }
-    return JSONBody(raw: buffer)
+    return JSONBody(raw: buffer, value: value)
   }
 
   static func isJSON(_ contentType: String?) -> Bool {

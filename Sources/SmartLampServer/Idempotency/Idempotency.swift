@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import SmartLampCore
 import SmartLampStore
+import Synchronization
 
 /// `Idempotency-Key` handling of CONTRACT §6, reusable by any mutating route:
 ///
@@ -166,20 +167,40 @@ struct Idempotency: Sendable {
     let collector = BodyCollector()
     try await response.body.write(collector.writer)
     let bytes = collector.buffer
-    do {
-      if let deferred {
-        let (_, id) = try await repository.complete(
-          claim, statusCode: response.status.code, responseBody: String(buffer: bytes), recording: deferred.log,
-          now: deferred.log.issuedAt)
-        deferred.written(id)
-      } else {
-        try await repository.complete(claim, statusCode: response.status.code, responseBody: String(buffer: bytes))
+    let statusCode = response.status.code
+    guard let deferred else {
+      // Nothing else rides on the record, so it is stored while the answer is already on its way: a duplicate
+      // arriving meanwhile waits for it like for any request in progress.
+      let completion = StoredAnswer { [repository] in
+        do {
+          try await repository.complete(claim, statusCode: statusCode, responseBody: String(buffer: bytes))
+        } catch {
+          context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
+          _ = try? await repository.release(claim)
+        }
       }
+      response.body = ResponseBody(contentLength: bytes.readableBytes) { writer in
+        do {
+          try await writer.write(bytes)
+          try await writer.finish(nil)
+        } catch {
+          await completion.store()
+          throw error
+        }
+        await completion.store()
+      }
+      return response
+    }
+    do {
+      let (_, id) = try await repository.complete(
+        claim, statusCode: statusCode, responseBody: String(buffer: bytes), recording: deferred.log,
+        now: deferred.log.issuedAt)
+      deferred.written(id)
     } catch {
       context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
       _ = try? await repository.release(claim)
       // The command went out: its audit row is written on its own, or the request fails as it always did.
-      try await deferred?.writeAlone()
+      try await deferred.writeAlone()
     }
     response.body = ResponseBody(byteBuffer: bytes)
     return response
@@ -190,7 +211,7 @@ struct Idempotency: Sendable {
     var hasher = SHA256()
     hasher.update(data: Array("\(method)|\(path)|".utf8))
     if let body { hasher.update(data: Array(body.readableBytesView)) }
-    return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    return Hex.encode(hasher.finalize())
   }
 }
 
@@ -236,4 +257,26 @@ private final class BodyCollector: @unchecked Sendable {
 extension RateLimitDecision {
   /// Stands in where no limit applies.
   static let unlimited = RateLimitDecision(allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSec: nil)
+}
+
+/// Stores a claimed request's answer exactly once: when its response body has been written, or — if the server
+/// never got to write it (the client went away while the command ran) — when the response is dropped, so a retry
+/// with the same key replays the answer instead of finding the request "in progress" until the record expires.
+private final class StoredAnswer: Sendable {
+  private let work: @Sendable () async -> Void
+  private let done = Atomic(false)
+
+  init(_ work: @escaping @Sendable () async -> Void) {
+    self.work = work
+  }
+
+  func store() async {
+    guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
+    await work()
+  }
+
+  deinit {
+    guard !done.load(ordering: .acquiring) else { return }
+    Task { [work] in await work() }
+  }
 }

@@ -23,10 +23,16 @@ public struct LampServices: Sendable {
   let rateLimiter: CommandRateLimiter
   let idempotency: Idempotency
   let realtime: RealtimeWatcher
+  /// Fired after committed changes to devices, assignments, users, sessions or keys (shared with accounts).
+  let accessChanges: AccessChanges
   let demo: DemoLamps?
 
-  public init(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
+  public init(
+    configuration: Configuration, database: any SQLDatabase, logger: Logger,
+    accessChanges: AccessChanges = AccessChanges()
+  ) async throws {
     self.configuration = configuration
+    self.accessChanges = accessChanges
     self.database = database
     var logger = logger
     logger[metadataKey: "component"] = "lamps"
@@ -71,7 +77,7 @@ public struct LampServices: Sendable {
       repository: store.rateLimits, limit: configuration.commandRateLimitMax,
       windowSec: configuration.commandRateLimitWindowSec)
     idempotency = Idempotency(repository: store.idempotency)
-    realtime = RealtimeWatcher(hub: hub, store: store, state: state, logger: logger)
+    realtime = RealtimeWatcher(hub: hub, store: store, state: state, accessChanges: accessChanges, logger: logger)
     demo =
       configuration.demo
       ? try DemoLamps(configuration: configuration, state: state, devices: store.devices, logger: logger) : nil
@@ -101,9 +107,10 @@ public struct LampServices: Sendable {
     return [ClosureReadinessCheck(name: "broker") { broker.problem() }]
   }
 
-  /// Re-reads the registered devices after a change (create, patch, delete).
+  /// Re-reads the registered devices after a committed change (create, patch, delete) and lets open streams follow.
   func reloadDevices() async throws {
     state.setDevices(try await store.devices.lampDevices())
+    accessChanges.changed()
   }
 
   /// The devices `principal` may see, with the rights it holds on each, in id order.

@@ -29,6 +29,14 @@ extension CommandService: ScheduleCommandExecutor {
 /// and the command goes through ``CommandService`` with request id `sch-<id>-<plannedAt>`; the run row then gets
 /// `SUCCESS` (with the acknowledgement) or `FAILED`. Commands run as child tasks so a slow broker or device never
 /// delays the next tick.
+///
+/// A claimed slot always ends in a final status. The claim and the cursor move are one transaction; a tick that
+/// fails after claiming some slots still runs those; an error in the command is `FAILED` with its text
+/// (`ERROR: …`), a cancelled command (shutdown) is `FAILED`/`CANCELLED`, and the outcome is written outside the
+/// task's cancellation, retried twice. Only a process that dies (or a database that refuses every attempt) leaves
+/// a `CLAIMED` row: any instance's next tick marks a claim older than ``abandonAfterMs`` `FAILED`/`ABANDONED`
+/// (no command runs longer than the ack timeout, at most 60 s; instances' clocks must agree within those 5 minutes).
+/// A graceful shutdown stops ticking and lets the commands in flight finish first.
 struct ScheduleRunner: Service {
   /// One claimed slot waiting for its command.
   struct Execution: Sendable, Hashable {
@@ -46,11 +54,26 @@ struct ScheduleRunner: Service {
     var failed = 0
     var skipped = 0
     var disabled = 0
+    /// Stale claims marked `ABANDONED`.
+    var abandoned = 0
+  }
+
+  /// What ``prepare(now:)`` decided: the slots it claimed, and the error that stopped it early, if any.
+  struct Prepared: Sendable {
+    var executions: [Execution] = []
+    var report = Report()
+    var error: (any Error)?
   }
 
   static let batchSize = 50
   /// A schedule whose next slot is due again at once (catching up within the grace) gets this many per tick.
   static let roundsPerTick = 5
+  /// A claim older than this without an outcome belongs to a runner that is gone.
+  static let abandonAfterMs: Int64 = 5 * 60 * 1000
+  /// The reason of a run whose command was cancelled (shutdown) before its outcome was known.
+  static let cancelledReason = "CANCELLED"
+  /// Pauses before the second and third attempt to record an outcome.
+  static let recordRetryDelays: [Duration] = [.milliseconds(50), .milliseconds(250)]
 
   let lamps: LampServices
   let executor: any ScheduleCommandExecutor
@@ -75,19 +98,21 @@ struct ScheduleRunner: Service {
   func run() async throws {
     await withDiscardingTaskGroup { group in
       while !Task.isShuttingDownGracefully && !Task.isCancelled {
-        do {
-          var report = Report()
-          for execution in try await prepare(now: clock(), report: &report) {
-            group.addTask { _ = await perform(execution) }
-          }
-          if report != Report() {
-            logger.debug(
-              "tick",
-              metadata: [
-                "claimed": "\(report.executed)", "skipped": "\(report.skipped)", "disabled": "\(report.disabled)",
-              ])
-          }
-        } catch {
+        let prepared = await prepare(now: clock())
+        // Claimed slots run even when the tick stopped early: a claim must end in an outcome.
+        for execution in prepared.executions {
+          group.addTask { _ = await perform(execution) }
+        }
+        let report = prepared.report
+        if report != Report() {
+          logger.debug(
+            "tick",
+            metadata: [
+              "claimed": "\(report.executed)", "skipped": "\(report.skipped)", "disabled": "\(report.disabled)",
+              "abandoned": "\(report.abandoned)",
+            ])
+        }
+        if let error = prepared.error {
           logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
         }
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -96,28 +121,43 @@ struct ScheduleRunner: Service {
   }
 
   /// One tick at `now` with every command awaited (tests; the service runs commands as child tasks).
+  /// Throws the error that stopped the tick early, after running the slots it had claimed.
   func tick(now: Int64) async throws -> Report {
-    var report = Report()
-    let executions = try await prepare(now: now, report: &report)
+    let prepared = await prepare(now: now)
+    var report = prepared.report
     report.executed = 0
-    for execution in executions {
+    for execution in prepared.executions {
       if await perform(execution) { report.executed += 1 } else { report.failed += 1 }
     }
+    if let error = prepared.error { throw error }
     return report
   }
 
-  /// Decides every due slot at `now`, records skips, claims the slots to run and moves the cursors.
-  func prepare(now: Int64, report: inout Report) async throws -> [Execution] {
-    var executions: [Execution] = []
-    // Each round re-reads the due set: a schedule catching up within its grace gets its next slot in the same tick.
-    for _ in 0..<Self.roundsPerTick {
-      let due = try await lamps.store.schedules.due(now: now, limit: Self.batchSize)
-      guard !due.isEmpty else { break }
-      for schedule in due {
-        if let execution = try await handle(schedule, now: now, report: &report) { executions.append(execution) }
+  /// Finishes stale claims, decides every due slot at `now`, records skips, claims the slots to run and moves the
+  /// cursors. Stops at the first error, keeping what it claimed so far.
+  func prepare(now: Int64) async -> Prepared {
+    var prepared = Prepared()
+    do {
+      prepared.report.abandoned = try await lamps.store.schedules.failAbandonedClaims(
+        claimedBefore: now - Self.abandonAfterMs)
+      if prepared.report.abandoned > 0 {
+        logger.warning("marked abandoned schedule runs failed", metadata: ["count": "\(prepared.report.abandoned)"])
       }
+      // Each round re-reads the due set: a schedule catching up within its grace gets its next slot in the same
+      // tick.
+      for _ in 0..<Self.roundsPerTick {
+        let due = try await lamps.store.schedules.due(now: now, limit: Self.batchSize)
+        guard !due.isEmpty else { break }
+        for schedule in due {
+          if let execution = try await handle(schedule, now: now, report: &prepared.report) {
+            prepared.executions.append(execution)
+          }
+        }
+      }
+    } catch {
+      prepared.error = error
     }
-    return executions
+    return prepared
   }
 
   private func handle(_ schedule: ScheduleRecord, now: Int64, report: inout Report) async throws -> Execution? {
@@ -161,10 +201,10 @@ struct ScheduleRunner: Service {
       report.skipped += 1
       return nil
     }
-    let claimed = try await repo.claim(
-      scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: planned, now: now)
-    try await repo.advance(
-      schedule.id, from: planned, to: next.map(ScheduleDefinition.millis), lastRunAt: claimed ? now : nil, now: now)
+    // Nothing that can fail comes between a successful claim and the returned execution.
+    let claimed = try await repo.claimAndAdvance(
+      scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: planned,
+      next: next.map(ScheduleDefinition.millis), now: now)
     if next == nil { report.disabled += 1 }
     // Another instance (or an overlapping tick) owns the slot: it runs it.
     guard claimed else { return nil }
@@ -189,11 +229,14 @@ struct ScheduleRunner: Service {
     try await repo.advance(schedule.id, from: planned, to: next.map(ScheduleDefinition.millis), now: now)
   }
 
-  /// Publishes one claimed slot and records its outcome; true on success.
+  /// Publishes one claimed slot and records its outcome; true on success. Never leaves the slot claimed unless
+  /// the database refuses every attempt to record the outcome.
   func perform(_ execution: Execution) async -> Bool {
     let executedAt = clock()
     let outcome: ScheduleRunOutcome
     do {
+      // A slot claimed by a tick that is being cancelled is not started.
+      try Task.checkCancellation()
       let result = try await executor.executeScheduled(
         device: execution.device, action: execution.action, requestId: execution.requestId,
         scheduleId: execution.scheduleId, ownerId: execution.ownerId)
@@ -202,18 +245,46 @@ struct ScheduleRunner: Service {
         ackedAt: result.status == CommandStatus.acked.rawValue ? result.ackLatencyMs.map { executedAt + $0 } : nil,
         ackLatencyMs: result.ackLatencyMs)
     } catch {
-      let reason = (error as? BrokerUnavailable).map { "broker unavailable: \($0.reason)" } ?? "command failed"
       logger.warning(
         "scheduled command failed", metadata: ["scheduleId": "\(execution.scheduleId)", "error": "\(error)"])
       outcome = ScheduleRunOutcome(
-        status: .failed, reason: String(reason.prefix(500)), requestId: execution.requestId, executedAt: executedAt)
+        status: .failed, reason: Self.failureReason(error), requestId: execution.requestId, executedAt: executedAt)
     }
-    do {
-      try await lamps.store.schedules.complete(
-        scheduleId: execution.scheduleId, plannedAt: execution.plannedAt, outcome)
-    } catch {
-      logger.error("could not record a schedule run", metadata: ["requestId": "\(execution.requestId)"])
-    }
+    await record(outcome, of: execution)
     return outcome.status == .success
+  }
+
+  /// The run's reason for a failed command: the broker's refusal, `CANCELLED`, or `ERROR: ` and the error's text.
+  static func failureReason(_ error: any Error) -> String {
+    let reason: String
+    if let unavailable = error as? BrokerUnavailable {
+      reason = "broker unavailable: \(unavailable.reason)"
+    } else if error is CancellationError {
+      reason = cancelledReason
+    } else {
+      reason = "ERROR: \(error)"
+    }
+    return String(reason.prefix(500))
+  }
+
+  /// Writes the outcome, in a task of its own so a cancelled tick (shutdown) still records it, with two retries.
+  /// If every attempt fails the row stays claimed and a later tick marks it abandoned.
+  private func record(_ outcome: ScheduleRunOutcome, of execution: Execution) async {
+    let repo = lamps.store.schedules
+    var lastError: (any Error)?
+    for attempt in 0...Self.recordRetryDelays.count {
+      if attempt > 0 { try? await Task.sleep(for: Self.recordRetryDelays[attempt - 1]) }
+      do {
+        try await Task {
+          _ = try await repo.complete(scheduleId: execution.scheduleId, plannedAt: execution.plannedAt, outcome)
+        }.value
+        return
+      } catch {
+        lastError = error
+      }
+    }
+    logger.error(
+      "could not record a schedule run; a later tick marks it abandoned",
+      metadata: ["requestId": "\(execution.requestId)", "error": "\(lastError.map { "\($0)" } ?? "")"])
   }
 }

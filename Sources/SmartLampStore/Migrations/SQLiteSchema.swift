@@ -1,9 +1,9 @@
 /// The schema for SQLite. Version 0001 is upstream's MariaDB schema (upstream-spec §13.1: same tables, columns and
 /// ON DELETE actions, SQLite types). Version 0002 adds what the contract needs; where SQLite cannot alter a
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
-/// rows kept.
+/// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by.
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract]
+  static let migrations: [Migration] = [base, contract, retention]
 
   static let base = Migration(
     version: "0001_base",
@@ -263,5 +263,17 @@ enum SQLiteSchema {
       "CREATE INDEX idx_device_schedules_user ON device_schedules(user_id)",
       "CREATE INDEX idx_device_schedules_device ON device_schedules(device_id)",
       "CREATE INDEX idx_schedule_runs_device ON schedule_runs(device_id)",
+    ])
+
+  static let retention = Migration(
+    version: "0003_retention",
+    statements: [
+      // Retention deletes by age in batches; without these a prune scans the whole log (86 400 rows a day per
+      // per-second schedule).
+      "CREATE INDEX idx_command_logs_issued ON command_logs(issued_at)",
+      "CREATE INDEX idx_schedule_runs_planned ON schedule_runs(planned_at)",
+      // Only the slots claimed and not yet finished (a handful), so the scheduler can look for abandoned claims
+      // every tick at no cost. MariaDB has no partial indexes: its schema uses (reason, created_at) instead.
+      "CREATE INDEX idx_schedule_runs_claimed ON schedule_runs(created_at) WHERE reason = 'CLAIMED'",
     ])
 }

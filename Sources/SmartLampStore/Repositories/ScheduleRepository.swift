@@ -148,8 +148,10 @@ public struct ScheduleRepository: Sendable {
   public init(database: any SQLDatabase) { self.database = database }
 
   public static let maximumRunPageSize = 200
-  /// The reason of the placeholder a claim writes; a row keeps it only if the process died mid-run.
+  /// The reason of the placeholder a claim writes, until the run's outcome replaces it.
   public static let claimedReason = "CLAIMED"
+  /// The reason of a `FAILED` run whose claim was never finished (see ``failAbandonedClaims(claimedBefore:limit:)``).
+  public static let abandonedReason = "ABANDONED"
 
   static let select = """
     SELECT s.id, s.user_id, u.email AS user_email, s.created_by_user_id, s.device_id AS device_internal_id,
@@ -255,6 +257,21 @@ public struct ScheduleRepository: Sendable {
       now: now)
   }
 
+  /// ``claim(scheduleId:deviceInternalId:plannedAt:now:)`` and ``advance(_:from:to:lastRunAt:now:)`` (with
+  /// `lastRunAt` = `now` when claimed) in ONE transaction: a failure leaves neither a claim without its cursor move
+  /// nor a move without its claim, and a slot costs one write instead of two. True when this caller claimed it.
+  public func claimAndAdvance(
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, next: Int64?, now: Int64 = Timestamp.nowMillis()
+  ) async throws -> Bool {
+    try await database.write { conn in
+      let claimed = try Self.insertRun(
+        scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: Self.claimedReason,
+        now: now, conn)
+      try Self.advance(scheduleId, from: plannedAt, to: next, lastRunAt: claimed ? now : nil, now: now, conn)
+      return claimed
+    }
+  }
+
   /// Records a slot that was not executed (`SKIPPED` with `reason`); false when the slot already has a row.
   public func recordSkipped(
     scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64 = Timestamp.nowMillis()
@@ -267,15 +284,23 @@ public struct ScheduleRepository: Sendable {
     async throws -> Bool
   {
     try await database.write { conn in
-      try conn.execute(
-        conn.dialect.insertIgnore(
-          into: "schedule_runs", columns: ["schedule_id", "device_id", "planned_at", "status", "reason", "created_at"]),
-        [
-          .int64(scheduleId), .int64(deviceInternalId), .int64(plannedAt), .text(ScheduleRunStatus.skipped.rawValue),
-          .text(reason), .text(Timestamp.iso(now)),
-        ]
-      ).rowsAffected == 1
+      try Self.insertRun(
+        scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: reason, now: now, conn
+      )
     }
+  }
+
+  static func insertRun(
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64, _ conn: any SQLConnection
+  ) throws -> Bool {
+    try conn.execute(
+      conn.dialect.insertIgnore(
+        into: "schedule_runs", columns: ["schedule_id", "device_id", "planned_at", "status", "reason", "created_at"]),
+      [
+        .int64(scheduleId), .int64(deviceInternalId), .int64(plannedAt), .text(ScheduleRunStatus.skipped.rawValue),
+        .text(reason), .text(Timestamp.iso(now)),
+      ]
+    ).rowsAffected == 1
   }
 
   /// Writes the outcome of a claimed slot; false when its row is gone (the schedule was deleted meanwhile).
@@ -305,16 +330,23 @@ public struct ScheduleRepository: Sendable {
     _ id: Int64, from plannedAt: Int64, to next: Int64?, lastRunAt: Int64? = nil, now: Int64 = Timestamp.nowMillis()
   ) async throws -> Bool {
     try await database.write { conn in
-      try conn.execute(
-        """
-        UPDATE device_schedules SET next_run_at = COALESCE(?, next_run_at),
-          enabled = CASE WHEN ? IS NULL THEN 0 ELSE enabled END,
-          last_run_at = COALESCE(?, last_run_at), updated_at = ?
-        WHERE id = ? AND next_run_at <= ?
-        """,
-        [SQLValue(next), SQLValue(next), SQLValue(lastRunAt), .text(Timestamp.iso(now)), .int64(id), .int64(plannedAt)]
-      ).rowsAffected == 1
+      try Self.advance(id, from: plannedAt, to: next, lastRunAt: lastRunAt, now: now, conn)
     }
+  }
+
+  @discardableResult
+  static func advance(
+    _ id: Int64, from plannedAt: Int64, to next: Int64?, lastRunAt: Int64?, now: Int64, _ conn: any SQLConnection
+  ) throws -> Bool {
+    try conn.execute(
+      """
+      UPDATE device_schedules SET next_run_at = COALESCE(?, next_run_at),
+        enabled = CASE WHEN ? IS NULL THEN 0 ELSE enabled END,
+        last_run_at = COALESCE(?, last_run_at), updated_at = ?
+      WHERE id = ? AND next_run_at <= ?
+      """,
+      [SQLValue(next), SQLValue(next), SQLValue(lastRunAt), .text(Timestamp.iso(now)), .int64(id), .int64(plannedAt)]
+    ).rowsAffected == 1
   }
 
   /// Disables a schedule; false when it did not exist.

@@ -60,7 +60,7 @@ import Testing
 
   /// Logout is last: it ends the caller's session.
   static let table: [Route] =
-    accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + [logout]
+    accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + metricsRoutes + [logout]
 
   @Test func everyRouteAnswersEveryCallerAsTheTableSays() async throws {
     let server = Accounts.server {
@@ -88,7 +88,7 @@ import Testing
           if route.idempotent { headers[.idempotencyKey] = "matrix-\(counter)" }
           let (status, code, contentType): (Int, String?, String?)
           if route.stream {
-            let answer = try await StreamProbe.get(
+            let answer = try await SSEClient.probe(
               port: port, path: route.uri(fixture), headers: headers.merging(credential.headers))
             let envelope = try? JSONDecoder().decode(EnvelopeProbe.self, from: answer.body)
             (status, code, contentType) = (answer.status, envelope?.error?.code, answer.headers["content-type"])

@@ -3,6 +3,7 @@ import Logging
 import SmartLampCore
 import SmartLampStore
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import SmartLampServer
@@ -16,20 +17,29 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     let scheduleId: Int64
   }
 
-  private let state = Mutex<(calls: [Call], failing: Bool)>(([], false))
+  private let state = Mutex<(calls: [Call], failure: (any Error & Sendable)?, blocks: Bool)>(([], nil, false))
 
   var calls: [Call] { state.withLock { $0.calls } }
 
-  func failFromNowOn() { state.withLock { $0.failing = true } }
+  func failFromNowOn(with error: any Error & Sendable = BrokerUnavailable(reason: "not connected")) {
+    state.withLock { $0.failure = error }
+  }
+
+  /// Every further command waits until its task is cancelled (a device that never answers, then a shutdown).
+  func blockFromNowOn() { state.withLock { $0.blocks = true } }
 
   func executeScheduled(device: LampDevice, action: PowerAction, requestId: String, scheduleId: Int64, ownerId: Int64)
     async throws -> CommandService.Result
   {
-    let failing = state.withLock { state in
+    let (failure, blocks) = state.withLock { state in
       state.calls.append(Call(deviceId: device.deviceId, action: action, requestId: requestId, scheduleId: scheduleId))
-      return state.failing
+      return (state.failure, state.blocks)
     }
-    if failing { throw BrokerUnavailable(reason: "not connected") }
+    if let failure { throw failure }
+    if blocks {
+      try await Task.sleep(for: .seconds(3600))
+      throw HarnessError("the blocked command was never cancelled")
+    }
     return CommandService.Result(
       deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: "POWER",
       status: "ACKED", ackLatencyMs: 12)
@@ -43,7 +53,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
 
   struct Env {
     let server: TestServer
+    /// The real database behind `faults`, for checks that must not hit an injected fault.
     let database: any SQLDatabase
+    let faults: FaultInjectingDatabase
     let lamps: LampServices
     let executor = RecordingExecutor()
     let admin: UserRecord
@@ -81,8 +93,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     for id in ["lamp-a", "lamp-b"] {
       _ = try await store.devices.create(NewDevice(deviceId: try DeviceID(id), name: id, commandChannel: .power))
     }
-    let lamps = try await LampServices(configuration: server.configuration, database: database, logger: logger)
-    let env = Env(server: server, database: database, lamps: lamps, admin: admin)
+    let faults = FaultInjectingDatabase(base: database)
+    let lamps = try await LampServices(configuration: server.configuration, database: faults, logger: logger)
+    let env = Env(server: server, database: database, faults: faults, lamps: lamps, admin: admin)
     do {
       try await body(env)
     } catch {
@@ -256,6 +269,110 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       let report = try await env.runner.tick(now: Self.t0)
       #expect(report.disabled == 1)
       #expect(try await env.store.schedules.byId(s.id)?.fields.enabled == false)
+    }
+  }
+
+  // MARK: every claimed slot ends in a final status
+
+  /// The SQL of ``ScheduleRepository/complete(scheduleId:plannedAt:_:)`` (the outcome of a claimed slot).
+  static let recordOutcome = "request_id = ?, executed_at = ?"
+
+  func realRun(_ env: Env, _ s: ScheduleRecord, plannedAt: Int64 = t0) async throws -> ScheduleRunRecord {
+    try #require(try await Store(database: env.database).schedules.run(scheduleId: s.id, plannedAt: plannedAt))
+  }
+
+  @Test func anUnexpectedErrorInTheCommandIsRecordedWithItsText() async throws {
+    try await withEnv { env in
+      env.executor.failFromNowOn(with: HarnessError("disk full"))
+      let s = try await env.schedule()
+      #expect(try await env.runner.tick(now: Self.t0).failed == 1)
+      let run = try await realRun(env, s)
+      #expect(run.status == "FAILED")
+      #expect(run.reason == "ERROR: disk full")
+      #expect(run.requestId == "sch-\(s.id)-\(Self.t0)")
+    }
+  }
+
+  @Test func anOutcomeTheDatabaseRefusesAtFirstIsWrittenOnRetry() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule()
+      env.faults.fail(statementsContaining: Self.recordOutcome, times: 2)
+      #expect(try await env.runner.tick(now: Self.t0).executed == 1)
+      let run = try await realRun(env, s)
+      #expect(run.status == "SUCCESS")
+      #expect(run.ackStatus == "ACKED")
+    }
+  }
+
+  @Test func aClaimWhoseOutcomeIsLostIsMarkedAbandonedByALaterTick() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule()
+      env.faults.fail(statementsContaining: Self.recordOutcome)
+      _ = try await env.runner.tick(now: Self.t0)
+      #expect(env.executor.calls.count == 1)
+      #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
+      env.faults.heal()
+      // Later ticks only look for abandoned claims.
+      try await env.store.schedules.disable(s.id)
+      // Four minutes on, the claim may still be running somewhere: left alone.
+      #expect(try await env.runner.tick(now: Self.t0 + 240_000).abandoned == 0)
+      #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
+      // Past five minutes any instance's tick finishes it.
+      #expect(try await env.runner.tick(now: Self.t0 + 300_001).abandoned == 1)
+      let run = try await realRun(env, s)
+      #expect(run.status == "FAILED")
+      #expect(run.reason == "ABANDONED")
+      #expect(env.executor.calls.count == 1)
+    }
+  }
+
+  @Test func theClaimAndTheCursorMoveAreOneTransaction() async throws {
+    try await withEnv { env in
+      let s = try await env.schedule()
+      env.faults.fail(statementsContaining: "UPDATE device_schedules SET next_run_at", times: 1)
+      await #expect(throws: FaultInjectingDatabase.InjectedFault.self) { try await env.runner.tick(now: Self.t0) }
+      // Rolled back together: no claim left behind, the cursor still on the slot, nothing published.
+      #expect(try await Store(database: env.database).schedules.run(scheduleId: s.id, plannedAt: Self.t0) == nil)
+      #expect(try await env.store.schedules.byId(s.id)?.fields.nextRunAt == Self.t0)
+      #expect(env.executor.calls.isEmpty)
+      // The next tick runs the slot, once.
+      #expect(try await env.runner.tick(now: Self.t0).executed == 1)
+      #expect(try await realRun(env, s).status == "SUCCESS")
+    }
+  }
+
+  @Test func aTickThatFailsAfterClaimingStillRunsWhatItClaimed() async throws {
+    try await withEnv { env in
+      let first = try await env.schedule()
+      let second = try await env.schedule(device: "lamp-b")
+      // The second schedule's claim fails; the first is already claimed by then.
+      env.faults.fail(statementsContaining: "INTO schedule_runs", after: 1, times: 1)
+      await #expect(throws: FaultInjectingDatabase.InjectedFault.self) { try await env.runner.tick(now: Self.t0) }
+      #expect(env.executor.calls.map(\.scheduleId) == [first.id])
+      #expect(try await realRun(env, first).status == "SUCCESS")
+      #expect(try await Store(database: env.database).schedules.run(scheduleId: second.id, plannedAt: Self.t0) == nil)
+      #expect(try await env.runner.tick(now: Self.t0).executed == 1)
+      #expect(try await realRun(env, second).status == "SUCCESS")
+    }
+  }
+
+  /// The service itself (child tasks), stopped by cancellation while a command waits for its device.
+  @Test func aCommandCancelledAtShutdownIsRecordedCancelled() async throws {
+    try await withEnv { env in
+      env.executor.blockFromNowOn()
+      let s = try await env.schedule()
+      let runner = ScheduleRunner(
+        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { ScheduleRunnerTests.t0 },
+        logger: Logger(label: "t"))
+      let service = Task { try await runner.run() }
+      try await poll("the command started") { !env.executor.calls.isEmpty }
+      #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
+      service.cancel()
+      try await service.value
+      let run = try await realRun(env, s)
+      #expect(run.status == "FAILED")
+      #expect(run.reason == "CANCELLED")
+      #expect(env.executor.calls.count == 1)
     }
   }
 }

@@ -27,6 +27,7 @@ final class BrokerConnection: Service, Sendable {
   private let retries = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
   let refusedRetry = MQTTBackoff(initial: .seconds(1), maximum: .seconds(15), jitter: 0)
   private let connections = Atomic<Int>(0)
+  private let received = Atomic<Int>(0)
   let logger: Logger
 
   /// What to do with messages and connections; set once by ``LampServices``.
@@ -62,6 +63,8 @@ final class BrokerConnection: Service, Sendable {
 
   /// How many times the connection was (re)established, for tests and metrics.
   var connectionCount: Int { connections.load(ordering: .relaxed) }
+  /// Messages received on every subscription, for metrics.
+  var messagesReceived: Int { received.load(ordering: .relaxed) }
 
   /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
   func problem() -> String? {
@@ -149,6 +152,7 @@ final class BrokerConnection: Service, Sendable {
 
   private func pump(_ subscription: MQTTSubscription) async {
     for await message in subscription {
+      received.add(1, ordering: .relaxed)
       await handlers.message(message)
     }
   }

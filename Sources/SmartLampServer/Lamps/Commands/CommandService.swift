@@ -70,6 +70,8 @@ final class CommandService: Service, Sendable {
   /// Keeps each command's realtime events in order: an outcome that arrives before the `PUBLISHED` event went out
   /// (a device faster than our PUBACK handling) waits for it.
   private let eventOrder = Mutex(EventOrder())
+  /// Acknowledgement counts and latencies for `/metrics`.
+  let outcomeMetrics = CommandOutcomeMetrics()
 
   private struct EventOrder {
     var announced: Set<Int> = []
@@ -93,6 +95,7 @@ final class CommandService: Service, Sendable {
   /// Called by the tracker for every outcome.
   func recordOutcome(_ pending: AckTracker.Pending, _ outcome: AckTracker.Outcome) {
     bookkeeping.continuation.yield(.outcome(token: pending.token, outcome))
+    outcomeMetrics.record(outcome)
     let (status, latency): (CommandStatus, Int64?) =
       switch outcome {
       case .acked(_, let latency): (.acked, latency)
@@ -138,7 +141,8 @@ final class CommandService: Service, Sendable {
   /// As ``execute(device:action:requestId:issuer:waitForAck:)``; with `deferLog` and without `waitForAck` the
   /// audit row is not written here but handed back, so the caller writes it in the transaction that stores the
   /// request's idempotency record (one write on the request path instead of two). The `PUBLISHED` event follows
-  /// the row, as always. With `waitForAck` the row is written at once: it must exist while the device is awaited.
+  /// the row, as always. With `waitForAck` the row is written at once, while the device is awaited: the audit
+  /// log must show the command even if the process stops during the wait.
   func execute(
     device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool, deferLog: Bool
   ) async throws -> (result: Result, deferred: DeferredCommandLog?) {
@@ -187,8 +191,16 @@ final class CommandService: Service, Sendable {
         deferred
       )
     }
-    try await deferred.writeAlone()
-    let outcome = waitForAck ? await acks.outcome(of: token) : acks.knownOutcome(of: token)
+    let outcome: AckTracker.Outcome?
+    if waitForAck {
+      // The row is written while the device is awaited: a device usually answers before the write is done.
+      async let logged: Void = deferred.writeAlone()
+      outcome = await acks.outcome(of: token)
+      try await logged
+    } else {
+      try await deferred.writeAlone()
+      outcome = acks.knownOutcome(of: token)
+    }
     let final = Self.describe(outcome)
     return (
       Result(

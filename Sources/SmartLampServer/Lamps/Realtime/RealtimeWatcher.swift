@@ -3,25 +3,31 @@ import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
 
-/// Keeps open realtime streams honest (CONTRACT §8): every ``checkInterval`` it notices changed devices or
-/// assignments (one cheap query) and recomputes what each stream's caller may see — new devices get a `devices`
-/// frame and a fresh `status` — and closes streams whose login session was revoked or expired, or whose user
-/// was deactivated. Sends a `ping` to every stream every ``pingInterval``.
+/// Keeps open realtime streams honest (CONTRACT §8): it notices changed devices or assignments (one cheap query)
+/// and recomputes what each stream's caller may see — new devices get a `devices` frame and a fresh `status` — and
+/// closes streams whose login session was revoked or expired, or whose user was deactivated. It checks as soon as
+/// this process commits such a change (``AccessChanges``), and at least every ``checkInterval`` for changes made
+/// by other instances or the CLI, and for expiries. Sends a `ping` to every stream every ``pingInterval``.
 final class RealtimeWatcher: Service, Sendable {
+  /// The database poll when no nudge comes. In-process changes do not wait for it; tests lengthen it to prove so.
+  @TaskLocal static var defaultCheckInterval: Duration = .seconds(2)
+
   let hub: RealtimeHub
   let store: Store
   let state: DeviceStateService
+  let accessChanges: AccessChanges
   let logger: Logger
   let checkInterval: Duration
   let pingInterval: Duration
 
   init(
-    hub: RealtimeHub, store: Store, state: DeviceStateService, logger: Logger,
-    checkInterval: Duration = .milliseconds(500), pingInterval: Duration = .seconds(15)
+    hub: RealtimeHub, store: Store, state: DeviceStateService, accessChanges: AccessChanges, logger: Logger,
+    checkInterval: Duration = RealtimeWatcher.defaultCheckInterval, pingInterval: Duration = .seconds(15)
   ) {
     self.hub = hub
     self.store = store
     self.state = state
+    self.accessChanges = accessChanges
     self.logger = logger
     self.checkInterval = checkInterval
     self.pingInterval = pingInterval
@@ -46,7 +52,8 @@ final class RealtimeWatcher: Service, Sendable {
   private func checkLoop() async {
     var signature = ""
     while !Task.isCancelled {
-      do { try await Task.sleep(for: checkInterval) } catch { return }
+      // Read before checking: a change committed during the check moves it, and the wait below returns at once.
+      let seen = accessChanges.generation
       do {
         let current = try await store.devices.visibilitySignature()
         if current != signature {
@@ -58,6 +65,7 @@ final class RealtimeWatcher: Service, Sendable {
       } catch {
         logger.warning("realtime stream check failed", metadata: ["error": "\(error)"])
       }
+      await accessChanges.wait(past: seen, atMost: checkInterval)
     }
   }
 

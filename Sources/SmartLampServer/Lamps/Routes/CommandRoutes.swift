@@ -58,7 +58,19 @@ struct CommandRoutes {
           .tooManyRequests, code: "RATE_LIMITED", message: "Too many command requests",
           details: ["retryAfterSec": .int(decision.retryAfterSec ?? 1)], headers: Self.rateLimitHeaders(decision))
       })
-    return try await lamps.idempotency.perform(
+    // The claim before the publish and the audit row after it are on the path a waiting person sees.
+    return try await SQLWritePriority.$latencyCritical.withValue(true) {
+      try await perform(
+        request, context: context, principal: principal, body: body, countedHit: countedHit, deviceID: deviceID,
+        action: action, requestID: requestID, waitForAck: waitForAck)
+    }
+  }
+
+  private func perform(
+    _ request: Request, context: AppRequestContext, principal: Principal, body: JSONBody,
+    countedHit: Idempotency.CountedHit, deviceID: String, action: PowerAction, requestID: String, waitForAck: Bool
+  ) async throws -> Response {
+    try await lamps.idempotency.perform(
       request, context: context, principal: principal, body: body.raw, required: true, countingHit: countedHit
     ) { decision in
       var headers = decision.map(Self.rateLimitHeaders) ?? HTTPFields()
