@@ -1,4 +1,5 @@
 import Foundation
+import SmartLampCore
 
 /// An `auth_sessions` row: one issued refresh token. Rotation chains rows of one family.
 public struct SessionRecord: Sendable, Hashable {
@@ -200,17 +201,27 @@ public struct SessionRepository: Sendable {
   /// Of `ids`, the sessions whose user may act and whose family still has a live token at `now` (open realtime
   /// streams are closed when theirs drops out).
   public func liveSessionIds(among ids: Set<Int64>, now: Int64 = Timestamp.nowMillis()) async throws -> Set<Int64> {
-    guard !ids.isEmpty else { return [] }
+    Set(try await liveSessionRoles(among: ids, now: now).keys)
+  }
+
+  /// As ``liveSessionIds(among:now:)``, with each live session's user's current role (an open stream whose caller
+  /// was promoted or demoted since it opened carries the wrong devices).
+  public func liveSessionRoles(among ids: Set<Int64>, now: Int64 = Timestamp.nowMillis()) async throws
+    -> [Int64: Role]
+  {
+    guard !ids.isEmpty else { return [:] }
     let sorted = ids.sorted()
     return try await database.read { conn in
       let rows = try conn.query(
         """
-        SELECT s.id FROM auth_sessions s JOIN users u ON u.id = s.user_id
+        SELECT s.id, u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
         WHERE s.id IN (\(conn.dialect.placeholders(sorted.count))) AND u.is_active = 1 AND u.deleted_at IS NULL
           AND EXISTS (SELECT 1 FROM auth_sessions f WHERE f.family_id = s.family_id AND f.revoked_at IS NULL
             AND f.expires_at > ?)
         """, sorted.map(SQLValue.int64) + [.int64(now)])
-      return Set(try rows.map { try $0.int64("id") })
+      var roles: [Int64: Role] = [:]
+      for row in rows { roles[try row.int64("id")] = Role(storedValue: try row.string("role")) }
+      return roles
     }
   }
 

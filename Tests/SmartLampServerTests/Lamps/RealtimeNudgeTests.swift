@@ -153,6 +153,30 @@ import Testing
     }
   }
 
+  /// Promoted or demoted: the open stream would keep the old role's visibility, so it ends and the reconnect
+  /// carries what the new role sees.
+  @Test func aRoleChangeClosesTheCallersStream() async throws {
+    try await Self.withSlowPoll { env in
+      try await env.createDevice("nudge-role")
+      let member = try await env.createMember("role@example.com")
+      let before = try await SSEClient.open(port: env.port, token: member.token)
+      _ = try await before.events.next(within: Self.prompt, "hello") { $0.type == "hello" }
+      let promoted = try await env.call(.patch, "/api/v1/users/\(member.id)", json: "{\"role\":\"admin\"}")
+      #expect(promoted.status == 200)
+      #expect(try await before.events.next(within: Self.prompt, "end of the member's stream") { _ in false } == nil)
+      let after = try await SSEClient.open(port: env.port, token: member.token)
+      let seen = try await after.events.next(within: Self.prompt, "the device an admin sees") {
+        $0.type == "status" && $0.json?["deviceId"]?.string == "nudge-role"
+      }
+      #expect(seen != nil)
+      let demoted = try await env.call(.patch, "/api/v1/users/\(member.id)", json: "{\"role\":\"member\"}")
+      #expect(demoted.status == 200)
+      #expect(try await after.events.next(within: Self.prompt, "end of the admin's stream") { _ in false } == nil)
+      await before.close()
+      await after.close()
+    }
+  }
+
   @Test func aNewPasswordClosesTheOtherSessionsStreams() async throws {
     try await Self.withSlowPoll { env in
       try await env.createDevice("nudge-pw")

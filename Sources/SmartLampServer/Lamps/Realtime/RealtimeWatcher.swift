@@ -107,9 +107,15 @@ final class RealtimeWatcher: Service, Sendable {
     guard !owners.isEmpty else { return }
     let sessions = Set(owners.compactMap(\.owner.sessionID))
     let now = APITime.epochMilliseconds()
-    let alive = try await store.sessions.liveSessionIds(among: sessions, now: now)
-    for (id, owner) in owners where !alive.contains(owner.sessionID ?? 0) {
-      hub.close(id)
+    let alive = try await store.sessions.liveSessionRoles(among: sessions, now: now)
+    for (id, owner) in owners {
+      guard let role = alive[owner.sessionID ?? 0] else {
+        hub.close(id)
+        continue
+      }
+      // A promoted or demoted caller's stream would keep the visibility of the old role: close it, and the
+      // client's reconnect gets a snapshot for the new one.
+      if case .user(let user) = owner.principal, user.role != role { hub.close(id) }
     }
   }
 
