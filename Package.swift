@@ -134,8 +134,8 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
-    .testTarget(name: "TasmotaTests", dependencies: ["Tasmota"], swiftSettings: swiftSettings),
-    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore"], swiftSettings: swiftSettings),
+    .testTarget(name: "TasmotaTests", dependencies: ["Tasmota", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SmartLampStoreTests",
       dependencies: ["SmartLampStore", "SmartLampCore", "TestSupport"],

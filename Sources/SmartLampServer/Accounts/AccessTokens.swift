@@ -3,7 +3,7 @@ import Foundation
 
 /// The claims of an access token (CONTRACT §3): `sub` (user id as text), `email`, `type: "user"`, `sid`
 /// (session id), `iat`, `exp` as whole seconds since the epoch.
-struct AccessTokenClaims: Codable, Equatable, Sendable {
+struct AccessTokenClaims: Encodable, Equatable, Sendable {
   var sub: String
   var email: String
   var type: String

@@ -60,15 +60,3 @@ func occurrences(_ text: String, after start: Date, before end: Date, in zone: T
   guard let expression = cron(text) else { return [] }
   return occurrences(of: ScheduleTrigger(cron: expression), after: start, before: end, in: zone)
 }
-
-/// A deterministic generator so randomised tests replay identically.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}

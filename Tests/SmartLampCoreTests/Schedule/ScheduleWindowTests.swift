@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SmartLampCore
@@ -49,7 +50,7 @@ import Testing
   }
 
   @Test func nextSlotSecondMatchesAScan() {
-    var random = SplitMix64(state: 15)
+    var random = SplitMix64(seed: 15)
     for _ in 0..<60 {
       let start = Int.random(in: 0..<86_400, using: &random)
       var end = Int.random(in: 0..<86_400, using: &random)

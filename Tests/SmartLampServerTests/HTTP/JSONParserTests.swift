@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import SmartLampServer
@@ -49,7 +50,7 @@ struct JSONParserTests {
   /// Random documents written by `JSONEncoder`, then single-byte mutations of them: where Foundation accepts
   /// the bytes the values must match, and the parser accepts exactly what Foundation accepts.
   @Test func agreesWithFoundationOnRandomAndMutatedDocuments() throws {
-    var generator = SplitMix(seed: 20_261_123)
+    var generator = SplitMix64(seed: 20_261_123)
     let alphabet = Array(#"{}[],:"\ 0123456789.eE+-tfnulrsa"#.utf8)
     var compared = 0
     for _ in 0..<400 {
@@ -72,7 +73,7 @@ struct JSONParserTests {
     #expect(compared == 4000)
   }
 
-  static func randomValue(depth: Int, _ generator: inout SplitMix) -> JSONValue {
+  static func randomValue(depth: Int, _ generator: inout SplitMix64) -> JSONValue {
     switch generator.next() % (depth > 3 ? 5 : 7) {
     case 0: return .null
     case 1: return .bool(generator.next() % 2 == 0)
@@ -91,15 +92,4 @@ struct JSONParserTests {
     }
   }
 
-  struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
 }
