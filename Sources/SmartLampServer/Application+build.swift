@@ -89,15 +89,14 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
   return router
 }
 
-/// Middleware order (outermost first): request id, access log, metrics, security headers, CORS, errors, dashboard
+/// Middleware order (outermost first): request id, access log and metrics, security headers, CORS, errors, dashboard
 /// files, client address. Routes added after this call get all of them.
 func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices) {
   let config = services.configuration
   router.add(middleware: RequestIDMiddleware())
   var accessLogger = services.logger
   accessLogger[metadataKey: "component"] = "http"
-  router.add(middleware: AccessLogMiddleware(logger: accessLogger))
-  router.add(middleware: MetricsMiddleware(metrics: services.metrics.http))
+  router.add(middleware: AccessLogMiddleware(logger: accessLogger, metrics: services.metrics.http))
   router.add(middleware: SecurityHeadersMiddleware())
   router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
   router.add(middleware: ErrorMiddleware(routes: services.routes))

@@ -23,25 +23,3 @@ final class HTTPMetrics: Sendable {
     duration.observe(elapsed.metricSeconds, [route])
   }
 }
-
-/// Feeds ``HTTPMetrics``. Sits outside the error middleware, so it sees the status the client gets.
-struct MetricsMiddleware: RouterMiddleware {
-  typealias Context = AppRequestContext
-  let metrics: HTTPMetrics
-
-  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
-    -> Response
-  {
-    let start = ContinuousClock.now
-    var status = 500
-    // The router stores the matched pattern in a box the context copies share, so it is readable after `next`.
-    defer {
-      metrics.record(
-        method: request.method.rawValue, route: context.endpointPath, status: status,
-        elapsed: ContinuousClock.now - start)
-    }
-    let response = try await next(request, context)
-    status = response.status.code
-    return response
-  }
-}
