@@ -68,13 +68,20 @@ import Testing
       $0.mqttURL = "mqtt://127.0.0.1:\(freePort())"
     }
     try await server.seedDevices([Self.matrixLamp] + Caller.all.indices.map(Self.doomedLamp))
+    // Issued now: the retention service prunes commands older than 90 days 30 s after start, and a slow run of the
+    // matrix outlasts that (a fixed 2026-01-01 row vanished mid-run and answered 404).
+    let issuedAt = Timestamp.nowMillis()
     try await server.execute(
       """
       INSERT INTO command_logs (request_id, device_id, device_public_id, action, issued_at, expires_at, result,
         created_at)
-      SELECT ?, id, device_id, 'ON', 1767225600000, 1767225603000, 'ACKED', '2026-01-01T00:00:00.000Z'
+      SELECT ?, id, device_id, 'ON', ?, ?, 'ACKED', ?
       FROM devices WHERE device_id = ?
-      """, [.text(Self.seededCommand), .text(Self.matrixLamp)])
+      """,
+      [
+        .text(Self.seededCommand), .int64(issuedAt), .int64(issuedAt + 3000), .text(Timestamp.iso(issuedAt)),
+        .text(Self.matrixLamp),
+      ])
     try await server.run { client in
       let port = try #require(client.port)
       let setup = try await MatrixSetup.make(client)
