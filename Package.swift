@@ -78,9 +78,13 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ],
-      resources: [.copy("Resources/openapi.json")],
-      swiftSettings: swiftSettings
+      exclude: ["Resources/openapi.json"],
+      swiftSettings: swiftSettings,
+      plugins: ["EmbedDashboard"]
     ),
+    // Embeds Dashboard/ and the OpenAPI document in the server module (the binary needs no files beside it).
+    .executableTarget(name: "DashboardEmbedder", swiftSettings: swiftSettings),
+    .plugin(name: "EmbedDashboard", capability: .buildTool(), dependencies: ["DashboardEmbedder"]),
     .executableTarget(
       name: "smartlamp",
       dependencies: [

@@ -11,7 +11,7 @@ PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print
 BROKER=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
 $BIN serve --database-url "sqlite://$DIR/db.sqlite" --port "$PORT" --mqtt-url "mqtt://127.0.0.1:$BROKER" \
   --set data.dir="$DIR/data" --set admin.email=admin@example.com --set admin.password=bench-password-1 \
-  --set dashboard.dir="$DIR" --log-level error > "$DIR/server.log" 2>&1 &
+  --log-level error > "$DIR/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null' EXIT
 for i in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$PORT/api/health" && break; sleep 0.1; done

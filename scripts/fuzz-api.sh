@@ -37,8 +37,7 @@ smartlamp="$(swift build --show-bin-path)/smartlamp"
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Port 1 never has a broker: commands answer 503 BROKER_UNAVAILABLE, which is documented.
 options=(--database-url "sqlite://$work/smartlamp.sqlite" --host 127.0.0.1 --port "$port"
-  --mqtt-url "mqtt://127.0.0.1:1" --log-level error --set "data.dir=$work/data" --set "dashboard.dir=$work/dashboard")
-mkdir -p "$work/dashboard"
+  --mqtt-url "mqtt://127.0.0.1:1" --log-level error --set "data.dir=$work/data")
 
 admin=fuzz-admin@example.com
 echo "fuzz-admin-password-1" | "$smartlamp" user create "${options[@]}" --email "$admin" --name Fuzz --admin \

@@ -21,8 +21,6 @@ struct BenchServer {
     configuration.database = .sqlite(path: database)
     configuration.databaseURL = "sqlite://" + database
     configuration.dataDirectory = directory + "/data"
-    configuration.dashboardDirectory = directory + "/dashboard"
-    try FileManager.default.createDirectory(atPath: configuration.dashboardDirectory, withIntermediateDirectories: true)
     configuration.httpPort = 0
     configuration.mqttURL = brokerURL
     configuration.adminEmail = adminEmail

@@ -100,7 +100,8 @@ func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices
   router.add(middleware: SecurityHeadersMiddleware())
   router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
   router.add(middleware: ErrorMiddleware(routes: services.routes))
-  router.add(middleware: DashboardMiddleware(directory: config.dashboardDirectory))
+  router.add(
+    middleware: DashboardMiddleware(files: config.dashboardDirectory.map(DashboardFiles.directory) ?? .embedded))
   router.add(middleware: ClientAddressMiddleware(trustedProxies: config.trustedProxies))
   router.add(middleware: AuthenticationMiddleware(services: services))
 }

@@ -59,6 +59,7 @@ import Testing
     (["serve"], ["SMARTLAMP_LOG_LEVEL": "chatty"], "log.level"),
     (["migrate", "--set", "database.url=oracle://x"], [String: String](), "database.url"),
     (["serve", "--set", "nonsense=1"], [String: String](), "nonsense"),
+    (["serve", "--set", "dashboard.dir=/no/such/folder"], [String: String](), "dashboard.dir"),
   ])
   func badSettingExitsNamingIt(arguments: [String], environment: [String: String], setting: String) throws {
     let dir = TemporaryDirectory(prefix: "smartlamp-cli")

@@ -60,7 +60,8 @@ public struct Configuration: Sendable, Equatable {
   public var commandRateLimitWindowSec = 60
 
   // Dashboard, logging, demo
-  public var dashboardDirectory = "./Dashboard"
+  /// A folder to serve the dashboard from instead of the copy built into the binary (development); nil: built in.
+  public var dashboardDirectory: String?
   public var logLevel: Logger.Level = .info
   public var logFormat: LogFormat = .text
   public var demo = false

@@ -232,10 +232,18 @@ extension Setting {
 
   private static let other: [Setting] = [
     Setting(
-      key: "dashboard.dir", summary: "Folder of the web dashboard served at /", defaultText: "./Dashboard",
-      secret: false
+      key: "dashboard.dir",
+      summary: "Serve the dashboard from this folder instead of the copy built into the binary (development)",
+      defaultText: "(built in)", secret: false
     ) { config, raw throws(SettingValueError) in
-      guard let dir = try SettingParse.optionalText(raw) else { throw SettingValueError("must not be empty") }
+      guard let dir = try SettingParse.optionalText(raw) else {
+        config.dashboardDirectory = nil
+        return
+      }
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw SettingValueError("folder '\(dir)' does not exist")
+      }
       config.dashboardDirectory = dir
     },
     Setting(

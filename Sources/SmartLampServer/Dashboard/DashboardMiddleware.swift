@@ -1,16 +1,15 @@
 import Foundation
 import Hummingbird
 
-/// Serves the dashboard's files for GET/HEAD outside `/api`: real files with their MIME type and an ETag,
-/// `index.html` for client-side routes (paths without an extension). Paths are decoded and checked segment by
-/// segment, then resolved and required to stay inside the dashboard folder, so traversal is impossible.
+/// Serves the dashboard for GET/HEAD outside `/api`: `index.html` at `/` and for client-side routes (paths without
+/// an extension), the root files (`sw.js`, `manifest.webmanifest`) and every file under `/assets/<hash>/…`, which
+/// is cached for a year because the hash changes with any file. The page itself is `no-cache`. Paths are decoded
+/// and checked segment by segment, so traversal is impossible.
 struct DashboardMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
-  let root: String
+  let files: DashboardFiles
 
-  init(directory: String) {
-    root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
-  }
+  static let immutable = "public, max-age=31536000, immutable"
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
     -> Response
@@ -19,17 +18,25 @@ struct DashboardMiddleware: RouterMiddleware {
     guard request.method == .get || request.method == .head, !Self.isServerPath(path) else {
       return try await next(request, context)
     }
-    guard let relative = Self.safeRelativePath(request.uri.path) else {
+    guard let relative = Self.safeRelativePath(path) else {
       throw APIError.notFound("Not found")
     }
-    if let response = try serve(relative: relative.isEmpty ? "index.html" : relative, request: request) {
-      return response
+    let segments = relative.split(separator: "/", maxSplits: 2)
+    if segments.count == 3, segments[0] == "assets" {
+      // An asset of this version is immutable; one named by an older hash (a tab open across an upgrade) gets
+      // today's file, revalidated.
+      let current = segments[1] == files.hash
+      if let file = files.file(String(segments[2])) {
+        return respond(file, request: request, cacheControl: current ? Self.immutable : "no-cache")
+      }
+      return try await next(request, context)
+    }
+    if let file = files.file(relative.isEmpty ? "index.html" : relative) {
+      return respond(file, request: request, cacheControl: "no-cache")
     }
     // Not a file: client-side routes (no extension) get the app shell; missing assets stay 404.
-    if !relative.split(separator: "/").last.map({ $0.contains(".") }).orFalse,
-      let shell = try serve(relative: "index.html", request: request)
-    {
-      return shell
+    if !(relative.split(separator: "/").last?.contains(".") ?? false), let shell = files.file("index.html") {
+      return respond(shell, request: request, cacheControl: "no-cache")
     }
     return try await next(request, context)
   }
@@ -51,53 +58,18 @@ struct DashboardMiddleware: RouterMiddleware {
     return segments.joined(separator: "/")
   }
 
-  private func serve(relative: String, request: Request) throws -> Response? {
-    let candidate = URL(fileURLWithPath: root).appendingPathComponent(relative).standardizedFileURL
-      .resolvingSymlinksInPath().path
-    guard candidate.hasPrefix(root + "/") else { return nil }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-      let attributes = try? FileManager.default.attributesOfItem(atPath: candidate)
-    else { return nil }
-    let size = (attributes[.size] as? NSNumber)?.intValue ?? 0
-    let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-    let etag = "W/\"\(String(size, radix: 16))-\(String(Int(modified * 1000), radix: 16))\""
+  private func respond(_ file: DashboardFiles.File, request: Request, cacheControl: String) -> Response {
     var headers = HTTPFields()
-    headers[.contentType] = Self.mimeType(for: candidate)
-    headers[.eTag] = etag
-    // No build step means no content-hashed names: always revalidate, the ETag makes that a cheap 304.
-    headers[.cacheControl] = "no-cache"
+    headers[.contentType] = file.contentType
+    headers[.eTag] = file.etag
+    headers[.cacheControl] = cacheControl
     if let match = request.headers[.ifNoneMatch],
-      match.split(separator: ",").contains(where: {
-        $0.trimmingCharacters(in: .whitespaces) == etag
-      })
+      match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag })
     {
       return Response(status: .notModified, headers: headers)
     }
-    guard let data = FileManager.default.contents(atPath: candidate) else { return nil }
-    headers[.contentLength] = String(data.count)
+    headers[.contentLength] = String(file.body.readableBytes)
     if request.method == .head { return Response(status: .ok, headers: headers) }
-    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: file.body))
   }
-
-  static func mimeType(for path: String) -> String {
-    switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-    case "html", "htm": return "text/html; charset=utf-8"
-    case "js", "mjs": return "text/javascript; charset=utf-8"
-    case "css": return "text/css; charset=utf-8"
-    case "json", "map": return "application/json; charset=utf-8"
-    case "webmanifest": return "application/manifest+json"
-    case "svg": return "image/svg+xml"
-    case "png": return "image/png"
-    case "jpg", "jpeg": return "image/jpeg"
-    case "ico": return "image/x-icon"
-    case "woff2": return "font/woff2"
-    case "txt": return "text/plain; charset=utf-8"
-    default: return "application/octet-stream"
-    }
-  }
-}
-
-extension Optional where Wrapped == Bool {
-  fileprivate var orFalse: Bool { self ?? false }
 }

@@ -4,12 +4,8 @@ import Hummingbird
 /// `GET /api/v1/openapi.json`: the hand-maintained OpenAPI document, served bare (not enveloped) as upstream.
 /// A test keeps it equal to the router's routes.
 struct OpenAPIController {
-  static let document: ByteBuffer? = {
-    guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-      let data = try? Data(contentsOf: url)
-    else { return nil }
-    return ByteBuffer(bytes: data)
-  }()
+  /// Embedded in the binary at build time (see the EmbedDashboard plugin).
+  static let document: ByteBuffer? = Data(base64Encoded: EmbeddedFiles.openAPIBase64).map { ByteBuffer(bytes: $0) }
 
   func addRoutes(to router: Router<AppRequestContext>) {
     router.get("/api/v1/openapi.json") { _, _ -> Response in
