@@ -82,11 +82,20 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
     ] + services.lamps.readinessChecks
   HealthController(checks: readiness).addRoutes(to: router)
   OpenAPIController().addRoutes(to: router)
-  addAccountsRoutes(to: router, services)
-  addLampRoutes(to: router, services)
+  addAPIRoutes(to: router, services)
   MetricsController(services: services).addRoutes(to: router)
   services.routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
   return router
+}
+
+/// Every `/api/v1` route, registered one way: paths relative to `/api/v1`; a route that needs a caller goes on the
+/// authenticated group, whose context cannot exist without one.
+func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
+  let api = router.group("/api/v1")
+  let authenticated = api.group(context: AuthenticatedContext.self)
+  DeviceRoutes(lamps: services.lamps).add(to: authenticated)
+  addAccountsRoutes(to: router, services)
+  addLampRoutes(to: router, services)
 }
 
 /// Middleware order (outermost first): request id, access log and metrics, security headers, CORS, errors, dashboard

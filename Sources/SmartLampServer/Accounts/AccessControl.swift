@@ -1,6 +1,6 @@
 import SmartLampCore
 
-/// The routes' door to ``Authorization``: every accounts route asks it, handlers hold no permission logic.
+/// The older guard of the accounts routes, kept until every route runs on ``AuthenticatedContext``.
 extension AppRequestContext {
   /// The caller when it may perform `action`, else the right 401 or 403.
   func authorize(_ action: Authorization.GlobalAction) throws(APIError) -> AuthenticatedPrincipal {
@@ -16,23 +16,5 @@ extension AppRequestContext {
     let caller = try authorize(action)
     guard case .user(let user) = caller.principal else { throw APIError(.userOnly) }
     return (user, caller)
-  }
-}
-
-extension APIError {
-  /// The error answering a denial (CONTRACT §2).
-  init(_ denial: Authorization.Denial) {
-    switch denial {
-    case .missingScope(let scope):
-      self.init(
-        .forbidden, code: "FORBIDDEN_SCOPE", message: "Required scope is missing",
-        details: ["scope": .string(scope.rawValue)])
-    case .adminRequired:
-      self.init(.forbidden, code: "FORBIDDEN_ADMIN_REQUIRED", message: "Admin role required")
-    case .deviceAccess:
-      self.init(.forbidden, code: "FORBIDDEN_DEVICE_ACCESS", message: "Device access denied")
-    case .userOnly:
-      self.init(.forbidden, code: "FORBIDDEN_DEVICE_ACCESS", message: "User JWT required for this endpoint")
-    }
   }
 }

@@ -76,20 +76,3 @@ struct ProfileRoutes: Sendable {
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }
 }
-
-extension APIError {
-  static func alreadyExists(_ message: String, field: String) -> APIError {
-    APIError(
-      .conflict, code: "ALREADY_EXISTS", message: message,
-      details: ["fieldErrors": [field: [.string(message)]]])
-  }
-
-  static func userNotFound() -> APIError {
-    APIError(.notFound, code: "USER_NOT_FOUND", message: "User not found")
-  }
-
-  /// A business-rule refusal (upstream answers these as `400 VALIDATION_ERROR` with a message).
-  static func rule(_ message: String, details: [String: JSONValue] = [:]) -> APIError {
-    APIError(.badRequest, code: "VALIDATION_ERROR", message: message, details: details)
-  }
-}

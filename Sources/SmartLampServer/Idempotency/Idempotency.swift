@@ -34,7 +34,7 @@ struct Idempotency: Sendable {
   }
 
   func perform(
-    _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
+    _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
     _ handler: () async throws -> Response
   ) async throws -> Response {
     try await perform(request, context: context, principal: principal, body: body, required: required) {
@@ -46,7 +46,7 @@ struct Idempotency: Sendable {
   /// same transaction that stores the answer (CONTRACT §6 still claims before the side effect), or alone when
   /// no answer is stored.
   func perform(
-    _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
+    _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
     _ handler: () async throws -> (Response, DeferredCommandLog?)
   ) async throws -> Response {
     try await perform(
@@ -66,7 +66,7 @@ struct Idempotency: Sendable {
 
   /// As above, counting `countingHit` (if any) with the claim; the handler gets its decision, for headers.
   func perform(
-    _ request: Request, context: AppRequestContext, principal: Principal, body: ByteBuffer?, required: Bool,
+    _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
     countingHit: CountedHit?, _ handler: (RateLimitDecision?) async throws -> (Response, DeferredCommandLog?)
   ) async throws -> Response {
     let key = request.headers[Self.keyHeader]?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -146,7 +146,7 @@ struct Idempotency: Sendable {
 
   private func run(
     _ handler: () async throws -> (Response, DeferredCommandLog?), claim: IdempotencyClaim,
-    context: AppRequestContext
+    context: some APIContext
   ) async throws -> Response {
     var response: Response
     var deferred: DeferredCommandLog?

@@ -2,7 +2,6 @@ import Hummingbird
 
 /// Registers the routes of lamp control (devices, status, commands, realtime stream, discovery, schedules).
 func addLampRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
-  DeviceRoutes(lamps: services.lamps).addRoutes(to: router)
   CommandRoutes(lamps: services.lamps).addRoutes(to: router)
   RealtimeRoutes(lamps: services.lamps).addRoutes(to: router)
   DiscoveryRoutes(lamps: services.lamps).addRoutes(to: router)

@@ -26,6 +26,7 @@ public struct LampServices: Sendable {
   /// Fired after committed changes to devices, assignments, users, sessions or keys (shared with accounts).
   let accessChanges: AccessChanges
   let demo: DemoLamps?
+  let administration: DeviceAdministration
 
   public init(
     configuration: Configuration, database: any SQLDatabase, logger: Logger,
@@ -77,6 +78,7 @@ public struct LampServices: Sendable {
       repository: store.rateLimits, limit: configuration.commandRateLimitMax,
       windowSec: configuration.commandRateLimitWindowSec)
     idempotency = Idempotency(repository: store.idempotency)
+    administration = DeviceAdministration(store: store, state: state, accessChanges: accessChanges)
     realtime = RealtimeWatcher(hub: hub, store: store, state: state, accessChanges: accessChanges, logger: logger)
     demo =
       configuration.demo
@@ -105,12 +107,6 @@ public struct LampServices: Sendable {
   var readinessChecks: [any ReadinessCheck] {
     let broker = self.broker
     return [ClosureReadinessCheck(name: "broker") { broker.problem() }]
-  }
-
-  /// Re-reads the registered devices after a committed change (create, patch, delete) and lets open streams follow.
-  func reloadDevices() async throws {
-    state.setDevices(try await store.devices.lampDevices())
-    accessChanges.changed()
   }
 
   /// The devices `principal` may see, with the rights it holds on each, in id order.

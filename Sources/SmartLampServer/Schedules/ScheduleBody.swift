@@ -1,21 +1,6 @@
 import Foundation
 import SmartLampCore
 
-/// One optional body member that may also be `null` (PATCH: absent keeps, null clears).
-enum Patch<Value: Sendable & Equatable>: Sendable, Equatable {
-  case keep
-  case clear
-  case set(Value)
-
-  func applied(to current: Value?) -> Value? {
-    switch self {
-    case .keep: current
-    case .clear: nil
-    case .set(let value): value
-    }
-  }
-}
-
 /// The fields of a schedule body (POST and PATCH, upstream-spec §5.6), parsed and checked field by field
 /// (CONTRACT §1, §9). Cron and time zone are checked later, with their own error codes.
 struct ScheduleBody: Sendable {

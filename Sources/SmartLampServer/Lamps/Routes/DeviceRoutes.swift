@@ -1,5 +1,3 @@
-import Foundation
-import HTTPTypes
 import Hummingbird
 import SmartLampCore
 import SmartLampStore
@@ -7,138 +5,107 @@ import Tasmota
 
 /// `/api/v1/devices…` and `/api/v1/status` (upstream-spec §5.4, §5.7 with CONTRACT §5's changes: the submitted id is
 /// kept, an invalid channel is a 400, delete really deletes in one transaction).
-struct DeviceRoutes {
+struct DeviceRoutes: Sendable {
   let lamps: LampServices
+  var administration: DeviceAdministration { lamps.administration }
 
   static let nameLengths = 1...120
-  static let locationLengths = 0...120
+  static let locationLengths = 1...120
 
-  func addRoutes(to router: Router<AppRequestContext>) {
-    router.get("/api/v1/devices", use: list)
-    router.post("/api/v1/devices", use: create)
-    router.get("/api/v1/devices/:deviceId", use: show)
-    router.patch("/api/v1/devices/:deviceId", use: update)
-    router.delete("/api/v1/devices/:deviceId", use: delete)
-    router.get("/api/v1/devices/:deviceId/status", use: deviceStatus)
-    router.get("/api/v1/status", use: statusList)
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("devices", use: list)
+    api.post("devices", use: create)
+    api.get("devices/:deviceId", use: show)
+    api.patch("devices/:deviceId", use: update)
+    api.delete("devices/:deviceId", use: delete)
+    api.get("devices/:deviceId/status", use: deviceStatus)
+    api.get("status", use: statusList)
   }
 
-  @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    try LampErrors.require(Authorization.check(.listDevices, principal: principal))
-    let visible = try await lamps.visibleDevices(for: principal)
+  func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.listDevices)
+    let visible = try await lamps.visibleDevices(for: context.principal)
     return try EnvelopeResponse.success(
       visible.map { DeviceJSON($0.device, grant: $0.grant) }, requestID: context.requestID)
   }
 
-  @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    let id = try context.parameters.require("deviceId")
-    let (device, grant) = try await lamps.authorisedDevice(id, principal: principal, action: .view)
+  func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(scope: .read)
+    let (device, grant) = try await lamps.authorisedDevice(
+      try context.parameters.require("deviceId"), context: context, action: .view)
     return try EnvelopeResponse.success(DeviceJSON(device, grant: grant), requestID: context.requestID)
   }
 
-  @Sendable func deviceStatus(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    let id = try context.parameters.require("deviceId")
-    let (device, _) = try await lamps.authorisedDevice(id, principal: principal, action: .view)
+  func deviceStatus(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(scope: .read)
+    let (device, _) = try await lamps.authorisedDevice(
+      try context.parameters.require("deviceId"), context: context, action: .view)
     let lastCommands = try await lamps.commandLogs.lastCommands()
     return try EnvelopeResponse.success(
       lamps.state.status(of: device, lastCommand: lastCommands[device.id]), requestID: context.requestID)
   }
 
-  @Sendable func statusList(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    try LampErrors.require(Authorization.check(.listDevices, principal: principal))
-    let visible = try await lamps.visibleDevices(for: principal)
+  func statusList(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.listDevices)
+    let visible = try await lamps.visibleDevices(for: context.principal)
     let lastCommands = try await lamps.commandLogs.lastCommands()
     let statuses = visible.map { lamps.state.status(of: $0.device, lastCommand: lastCommands[$0.device.id]) }
     return try EnvelopeResponse.success(statuses, requestID: context.requestID)
   }
 
-  @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal()
-    try LampErrors.require(Authorization.check(.createOrDeleteDevice, principal: principal.principal))
-    let body = try await request.jsonBody()
-    let members = try body.decode(JSONValue.self).objectMembers()
-    var errors = FieldErrors()
-    let deviceID = Self.deviceID(members, "deviceId", required: true, errors: &errors)
-    let mqttID = Self.deviceID(members, "mqttDeviceId", required: false, errors: &errors)
-    let name = Validation.text(
-      TextMember(members, "name", errors: &errors).text, field: "name", lengths: Self.nameLengths, into: &errors)
-    let location = Self.location(members, errors: &errors)
-    let channel = Self.channel(members, errors: &errors)
-    guard errors.isEmpty, let deviceID, let name else {
-      throw APIError.validation(fieldErrors: errors.errors)
-    }
+  func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.createOrDeleteDevice)
+    var fields = try await request.bodyFields()
+    let deviceID = fields.deviceID("deviceId", required: true)
+    let mqttID = fields.deviceID("mqttDeviceId")
+    let name = fields.text("name", lengths: Self.nameLengths, required: true)
+    let location = Self.location(&fields).value
+    let channel = Self.channel(&fields)
+    try fields.finish()
+    guard let deviceID, let name else { throw APIError.validation() }
     return try await lamps.idempotency.perform(
-      request, context: context, principal: principal.principal, body: body.raw, required: true
+      request, context: context, principal: context.principal, body: fields.raw, required: true
     ) {
-      let new = NewDevice(
-        deviceId: deviceID, mqttDeviceId: mqttID ?? deviceID, name: name, location: location ?? nil,
-        commandChannel: CommandChannel(tasmota: channel ?? .power))
-      let device: LampDevice
-      do {
-        device = LampDevice(
-          try await lamps.store.devices.create(new, ownerUserId: principal.principal.effectiveUserId))
-      } catch StoreError.duplicate {
-        throw APIError(
-          .conflict, code: "ALREADY_EXISTS", message: "Device ID already exists",
-          details: ["deviceId": .string(deviceID.rawValue)])
-      }
-      try await lamps.reloadDevices()
+      let device = try await administration.create(
+        NewDevice(
+          deviceId: deviceID, mqttDeviceId: mqttID ?? deviceID, name: name, location: location,
+          commandChannel: CommandChannel(tasmota: channel ?? .power)),
+        owner: context.principal.effectiveUserId)
       return try EnvelopeResponse.success(
         DeviceJSON(device, grant: .full), status: .created, requestID: context.requestID)
     }
   }
 
-  @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal()
+  func update(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     let id = try context.parameters.require("deviceId")
-    let body = try await request.jsonBody()
-    let members = try body.decode(JSONValue.self).objectMembers()
-    var errors = FieldErrors()
-    let nameMember = TextMember(members, "name", errors: &errors)
-    var name: String?
-    if nameMember != .absent {
-      name = Validation.text(nameMember.text, field: "name", lengths: Self.nameLengths, into: &errors)
+    var fields = try await request.bodyFields()
+    let name = fields.text("name", lengths: Self.nameLengths)
+    let location = Self.location(&fields)
+    let channel = Self.channel(&fields)
+    if fields.errors.isEmpty && name == nil && location.isKeep && channel == nil {
+      fields.add("body", "At least one editable field is required")
     }
-    let location = Self.location(members, errors: &errors)
-    let channel = Self.channel(members, errors: &errors)
-    if errors.isEmpty && nameMember == .absent && location == nil && channel == nil {
-      throw APIError.validation(
-        "Validation failed", fieldErrors: ["body": ["At least one editable field is required"]])
-    }
-    guard errors.isEmpty else { throw APIError.validation(fieldErrors: errors.errors) }
+    try fields.finish()
     return try await lamps.idempotency.perform(
-      request, context: context, principal: principal.principal, body: body.raw, required: true
+      request, context: context, principal: context.principal, body: fields.raw, required: true
     ) {
-      let (device, grant) = try await lamps.authorisedDevice(id, principal: principal.principal, action: .manage)
-      let updated: LampDevice
-      do {
-        updated = LampDevice(
-          try await lamps.store.devices.update(
-            device.deviceId,
-            DeviceChanges(name: name, location: location, commandChannel: channel.map(CommandChannel.init(tasmota:)))))
-      } catch StoreError.deviceNotFound {
-        throw LampErrors.deviceNotFound(id)
-      }
-      try await lamps.reloadDevices()
+      let (device, grant) = try await lamps.authorisedDevice(id, context: context, action: .manage)
+      let changes = DeviceChanges(
+        name: name, location: location.isKeep ? nil : .some(location.value),
+        commandChannel: channel.map(CommandChannel.init(tasmota:)))
+      let updated = try await administration.update(device, changes)
       return try EnvelopeResponse.success(DeviceJSON(updated, grant: grant), requestID: context.requestID)
     }
   }
 
-  @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal()
-    try LampErrors.require(Authorization.check(.createOrDeleteDevice, principal: principal.principal))
+  func delete(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.createOrDeleteDevice)
     let id = try context.parameters.require("deviceId")
     return try await lamps.idempotency.perform(
-      request, context: context, principal: principal.principal, body: nil, required: true
+      request, context: context, principal: context.principal, body: nil, required: true
     ) {
-      guard let device = lamps.state.device(publicID: id), try await lamps.store.devices.delete(device.deviceId) else {
-        throw LampErrors.deviceNotFound(id)
-      }
-      try await lamps.reloadDevices()
+      guard let device = lamps.state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
+      try await administration.delete(device)
       struct Deleted: Encodable {
         let deleted: Bool
         let deviceId: String
@@ -149,35 +116,17 @@ struct DeviceRoutes {
 
   // MARK: fields
 
-  /// A device id: trimmed, no MQTT wildcards, `/`, spaces or control characters (``DeviceID``).
-  static func deviceID(_ members: [String: JSONValue], _ field: String, required: Bool, errors: inout FieldErrors)
-    -> DeviceID?
-  {
-    let member = TextMember(members, field, errors: &errors)
-    if member == .null && !required { return nil }
-    return Validation.deviceID(member.text, field: field, required: required, into: &errors)
+  /// `location`: absent keeps; null or empty (after trimming) clears; otherwise 1–120 characters.
+  static func location(_ fields: inout BodyFields) -> Patch<String> {
+    if case .string(let text) = fields.value("location"), text.allSatisfy(\.isWhitespace) { return .clear }
+    return fields.patch("location") { $0.text("location", lengths: locationLengths) }
   }
 
-  /// `location`: absent → nil; null or empty → `.some(nil)` (cleared); text → trimmed, at most 120.
-  static func location(_ members: [String: JSONValue], errors: inout FieldErrors) -> String?? {
-    switch TextMember(members, "location", errors: &errors) {
-    case .absent: return nil
-    case .null: return .some(nil)
-    case .text(let text):
-      let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-      if trimmed.isEmpty { return .some(nil) }
-      guard let value = Validation.text(trimmed, field: "location", lengths: 1...120, into: &errors) else {
-        return nil
-      }
-      return .some(value)
-    }
-  }
-
-  /// `commandChannel`: absent or null → nil (POWER on create), otherwise it must be valid (400 otherwise).
-  static func channel(_ members: [String: JSONValue], errors: inout FieldErrors) -> TasmotaChannel? {
-    guard let text = TextMember(members, "commandChannel", errors: &errors).text else { return nil }
+  /// `commandChannel`: absent or null → nil (POWER on create); otherwise it must be valid.
+  static func channel(_ fields: inout BodyFields) -> TasmotaChannel? {
+    guard let text = fields.string("commandChannel") else { return nil }
     guard let channel = TasmotaChannel(parsing: text) else {
-      errors.add("commandChannel", "must be POWER or POWER1…POWER\(TasmotaChannel.maximumIndex)")
+      fields.add("commandChannel", "must be POWER or POWER1…POWER\(TasmotaChannel.maximumIndex)")
       return nil
     }
     return channel

@@ -1,47 +1,11 @@
-import Foundation
-import HTTPTypes
 import Hummingbird
 import SmartLampCore
-
-/// Errors and shapes shared by the lamp routes.
-enum LampErrors {
-  static func deviceNotFound(_ id: String) -> APIError {
-    APIError(.notFound, code: "DEVICE_NOT_FOUND", message: "Device not found", details: ["deviceId": .string(id)])
-  }
-
-  static let noAccess = APIError(.forbidden, code: "FORBIDDEN_DEVICE_ACCESS", message: "No access to this device")
-
-  static func brokerUnavailable(_ reason: String) -> APIError {
-    var headers = HTTPFields()
-    headers[.retryAfter] = "5"
-    return APIError(
-      .serviceUnavailable, code: "BROKER_UNAVAILABLE", message: "The MQTT broker is not available", headers: headers)
-  }
-
-  /// Turns a refusal of ``Authorization`` into its error (CONTRACT §2).
-  static func denied(_ denial: Authorization.Denial) -> APIError {
-    switch denial {
-    case .missingScope(let scope):
-      APIError(
-        .forbidden, code: "FORBIDDEN_SCOPE", message: "Required scope is missing",
-        details: ["scope": .string(scope.rawValue)])
-    case .adminRequired: APIError(.forbidden, code: "FORBIDDEN_ADMIN_REQUIRED", message: "Admin role required")
-    case .deviceAccess: noAccess
-    case .userOnly:
-      APIError(.forbidden, code: "FORBIDDEN_DEVICE_ACCESS", message: "User JWT required for this endpoint")
-    }
-  }
-
-  static func require(_ decision: Authorization.Decision) throws(APIError) {
-    if case .denied(let denial) = decision { throw denied(denial) }
-  }
-}
 
 /// A device as the devices API shows it (upstream-spec §5.7, plus `mqttDeviceId`).
 struct DeviceJSON: Encodable, Sendable {
   let id: String
   let name: String
-  let location: String?
+  @NullEncoded var location: String?
   let commandChannel: String
   let mqttDeviceId: String
   let devicePermission: String
@@ -56,49 +20,41 @@ struct DeviceJSON: Encodable, Sendable {
     devicePermission = grant.devicePermission.rawValue
     schedulePermission = grant.schedulePermission.rawValue
   }
-
-  enum CodingKeys: String, CodingKey {
-    case id, name, location, commandChannel, mqttDeviceId, devicePermission, schedulePermission
-  }
-
-  func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(id, forKey: .id)
-    try container.encode(name, forKey: .name)
-    try container.encode(location, forKey: .location)
-    try container.encode(commandChannel, forKey: .commandChannel)
-    try container.encode(mqttDeviceId, forKey: .mqttDeviceId)
-    try container.encode(devicePermission, forKey: .devicePermission)
-    try container.encode(schedulePermission, forKey: .schedulePermission)
-  }
-}
-
-/// A paginated list (CONTRACT §5): `{items, nextCursor}`.
-struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
-  let items: [Item]
-  let nextCursor: String?
-
-  enum CodingKeys: String, CodingKey { case items, nextCursor }
-
-  func encode(to encoder: any Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(items, forKey: .items)
-    try container.encode(nextCursor, forKey: .nextCursor)
-  }
 }
 
 extension LampServices {
-  /// Looks a device up by public id and checks that `principal` may do `action` on it (404, then 403).
+  /// Looks a device up by public id and checks that the caller may do `action` on it (404, then 403).
+  func authorisedDevice(_ id: String, context: AuthenticatedContext, action: Authorization.DeviceAction)
+    async throws -> (device: LampDevice, grant: DeviceGrant)
+  {
+    try await authorisedDevice(id, principal: context.principal, action: action)
+  }
+
+  /// As above for a principal (the scheduler acts for a schedule's owner without a request).
   func authorisedDevice(_ id: String, principal: Principal, action: Authorization.DeviceAction) async throws
     -> (device: LampDevice, grant: DeviceGrant)
   {
-    guard let device = state.device(publicID: id) else { throw LampErrors.deviceNotFound(id) }
+    guard let device = state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
     let assignment = try await grant(of: principal, on: device)
-    try LampErrors.require(Authorization.check(action, principal: principal, assignment: assignment))
+    if case .denied(let denial) = Authorization.check(action, principal: principal, assignment: assignment) {
+      throw APIError(denial)
+    }
     guard let effective = Authorization.actingGrant(principal, assignment: assignment) else {
-      throw LampErrors.noAccess
+      throw APIError(.deviceAccess)
     }
     return (device, effective)
+  }
+}
+
+// MARK: - the older route dialect, kept until every route reads bodies with `BodyFields`
+
+enum LampErrors {
+  static let noAccess = APIError(.deviceAccess)
+
+  static func brokerUnavailable(_ reason: String) -> APIError { .brokerUnavailable() }
+
+  static func require(_ decision: Authorization.Decision) throws(APIError) {
+    if case .denied(let denial) = decision { throw APIError(denial) }
   }
 }
 

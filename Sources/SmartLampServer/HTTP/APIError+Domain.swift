@@ -1,0 +1,35 @@
+import HTTPTypes
+
+/// The errors of the domain, named once: services and routes throw these, so each code has one message.
+extension APIError {
+  static func deviceNotFound(_ id: String) -> APIError {
+    APIError(.notFound, code: "DEVICE_NOT_FOUND", message: "Device not found", details: ["deviceId": .string(id)])
+  }
+
+  static func userNotFound(_ message: String = "User not found") -> APIError {
+    APIError(.notFound, code: "USER_NOT_FOUND", message: message)
+  }
+
+  static func notFound(_ what: String, code: String = "NOT_FOUND") -> APIError {
+    APIError(.notFound, code: code, message: "\(what) not found")
+  }
+
+  /// `409 ALREADY_EXISTS` naming the field that must be unique.
+  static func alreadyExists(_ message: String, field: String) -> APIError {
+    APIError(
+      .conflict, code: "ALREADY_EXISTS", message: message,
+      details: ["fieldErrors": [field: [.string(message)]]])
+  }
+
+  /// A business-rule refusal (upstream answers these as `400 VALIDATION_ERROR` with a message).
+  static func rule(_ message: String, details: [String: JSONValue] = [:]) -> APIError {
+    APIError(.badRequest, code: "VALIDATION_ERROR", message: message, details: details)
+  }
+
+  static func brokerUnavailable() -> APIError {
+    var headers = HTTPFields()
+    headers[.retryAfter] = "5"
+    return APIError(
+      .serviceUnavailable, code: "BROKER_UNAVAILABLE", message: "The MQTT broker is not available", headers: headers)
+  }
+}

@@ -1,0 +1,44 @@
+import SmartLampCore
+import SmartLampStore
+
+/// Registering, changing and deleting lamps: the rules (a public id is unique; a delete takes the lamp's
+/// assignments, schedules and runs with it in one transaction) and what must follow every committed change — the
+/// live device table and the open realtime streams, whose visible sets may have changed.
+struct DeviceAdministration: Sendable {
+  let store: Store
+  let state: DeviceStateService
+  let accessChanges: AccessChanges
+
+  /// Registers a lamp; `409 ALREADY_EXISTS` when the public id is taken.
+  func create(_ new: NewDevice, owner: Int64?) async throws -> LampDevice {
+    let device: LampDevice
+    do {
+      device = LampDevice(try await store.devices.create(new, ownerUserId: owner))
+    } catch StoreError.duplicate {
+      throw APIError.alreadyExists("Device ID already exists", field: "deviceId")
+    }
+    try await devicesChanged()
+    return device
+  }
+
+  func update(_ device: LampDevice, _ changes: DeviceChanges) async throws -> LampDevice {
+    let updated: LampDevice
+    do {
+      updated = LampDevice(try await store.devices.update(device.deviceId, changes))
+    } catch StoreError.deviceNotFound {
+      throw APIError.deviceNotFound(device.deviceId)
+    }
+    try await devicesChanged()
+    return updated
+  }
+
+  func delete(_ device: LampDevice) async throws {
+    guard try await store.devices.delete(device.deviceId) else { throw APIError.deviceNotFound(device.deviceId) }
+    try await devicesChanged()
+  }
+
+  private func devicesChanged() async throws {
+    state.setDevices(try await store.devices.lampDevices())
+    accessChanges.changed()
+  }
+}
