@@ -104,9 +104,9 @@ public struct Lamp: Sendable {
   /// The connection attempt failed or the connection was lost: schedule the next attempt with backoff.
   public mutating func disconnected<Effects: LampEffects>(now: LampTime, effects: inout Effects) {
     switch connection {
-    case .notBooted: return
+    case .notBooted, .waiting: return  // already waiting: a second report of the same loss changes nothing
     case .connected(_, let stable): if stable { backoff.reset() }
-    case .connecting, .waiting: break
+    case .connecting: break
     }
     scheduleReconnect(now: now, effects: &effects)
   }
