@@ -49,7 +49,7 @@ final class HostRunner {
   }
 
   func log(_ text: String) {
-    print("host-lamp \(options.deviceId): \(text)")
+    print("host-lamp \(options.deviceId) [\(now().monotonicMs)]: \(text)")
     fflush(nil)
   }
 
@@ -62,7 +62,9 @@ final class HostRunner {
     }
     var effects = HostEffects(runner: self)
     lamp.boot(restoring: record.span, now: now(), effects: &effects)
-    log("booted: power \(lamp.power ? "ON" : "OFF") (restore \(options.restore), \(record.isEmpty ? "no" : "a") saved state)")
+    log(
+      "booted: power \(lamp.power ? "ON" : "OFF") (restore \(options.restore), \(record.isEmpty ? "no" : "a") saved state)"
+    )
     afterEvent()
   }
 
@@ -103,7 +105,7 @@ final class HostRunner {
     if let last = lastMonotonic, time.monotonicMs < last { log("32-bit millisecond counter wrapped") }
     lastMonotonic = time.monotonicMs
     var effects = HostEffects(runner: self)
-    if let release = buttonReleaseAt, Int32(bitPattern: time.monotonicMs &- release) >= 0 { buttonReleaseAt = nil }
+    simulateButton(at: time.monotonicMs)
     lamp.buttonSample(pressed: buttonReleaseAt != nil, now: time, effects: &effects)
     lamp.tick(now: time, effects: &effects)
     afterEvent()
@@ -153,6 +155,24 @@ final class HostRunner {
     log("stopped")
   }
 
+  /// The simulated button: each queued press holds it 120 ms, then leaves it released at least 120 ms, like a
+  /// finger pressing twice (two presses never merge into one long one).
+  var pendingPresses = 0
+  var buttonFreeAt: UInt32? = nil
+
+  func simulateButton(at now: UInt32) {
+    if let release = buttonReleaseAt {
+      guard Int32(bitPattern: now &- release) >= 0 else { return }
+      buttonReleaseAt = nil
+      buttonFreeAt = now &+ 120
+      log("button released")
+    } else if pendingPresses > 0, buttonFreeAt.map({ Int32(bitPattern: now &- $0) >= 0 }) ?? true {
+      pendingPresses -= 1
+      buttonReleaseAt = now &+ 120
+      log("button pressed")
+    }
+  }
+
   var stdinBuffer: [UInt8] = []
   var stdinOpen = true
 
@@ -171,9 +191,7 @@ final class HostRunner {
       let line = String(decoding: stdinBuffer[..<newline], as: UTF8.self)
       stdinBuffer.removeSubrange(...newline)
       switch line.trimmingSpaces {
-      case "press":
-        buttonReleaseAt = now().monotonicMs &+ 120
-        log("button pressed")
+      case "press": pendingPresses += 1
       case "quit": running = false
       case "": break
       default: log("unknown stdin command")
