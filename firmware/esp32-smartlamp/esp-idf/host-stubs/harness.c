@@ -2,7 +2,9 @@
 // the stubs: boot, Wi-Fi up, MQTT connect, a command, the button, an oversized payload, a lost connection and the
 // reconnect, with the fake clock crossing the 32-bit millisecond wrap. Prints one line per check and
 // "harness: N passed, M failed"; exits non-zero on any failure.
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lamp_app.h"
@@ -41,13 +43,13 @@ static void press_button(void) {
   steps(8);
 }
 
-int main(void) {
+static void scenario(void) {
   const uint32_t start_ms = 0xFFFFFFFFu - 10000u;  // 10 s before the 32-bit millisecond counter wraps
   stub.now_us = (int64_t)start_ms * 1000;
   stub.gpio_level[CONFIG_SMARTLAMP_BUTTON_GPIO] = 1;  // released (pull-up)
 
   app_main();
-  check(stub.task != NULL && stub.task_stack >= 8192, "app_main starts the lamp task with an 8 KB stack");
+  check(stub.task != NULL && stub.task_stack == LAMP_TASK_STACK, "app_main starts the lamp task with its stack size");
   check(stub.gpio_mode[CONFIG_SMARTLAMP_RELAY_GPIO] == GPIO_MODE_OUTPUT, "relay pin is an output");
   check(stub.gpio_level[CONFIG_SMARTLAMP_RELAY_GPIO] == 0, "relay off at boot (nothing saved, policy last)");
   check(stub.mqtt_config.broker.verification.certificate != NULL, "TLS verifies the broker against the embedded CA");
@@ -124,6 +126,52 @@ int main(void) {
   check(back >= 0 && strstr(stub.publishes[back].payload, "\"power\":\"ON\""),
         "after reconnecting the state changed offline is published");
 
+  // The deepest path: a forged envelope to a lamp with a secret is parsed, its HMAC computed and refused.
+  check(lamp_core_init("lampu-stub", "stub-secret", LAMP_RESTORE_LAST, 1) == 0, "re-initialised with a secret");
+  lamp_core_boot(stub.nvs_blob, stub.nvs_length, lamp_hw_monotonic_ms(), lamp_hw_wall_ms());
+  lamp_core_connected(lamp_hw_monotonic_ms(), lamp_hw_wall_ms());
+  before = stub.publish_count;
+  const char *forged =
+      "{\"deviceId\":\"lampu-stub\",\"action\":\"OFF\",\"requestId\":\"r1\",\"issuedAt\":1,\"expiresAt\":2,"
+      "\"nonce\":\"nonce-0001\",\"sig\":\"00000000000000000000000000000000000000000000000000000000000000ff\"}";
+  stub_fire_mqtt(MQTT_EVENT_DATA, "cmnd/lampu-stub/POWER", forged, (int)strlen(forged), (int)strlen(forged));
+  steps(1);
+  check(find_publish(before, "home/lampu-stub/status", "\"error\":\"SIGNATURE_INVALID\"") >= 0 &&
+            stub.gpio_level[CONFIG_SMARTLAMP_RELAY_GPIO] == 1,
+        "a forged envelope is refused as SIGNATURE_INVALID and the relay stays on");
+}
+
+// The scenario runs on a painted stack so the deepest stack use of the layer and the core can be measured
+// (on x86-64 here; RISC-V frames are smaller, pointers being 4 bytes).
+#define STACK_SIZE (256 * 1024)
+static void *run_scenario(void *arg) {
+  (void)arg;
+  scenario();
+  return NULL;
+}
+static void *run_nothing(void *arg) { return arg; }
+
+static size_t stack_used(void *(*body)(void *)) {
+  unsigned char *stack = aligned_alloc(4096, STACK_SIZE);
+  memset(stack, 0xA5, STACK_SIZE);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstack(&attr, stack, STACK_SIZE);
+  pthread_t thread;
+  pthread_create(&thread, &attr, body, NULL);
+  pthread_join(thread, NULL);
+  size_t untouched = 0;
+  while (untouched < STACK_SIZE && stack[untouched] == 0xA5) untouched++;
+  free(stack);
+  return STACK_SIZE - untouched;
+}
+
+int main(void) {
+  size_t baseline = stack_used(run_nothing);
+  size_t used = stack_used(run_scenario);
+  printf("stack: the lamp task's work used %zu bytes on x86-64 (the device task has %d)\n", used - baseline,
+         LAMP_TASK_STACK);
+  check(used - baseline + 2048 <= LAMP_TASK_STACK, "stack use leaves at least 2 KB of the lamp task's stack free");
   printf("harness: %d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

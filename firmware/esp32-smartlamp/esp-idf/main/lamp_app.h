@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/// The lamp task's stack in bytes: the core's deepest path (a signed envelope refused) used 7.5 KB in the host harness.
+#define LAMP_TASK_STACK 12288
 #define LAMP_TOPIC_MAX 160
 /// One byte more than the core accepts, so an oversized payload still reaches it and is reported as TOO_LARGE.
 #define LAMP_PAYLOAD_MAX 513

@@ -102,6 +102,5 @@ void lamp_app_start(void) {
 
 void app_main(void) {
   lamp_app_start();
-  // 8 KB: the core's envelope check keeps a few KB of fixed buffers on the stack.
-  xTaskCreate(lamp_task, "lamp", 8192, NULL, 5, NULL);
+  xTaskCreate(lamp_task, "lamp", LAMP_TASK_STACK, NULL, 5, NULL);
 }
