@@ -7,7 +7,8 @@ want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
 apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
-if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk); fi
+# libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp).
+if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -26,7 +27,7 @@ fi
 if [ "$want_test" = 1 ]; then
   venv="$here/.venv"
   if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-  if ! "$venv/bin/python" -c "import paho.mqtt, amqtt" 2>/dev/null; then
-    "$venv/bin/pip" install -q paho-mqtt amqtt
+  if ! "$venv/bin/python" -c "import paho.mqtt, amqtt, pytest" 2>/dev/null; then
+    "$venv/bin/pip" install -q paho-mqtt amqtt pytest
   fi
 fi

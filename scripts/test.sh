@@ -16,5 +16,7 @@ grep -E 'warning:|error:' "$log" | grep -v '/.build/checkouts/' | sort -u | head
 echo "build took $(( $(date +%s) - start )) s (including installs)"
 echo "== test"
 swift test --skip-build "$@"
+echo "== ESP32 firmware (its own package: unit tests, RISC-V cross-compile, ESP-IDF stubs, host lamps)"
+bash firmware/esp32-smartlamp/scripts/test.sh
 echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
 echo "== done in $(( $(date +%s) - start )) s"

@@ -1,0 +1,2 @@
+// libmosquitto (Debian libmosquitto-dev) for the host lamp.
+#include <mosquitto.h>
