@@ -14,8 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec python3 - "$@" <<'PYTHON'
-import os, re, subprocess, sys
+import os, re, signal, subprocess, sys
 from collections import defaultdict
+
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
 
 verbose = "-v" in sys.argv[1:]
 SCANNED = ["Sources", "Tests", "scripts", "firmware", "docs"]
