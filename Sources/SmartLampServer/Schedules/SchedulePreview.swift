@@ -44,7 +44,7 @@ struct SchedulePreview: Sendable {
         trigger.window.map { Self.endOfWindow($0, containing: slot, in: definition.zone) } ?? slot
       guard let next = trigger.nextSlot(after: from, in: definition.zone) else { break }
       slot = next
-      if let window = trigger.window, !Self.opensWindow(next, window, in: definition.zone) { continue }
+      if let window = trigger.window, !Self.opensWindow(next, trigger, window, in: definition.zone) { continue }
       runs.append(ScheduleDefinition.millis(next))
     }
     return runs
@@ -57,12 +57,18 @@ struct SchedulePreview: Sendable {
     return slot.addingTimeInterval(Double(max(remaining, 1) - 1))
   }
 
-  /// Whether a slot is the first of its window: at the window's start, or the first one of a day whose previous
-  /// day did not run (the morning part of an overnight window).
-  static func opensWindow(_ slot: Date, _ window: ScheduleWindow, in zone: TimeZone) -> Bool {
+  /// Whether a slot is the first of its window: no slot lies between the window's start and it (a window's start
+  /// is not always a slot: the cron's own seconds or days may rule it out, or the evening before did not run).
+  static func opensWindow(_ slot: Date, _ trigger: ScheduleTrigger, _ window: ScheduleWindow, in zone: TimeZone)
+    -> Bool
+  {
     let second = secondOfDay(slot, in: zone)
-    if second == window.startSecond { return true }
-    return window.isOvernight && second < window.endSecond && second < window.intervalSeconds
+    let elapsed =
+      second >= window.startSecond
+      ? second - window.startSecond : ScheduleWindow.secondsPerDay - window.startSecond + second
+    guard elapsed > 0 else { return true }
+    let opened = slot.addingTimeInterval(-Double(elapsed) - 0.001)
+    return trigger.nextSlot(after: opened, in: zone) == slot
   }
 
   static func secondOfDay(_ date: Date, in zone: TimeZone) -> Int {

@@ -47,6 +47,14 @@ import Testing
         "enforceEveryMinute": 3_600, "after": 1_767_614_400_000, "count": 3,
       ],
       runs: [1_767_650_400_000, 1_767_736_800_000, 1_767_823_200_000]),
+    // The window opens at 18:00:30 every 90 s, but the cron allows second 0 only: each window's first run is 18:02.
+    Case(
+      name: "window whose start the cron rules out",
+      body: [
+        "cron": "0 * * * * *", "timezone": "UTC", "windowStartMinute": 64_830, "windowEndMinute": 82_800,
+        "enforceEveryMinute": 90, "after": 1_767_614_400_000,
+      ],
+      runs: [1_767_636_120_000, 1_767_722_520_000, 1_767_808_920_000]),
   ]
 
   @Test(arguments: cases)
