@@ -50,7 +50,8 @@ fi
 cat <<MSG
 
 SmartLamp: http://127.0.0.1:$http_port/
-Create the first admin in another terminal:
+First run: open that address and create the first admin with the one-time code the server prints below
+("setup code: XXXX-XXXX-XXXX"; "$bin setup-code" prints a new one). Or, in another terminal:
   $bin user create --email you@example.com --name "Your Name" --admin
 (or start with SMARTLAMP_ADMIN_EMAIL and SMARTLAMP_ADMIN_PASSWORD set)
 

@@ -39,6 +39,7 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
   let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
   try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
+  try await FirstRunSetup.announce(database: database, logger: logger)
   // One nudge shared by both parts: account changes must reach the lamp side's open streams.
   let accessChanges = AccessChanges()
   let accounts = try await AccountsServices(
@@ -94,6 +95,11 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices)
   let api = router.group("/api/v1")
   let authenticated = api.group(context: AuthenticatedContext.self)
   DeviceRoutes(lamps: services.lamps).add(to: authenticated)
+  SetupRoutes(services: services).add(to: api)
+  SessionRoutes(services: services).add(to: authenticated)
+  BatchCommandRoutes(lamps: services.lamps).add(to: authenticated)
+  SchedulePreviewRoutes().add(to: authenticated)
+  HistoryRoutes(lamps: services.lamps).add(to: authenticated)
   addAccountsRoutes(to: router, services)
   addLampRoutes(to: router, services)
 }

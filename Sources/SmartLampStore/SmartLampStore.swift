@@ -33,4 +33,7 @@ public struct Store: Sendable {
   public var rateLimits: RateLimitRepository { RateLimitRepository(database: database) }
   public var apiKeys: ApiKeyRepository { ApiKeyRepository(database: database) }
   public var schedules: ScheduleRepository { ScheduleRepository(database: database) }
+  public var deviceHistory: DeviceHistoryRepository { DeviceHistoryRepository(database: database) }
+  public var lampHistory: LampHistoryRepository { LampHistoryRepository(database: database) }
+  public var setup: SetupRepository { SetupRepository(database: database) }
 }

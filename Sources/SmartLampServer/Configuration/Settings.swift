@@ -58,7 +58,7 @@ extension Setting {
       config.dataDirectory = dir
     },
     Setting(
-      key: "retention.commands-days", summary: "Days the command audit log is kept (0 = forever)",
+      key: "retention.commands-days", summary: "Days the command audit log and lamp history are kept (0 = forever)",
       defaultText: "90", secret: false
     ) { config, raw throws(SettingValueError) in
       config.retentionCommandsDays = try SettingParse.int(raw, in: 0...36_500)

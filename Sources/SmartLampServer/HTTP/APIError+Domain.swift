@@ -32,4 +32,14 @@ extension APIError {
     return APIError(
       .serviceUnavailable, code: "BROKER_UNAVAILABLE", message: "The MQTT broker is not available", headers: headers)
   }
+
+  /// `POST /setup` once an active admin exists.
+  static let setupAlreadyDone = APIError(
+    .conflict, code: "SETUP_ALREADY_DONE", message: "An administrator exists already; sign in instead")
+
+  /// `POST /setup` with a wrong, missing or spent setup code (counted like a failed login).
+  static func setupCodeInvalid(headers: HTTPFields) -> APIError {
+    APIError(
+      .forbidden, code: "SETUP_CODE_INVALID", message: "The setup code is wrong or was already used", headers: headers)
+  }
 }

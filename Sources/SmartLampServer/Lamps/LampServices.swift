@@ -47,7 +47,8 @@ public struct LampServices: Sendable {
       outcomeSink.value?.recordOutcome(pending, outcome)
     }
     state = DeviceStateService(
-      hub: hub, acks: acks, store: store.deviceStates, logger: logger)
+      hub: hub, acks: acks, store: store.deviceStates, logger: logger,
+      history: DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger))
     discovery = DiscoveryInventory()
     let stateRef = state
     let discoveryRef = discovery

@@ -4,8 +4,9 @@ import SmartLampStore
 
 /// Keeps the command audit log and the schedule run history from growing forever (a per-second schedule adds
 /// 86 400 rows a day to each): shortly after start, then hourly, deletes rows older than `retention.commands-days`
-/// and `retention.schedule-runs-days`, in batches so a first prune of millions of rows never blocks other writers
-/// for long. A table with retention 0 is never pruned; with both 0 the service is not started.
+/// (the lamps' device-side history with them) and `retention.schedule-runs-days`, in batches so a first prune of
+/// millions of rows never blocks other writers for long. A table with retention 0 is never pruned; with both 0 the
+/// service is not started.
 struct RetentionService: Service {
   /// Days each table is kept; 0 keeps it forever.
   struct Policy: Sendable, Equatable {
@@ -29,8 +30,11 @@ struct RetentionService: Service {
   struct Pruned: Sendable, Equatable {
     var commands: BatchDeletion?
     var scheduleRuns: BatchDeletion?
+    /// Device-side lamp history, kept as long as the command log it is shown with.
+    var deviceHistory: BatchDeletion?
 
-    var rows: Int { (commands?.rows ?? 0) + (scheduleRuns?.rows ?? 0) }
+    var rows: Int { (commands?.rows ?? 0) + (scheduleRuns?.rows ?? 0) + (deviceHistory?.rows ?? 0) }
+    var batches: Int { (commands?.batches ?? 0) + (scheduleRuns?.batches ?? 0) + (deviceHistory?.batches ?? 0) }
   }
 
   static let dayMillis: Int64 = 86_400_000
@@ -84,6 +88,9 @@ struct RetentionService: Service {
       pruned.commands = await attempt("command log") {
         try await store.commandLogs.deleteIssued(before: cutoff, batchSize: batchSize)
       }
+      pruned.deviceHistory = await attempt("device history") {
+        try await store.deviceHistory.deleteOccurred(before: cutoff, batchSize: batchSize)
+      }
     }
     if policy.scheduleRunsDays > 0 {
       let cutoff = now - Int64(policy.scheduleRunsDays) * Self.dayMillis
@@ -96,7 +103,8 @@ struct RetentionService: Service {
         "deleted rows past retention",
         metadata: [
           "commandLogs": "\(pruned.commands?.rows ?? 0)", "scheduleRuns": "\(pruned.scheduleRuns?.rows ?? 0)",
-          "batches": "\((pruned.commands?.batches ?? 0) + (pruned.scheduleRuns?.batches ?? 0))",
+          "deviceHistory": "\(pruned.deviceHistory?.rows ?? 0)",
+          "batches": "\(pruned.batches)",
         ])
     }
     return pruned

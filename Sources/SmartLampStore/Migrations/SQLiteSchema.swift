@@ -1,9 +1,10 @@
 /// The schema for SQLite. Version 0001 is upstream's MariaDB schema (upstream-spec §13.1: same tables, columns and
 /// ON DELETE actions, SQLite types). Version 0002 adds what the contract needs; where SQLite cannot alter a
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
-/// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by.
+/// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what
+/// the dashboard needs: device-side history and the server's small key/value state (the setup code's hash).
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention]
+  static let migrations: [Migration] = [base, contract, retention, dashboard]
 
   static let base = Migration(
     version: "0001_base",
@@ -275,5 +276,35 @@ enum SQLiteSchema {
       // Only the slots claimed and not yet finished (a handful), so the scheduler can look for abandoned claims
       // every tick at no cost. MariaDB has no partial indexes: its schema uses (reason, created_at) instead.
       "CREATE INDEX idx_schedule_runs_claimed ON schedule_runs(created_at) WHERE reason = 'CLAIMED'",
+    ])
+
+  static let dashboard = Migration(
+    version: "0004_dashboard",
+    statements: [
+      // Power changes a device reported that no command explains (a wall switch, Tasmota's own timer). Rows go
+      // with their device; retention prunes them with the command log.
+      """
+      CREATE TABLE device_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        power TEXT NOT NULL,
+        source TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+      )
+      """,
+      "CREATE INDEX idx_device_history_device ON device_history(device_id, occurred_at, id)",
+      "CREATE INDEX idx_device_history_occurred ON device_history(occurred_at)",
+      // A lamp's history pages its command rows by time: without this a page sorts every row of the lamp.
+      "CREATE INDEX idx_command_logs_device_issued ON command_logs(device_id, issued_at, id)",
+      // Small named values of the server itself (the first-run setup code's SHA-256, never the code).
+      """
+      CREATE TABLE server_state (
+        name TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      )
+      """,
     ])
 }

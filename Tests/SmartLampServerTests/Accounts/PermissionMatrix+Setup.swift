@@ -77,7 +77,10 @@ extension PermissionMatrixTests {
       let manage = DeviceGrant.full
       switch caller {
       case .anonymous: return .none
-      case .admin: return .cookie(try await client.session())
+      case .admin:
+        // An admin of its own: its "sign out of my other sessions" must not end the session this setup runs on.
+        _ = try await client.createUser(admin, email: email, role: "admin")
+        return .cookie(try await client.session(email, "member-password-1"))
       case .member(let grant):
         _ = try await member(email, grant: grant)
         return .cookie(try await client.session(email, "member-password-1"))

@@ -60,7 +60,8 @@ import Testing
 
   /// Logout is last: it ends the caller's session.
   static let table: [Route] =
-    accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + metricsRoutes + [logout]
+    accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + metricsRoutes + dashboardRoutes
+    + [logout]
 
   @Test func everyRouteAnswersEveryCallerAsTheTableSays() async throws {
     let server = Accounts.server {

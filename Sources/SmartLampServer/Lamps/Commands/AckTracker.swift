@@ -71,7 +71,9 @@ final class AckTracker: Sendable {
   }
 
   /// A device reported `power` on `relay`: acknowledges every pending command on it that asked for that state.
-  func report(mqttKey: String, relay: Int, power: TasmotaPower, at millis: Int64) {
+  /// Returns whether it acknowledged any (a change no command explains is device-side history).
+  @discardableResult
+  func report(mqttKey: String, relay: Int, power: TasmotaPower, at millis: Int64) -> Bool {
     let now = ContinuousClock.now
     let resolved = state.withLock { state -> [(Pending, Outcome, [CheckedContinuation<Outcome, Never>])] in
       let key = Self.key(mqttKey, relay)
@@ -86,6 +88,15 @@ final class AckTracker: Sendable {
       return resolved
     }
     deliver(resolved)
+    return !resolved.isEmpty
+  }
+
+  /// Whether a command still waits for `power` on `relay` (a report that does not acknowledge, such as telemetry,
+  /// may show the change first).
+  func awaits(mqttKey: String, relay: Int, power: TasmotaPower) -> Bool {
+    state.withLock { state in
+      (state.index[Self.key(mqttKey, relay)] ?? []).contains { state.pending[$0]?.expected == power }
+    }
   }
 
   /// Times out every command past its deadline; returns the next deadline, if any.

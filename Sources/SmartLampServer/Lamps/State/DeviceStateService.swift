@@ -24,12 +24,18 @@ final class DeviceStateService: Sendable {
   let acks: AckTracker
   let store: DeviceStateRepository
   let logger: Logger
+  /// Where power changes no command explains go (the lamp's history), if anywhere.
+  let history: DeviceHistoryRecorder?
 
-  init(hub: RealtimeHub, acks: AckTracker, store: DeviceStateRepository, logger: Logger) {
+  init(
+    hub: RealtimeHub, acks: AckTracker, store: DeviceStateRepository, logger: Logger,
+    history: DeviceHistoryRecorder? = nil
+  ) {
     self.hub = hub
     self.acks = acks
     self.store = store
     self.logger = logger
+    self.history = history
   }
 
   // MARK: devices
@@ -157,7 +163,8 @@ final class DeviceStateService: Sendable {
     acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil
   ) {
     let key = TasmotaTopic.deviceKey(deviceID)
-    let (events, relays) = table.withLock { table -> ([(Int64, String)], [(Int, TasmotaPower)]) in
+    let (events, relays, changed) = table.withLock {
+      table -> ([(Int64, String)], [(Int, TasmotaPower)], [PowerChange]) in
       table.ingested += 1
       var live = table.live[key] ?? LiveDevice()
       live.order = order
@@ -165,9 +172,15 @@ final class DeviceStateService: Sendable {
       if let rssi { live.rssi = rssi }
       if let uptime { live.uptimeSec = uptime }
       var relays: [(Int, TasmotaPower)] = []
+      var changed: [PowerChange] = []
       for state in states {
         // `POWER` on a multi-relay device and `POWER1` both mean relay 1.
         relays.append((state.channel.relay, state.power))
+        // A change from a known state (the first report of a relay is no change).
+        if let before = live.relays[state.channel.relay]?.power, before != state.power {
+          let devices = (table.directory.byMQTTKey[key] ?? []).filter { $0.channel.relay == state.channel.relay }
+          if !devices.isEmpty { changed.append((relay: state.channel.relay, power: state.power, devices: devices)) }
+        }
         live.relays[state.channel.relay] = ChannelReading(power: state.power, updatedAt: now)
       }
       table.live[key] = live
@@ -181,12 +194,36 @@ final class DeviceStateService: Sendable {
           deviceId: device.deviceId, payload: .init(status: status, reportSource: reportSource), ts: now)
         events.append((device.id, RealtimeEvent.json(event)))
       }
-      return (events, relays)
+      return (events, relays, changed)
     }
     // The status goes out before the acknowledgement it causes, so subscribers see cause before effect.
     for (device, json) in events { hub.publish(device: device, json: json) }
+    var acknowledged: Set<Int> = []
     if acknowledges {
-      for (relay, power) in relays { acks.report(mqttKey: key, relay: relay, power: power, at: now) }
+      for (relay, power) in relays where acks.report(mqttKey: key, relay: relay, power: power, at: now) {
+        acknowledged.insert(relay)
+      }
+    }
+    recordDeviceSideChanges(changed, acknowledged: acknowledged, mqttKey: key, source: reportSource, now: now)
+  }
+
+  /// A relay's reported power that differs from what it was, with the device entities on that relay.
+  private typealias PowerChange = (relay: Int, power: TasmotaPower, devices: [LampDevice])
+
+  /// A power change that acknowledged no command, and that no pending command asked for, happened on the device
+  /// (a wall switch, Tasmota's own timer): it goes into the lamp's history.
+  private func recordDeviceSideChanges(
+    _ changed: [PowerChange], acknowledged: Set<Int>, mqttKey: String, source: String, now: Int64
+  ) {
+    guard let history else { return }
+    for change in changed where !acknowledged.contains(change.relay) {
+      guard !acks.awaits(mqttKey: mqttKey, relay: change.relay, power: change.power) else { continue }
+      for device in change.devices {
+        history.record(
+          NewDeviceHistory(
+            deviceInternalId: device.id, channel: device.commandChannel, power: change.power == .on ? .on : .off,
+            source: source, occurredAt: now))
+      }
     }
   }
 
@@ -257,6 +294,7 @@ final class DeviceStateService: Sendable {
       table.dirty.removeAll()
       return (ids, rows)
     }
+    await history?.flush()
     guard !rows.isEmpty else { return }
     do {
       try await store.upsert(rows)
