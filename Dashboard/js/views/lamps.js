@@ -111,8 +111,8 @@ function statusCard() {
     if (!isAdmin()) return;
     try {
       const ready = await fetch("/api/v1/health/ready", { headers: { Accept: "application/json" } }).then((r) => r.json());
-      const mqtt = ready?.data?.broker ?? ready?.data?.mqtt ?? ready?.error?.details?.broker;
-      broker = ready?.success ? "ok" : typeof mqtt === "string" && /connect/i.test(mqtt) && !/dis/i.test(mqtt) ? "ok" : "down";
+      const checks = ready?.data?.checks ?? ready?.error?.details?.checks;
+      broker = checks?.broker?.status === "ok" ? "ok" : checks?.broker ? "down" : "unknown";
     } catch {
       broker = "unknown";
     }
