@@ -99,6 +99,8 @@ def draw(size, scale, rounded):
 
 def icons():
     return {
+        # The page's favicon: small, so the first load stays small.
+        "icon-32.png": draw(32, 1.0, True),
         "icon-192.png": draw(192, 1.0, True),
         "icon-512.png": draw(512, 1.0, True),
         # Maskable: full-bleed background, the bulb inside the 80 % safe zone.

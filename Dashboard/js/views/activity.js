@@ -24,7 +24,7 @@ export function render(container) {
   const lamps = [...state.devices.values()].sort((a, b) => collator.compare(a.name, b.name));
   const filter = h("select", { id: "activity-lamp" },
     h("option", { value: "" }, t("activity.allLamps")),
-    lamps.map((d) => h("option", { value: d.id }, d.name)));
+    lamps.map((d) => h("option", { value: d.id, translate: "no" }, d.name)));
   mount(container, h("section", { class: "view", "aria-labelledby": "activity-title" },
     h("div", { class: "view-head" },
       h("h1", { id: "activity-title" }, t("activity.title")),
@@ -68,7 +68,7 @@ export function render(container) {
       cursor = Array.isArray(page) ? null : page?.nextCursor || null;
       more.hidden = !cursor;
       status.hidden = list.children.length > 0;
-      if (!list.children.length) mount(status, t("activity.empty"));
+      mount(status, list.children.length ? "" : t("activity.empty"));
     } catch (error) {
       if (!alive) return;
       mount(status, errorText(error));

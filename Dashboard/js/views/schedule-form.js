@@ -46,6 +46,7 @@ export function renderForm(container, idText) {
   const status = h("p", { class: "muted", role: "status" });
   mount(container, h("section", { class: "view" }, status));
   let alive = true;
+  const groupId = randomId();
   let existing = null;
   let others = [];
 
@@ -68,12 +69,12 @@ export function renderForm(container, idText) {
     let mode = existing && !win ? "cron" : "window";
     let days = win ? [...win.days] : [...PRESETS.everyday];
     const lamp = h("select", { id: `${formId}-lamp`, required: true },
-      lamps.map((d) => h("option", { value: d.id, selected: existing ? d.id === existing.deviceId : false }, d.name)));
+      lamps.map((d) => h("option", { value: d.id, translate: "no", selected: existing ? d.id === existing.deviceId : false }, d.name)));
     if (existing && !lamps.some((d) => d.id === existing.deviceId)) {
-      lamp.append(h("option", { value: existing.deviceId, selected: true }, state.devices.get(existing.deviceId)?.name ?? existing.deviceId));
+      lamp.append(h("option", { value: existing.deviceId, translate: "no", selected: true }, state.devices.get(existing.deviceId)?.name ?? existing.deviceId));
     }
     lamp.disabled = Boolean(existing);
-    const zone = h("select", { id: `${formId}-zone` }, timeZones().map((z) => h("option", { value: z, selected: z === (existing?.timezone || "Asia/Jakarta") }, z)));
+    const zone = h("select", { id: `${formId}-zone` }, timeZones().map((z) => h("option", { value: z, translate: "no", selected: z === (existing?.timezone || "Asia/Jakarta") }, z)));
     const chips = WEEK.map((d) => h("button", {
       type: "button", class: "chip", dataset: { day: String(d) }, "aria-pressed": String(days.includes(d)), "aria-label": t(`day.long.${d}`),
       onclick: () => {
@@ -140,7 +141,7 @@ export function renderForm(container, idText) {
       const body = { deviceId, action: act, timezone: zone.value };
       if (mode === "cron") {
         if (!cron.value.trim()) return { error: t("sched.cronMissing") };
-        return { body: { ...body, cron: cron.value.trim(), windowStartMinute: null, windowEndMinute: null, enforceEveryMinute: null } };
+        return { body: { ...body, cron: cron.value.trim(), windowGroupId: null, windowStartMinute: null, windowEndMinute: null, enforceEveryMinute: null } };
       }
       if (!days.length) return { error: t("sched.noDays") };
       const start = from.value();
@@ -152,7 +153,7 @@ export function renderForm(container, idText) {
         return { error: t("sched.badInterval") };
       }
       return {
-        body: { ...body, cron: windowCron(days), windowStartMinute: start, windowEndMinute: end, enforceEveryMinute: secs },
+        body: { ...body, cron: windowCron(days), windowGroupId: existing?.windowGroupId || groupId, windowStartMinute: start, windowEndMinute: end, enforceEveryMinute: secs },
         window: { days: [...days], start, end, every: secs },
       };
     }
@@ -183,6 +184,7 @@ export function renderForm(container, idText) {
       mount(preview, parts, h("p", { class: "muted small" }, t("common.loading")));
       try {
         const body = { cron: r.body.cron, timezone: r.body.timezone, count: 3 };
+        // The preview takes the window numbers only (no group id).
         if (r.window) Object.assign(body, { windowStartMinute: r.body.windowStartMinute, windowEndMinute: r.body.windowEndMinute, enforceEveryMinute: r.body.enforceEveryMinute });
         const result = await post("/api/v1/schedules/preview", body);
         if (seq !== previewSeq) return;
@@ -212,7 +214,7 @@ export function renderForm(container, idText) {
             await patch(`/api/v1/schedules/${existing.id}`, changes, { idempotent: true });
           } else {
             const body = Object.fromEntries(Object.entries(r.body).filter(([, v]) => v !== null));
-            await post("/api/v1/schedules", { ...body, enabled: true, windowGroupId: r.window ? randomId() : undefined }, { idempotent: true });
+            await post("/api/v1/schedules", { ...body, enabled: true }, { idempotent: true });
           }
           toast(t(existing ? "sched.saved" : "sched.created"), { kind: "success" });
           location.hash = "#/jadwal";
