@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every SmartLamp test: installs the real peers the tests start themselves (Mosquitto, amqtt, paho-mqtt in
-# .venv, MariaDB client library), builds, and runs the whole suite. Each test starts and stops its own processes
+# .venv, MariaDB client library, Chromium + Playwright), builds, and runs the whole suite, then the dashboard's
+# browser tests against the built binary. Each test starts and stops its own processes
 # on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,4 +18,5 @@ echo "build took $(( $(date +%s) - start )) s (including installs)"
 echo "== test"
 swift test --skip-build "$@"
 echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
+echo "== dashboard in Chromium (Playwright)"; SMARTLAMP_BIN="$(swift build --show-bin-path)/smartlamp" bash scripts/test-browser.sh
 echo "== done in $(( $(date +%s) - start )) s"

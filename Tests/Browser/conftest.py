@@ -60,12 +60,15 @@ def admin_api(server):
 
 
 @pytest.fixture
-def simulate(broker, workdir):
-    """Starts simulated lamps for one test: simulate("pfx", 3) → Simulator; stopped afterwards."""
+def simulate(broker, workdir, admin_api):
+    """Starts simulated lamps for one test, stopped afterwards: simulate("pfx", [(name, room), …]) registers the
+    lamps `pfx_000001…` first (so the server asks each for its state when its LWT arrives), then starts them."""
     started = []
 
-    def start(prefix, devices=1, **kw):
-        sim = Simulator(broker, workdir, prefix, devices, **kw)
+    def start(prefix, lamps, **kw):
+        for i, (name, room) in enumerate(lamps):
+            register(admin_api, f"{prefix}_{i + 1:06d}", name, room)
+        sim = Simulator(broker, workdir, prefix, len(lamps), **kw)
         started.append(sim)
         return sim
 
@@ -169,13 +172,15 @@ ADMIN = (ADMIN_EMAIL, ADMIN_PASSWORD)
 @pytest.fixture(scope="session")
 def household(server, admin_api, broker, workdir):
     """A small house of simulated lamps in rooms (session-wide, state left as each test found it where it can)."""
-    sim = Simulator(broker, workdir, "rumah", 5)
     rooms = ["Ruang Tamu", "Ruang Tamu", "Dapur", "Kamar Tidur", None]
     names = ["Lampu Sofa", "Lampu Baca", "Lampu Dapur", "Lampu Tidur", "Lampu Gudang"]
     devices = {}
-    for device_id, name, room in zip(sim.ids, names, rooms):
+    # Registered before the simulator starts: the server asks each lamp for its state when its LWT arrives.
+    for i, (name, room) in enumerate(zip(names, rooms)):
+        device_id = f"rumah_{i + 1:06d}"
         register(admin_api, device_id, name, room)
         devices[device_id] = {"name": name, "room": room}
+    sim = Simulator(broker, workdir, "rumah", 5)
     # A lamp registered but never seen on the broker: it must read "unknown", never "off".
     register(admin_api, "rumah_never", "Lampu Loteng", "Loteng")
     devices["rumah_never"] = {"name": "Lampu Loteng", "room": "Loteng"}

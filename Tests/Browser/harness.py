@@ -92,7 +92,7 @@ class Broker:
             conf = self.dir / "mosquitto.conf"
             conf.write_text(
                 "per_listener_settings false\nallow_anonymous true\npersistence false\n"
-                "log_dest stderr\nlog_type error\nlog_type warning\n"
+                "log_dest stderr\nlog_type error\nlog_type warning\nset_tcp_nodelay true\n"
                 f"listener {self.port} 127.0.0.1\nprotocol mqtt\nuser root\n"
             )
             self.process = Process(["mosquitto", "-c", str(conf)], self.dir / "mosquitto.log")

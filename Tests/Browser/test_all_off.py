@@ -7,7 +7,7 @@ import uuid
 from playwright.sync_api import expect
 
 from conftest import ADMIN
-from harness import register, wait_until
+from harness import wait_until
 from test_lamps import lamps_page, last_power, tile
 
 
@@ -18,11 +18,8 @@ def switch_on(admin_api, device_id):
 
 
 def test_room_all_off_sends_exactly_the_expected_commands(open_page, simulate, admin_api, observer):
-    sim = simulate("keluarga", 4)
     room = f"Ruang Keluarga {uuid.uuid4().hex[:4]}"
-    for i, device_id in enumerate(sim.ids[:3]):
-        register(admin_api, device_id, f"Lampu Keluarga {i + 1}", room)
-    register(admin_api, sim.ids[3], "Lampu Luar", f"Luar {room}")
+    sim = simulate("keluarga", [(f"Lampu Keluarga {i + 1}", room) for i in range(3)] + [("Lampu Luar", f"Luar {room}")])
     for device_id in sim.ids:
         wait_until(lambda: last_power(observer, device_id), 10, message="first report")
     for device_id in (sim.ids[0], sim.ids[1], sim.ids[3]):
@@ -47,9 +44,7 @@ def test_room_all_off_sends_exactly_the_expected_commands(open_page, simulate, a
 
 
 def test_house_all_off_with_undo(open_page, simulate, admin_api, observer, household):
-    sim = simulate("rumah2", 3)
-    for i, device_id in enumerate(sim.ids):
-        register(admin_api, device_id, f"Lampu Rumah {i + 1}", "Rumah Dua")
+    sim = simulate("rumah2", [(f"Lampu Rumah {i + 1}", "Rumah Dua") for i in range(3)])
     for device_id in sim.ids:
         wait_until(lambda: last_power(observer, device_id), 10, message="first report")
     switch_on(admin_api, sim.ids[0])

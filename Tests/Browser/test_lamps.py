@@ -79,9 +79,8 @@ def test_lamps_render_per_room_with_truthful_states(open_page, household, observ
 
 
 def test_toggle_sends_command_and_waits_for_the_device(open_page, simulate, admin_api, observer):
-    sim = simulate("lambat", 1, latency_ms=700)
+    sim = simulate("lambat", [("Lampu Teras", "Teras")], latency_ms=700)
     device_id = sim.ids[0]
-    register(admin_api, device_id, "Lampu Teras", "Teras")
     wait_until(lambda: last_power(observer, device_id), 10, message="first report")
     w = lamps_page(open_page)
     t = tile(w.page, device_id)
@@ -151,9 +150,8 @@ def test_reload_keeps_the_session_and_the_view(open_page, household):
 
 def test_random_uuid_missing_toggle_still_works(open_page, simulate, admin_api, observer):
     """Plain HTTP from a LAN address has no crypto.randomUUID: toggling must not need it."""
-    sim = simulate("lan", 1)
+    sim = simulate("lan", [("Lampu LAN", "Lan")])
     device_id = sim.ids[0]
-    register(admin_api, device_id, "Lampu LAN", "Lan")
     wait_until(lambda: last_power(observer, device_id), 10, message="first report")
     w = lamps_page(open_page, init_script="delete Crypto.prototype.randomUUID; delete crypto.randomUUID;")
     assert w.page.evaluate("typeof crypto.randomUUID") == "undefined"

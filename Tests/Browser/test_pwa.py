@@ -9,7 +9,7 @@ import urllib.request
 from playwright.sync_api import expect
 
 from conftest import ADMIN
-from harness import DASHBOARD
+from harness import DASHBOARD, wait_until
 
 
 def png_size(data):
@@ -44,9 +44,10 @@ def test_service_worker_caches_the_shell_only_and_offline_start_says_so(open_pag
     page = w.page
     w.goto("/#/lampu")
     expect(page.locator("article.tile").first).to_be_visible()
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.ready.then(() => true)")
+    # (Polling from Python: the page's CSP forbids the eval behind wait_for_function with a string.)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    wait_until(lambda: page.evaluate("!!navigator.serviceWorker.controller"), 10, message="controlled page")
     expect(page.locator("article.tile").first).to_be_visible()
     cached = page.evaluate("""async () => {
         const out = [];

@@ -61,7 +61,6 @@ def test_silent_stream_trips_the_watchdog(open_page, household):
     # A stream that connects but never sends a frame, as a phone's dead background connection does.
     page.route(STREAM, lambda route: held.append(route))
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("() => true")
     expect(page.locator('article.tile[data-state="stale"]')).to_have_count(0)
     page.clock.fast_forward(29000)
     expect(page.locator('article.tile[data-state="stale"]')).to_have_count(0)

@@ -8,7 +8,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from harness import DASHBOARD
+from harness import DASHBOARD, wait_until
 
 AXE = Axe()
 
@@ -32,10 +32,12 @@ def open_view(page, route, ready):
     page.evaluate(f"location.hash = {json.dumps(route)}")
     expect(page.locator(ready).first).to_be_visible()
     # Let view-level fetches settle (a loading line turns into content).
+    # Polled from Python: the page's CSP (script-src 'self') forbids the eval behind wait_for_function(string).
+    loading = ("() => [...document.querySelectorAll('[role=status]')]"
+               ".some((e) => !e.closest('[hidden]') && /Memuat|Loading/.test(e.textContent))")
     try:
-        page.wait_for_function(
-            "() => ![...document.querySelectorAll('[role=status]')].some((e) => !e.closest('[hidden]') && /Memuat|Loading/.test(e.textContent))")
-    except Exception:
+        wait_until(lambda: not page.evaluate(loading), 10, message=f"{route} loaded")
+    except AssertionError:
         still = page.eval_on_selector_all("[role=status]", "els => els.map((e) => e.outerHTML.slice(0, 200))")
         raise AssertionError(f"{route} still loading: {still}") from None
 
