@@ -186,3 +186,14 @@ def household(server, admin_api, broker, workdir):
     devices["rumah_never"] = {"name": "Lampu Loteng", "room": "Loteng"}
     yield {"sim": sim, "devices": devices}
     sim.stop()
+
+
+@pytest.fixture(autouse=True)
+def admin_speaks_indonesian(request):
+    """Tests read Indonesian words; a test that switched the admin to English (server preferences) must not leak."""
+    yield
+    if "admin_api" in request.fixturenames:
+        try:
+            request.getfixturevalue("admin_api").patch("/api/v1/profile", {"preferences": {"language": "id"}})
+        except Exception:  # noqa: BLE001 - a server without preferences keeps nothing to reset
+            pass
