@@ -165,6 +165,7 @@ on("devices-changed", async () => {
 });
 
 function showPage(view, args) {
+  loginShown = false;
   pageCleanup?.();
   page = () => {
     pageCleanup?.();
@@ -207,19 +208,32 @@ function tearDown() {
   setDevices([]);
 }
 
+let loginShown = false;
+
 async function showLogin(reason) {
+  // Already on the login page (e.g. a late 401 after logout): keep what the person is typing.
+  if (loginShown && !shell) return;
   tearDown();
   sessionHint(false);
+  loginShown = true;
   const view = await import("./views/login.js");
   showPage(view, { reason, demo: state.setup, onLoggedIn: () => enter() });
+  loginShown = true;
 }
 
+let loggingOut = false;
+
 setSessionExpiredHandler(() => {
+  // A request that was in flight when the person logged out is not an expired session.
+  if (loggingOut) return;
   rememberRoute();
   showLogin("expired");
 });
 
 export async function logout() {
+  // Stop the stream and views first: nothing may hit the API with the session that is about to end.
+  loggingOut = true;
+  tearDown();
   try {
     await post("/api/v1/auth/logout", {});
   } catch {
@@ -227,7 +241,9 @@ export async function logout() {
   }
   sessionStorage.removeItem(RETURN_KEY);
   history.replaceState(null, "", "#/lampu");
-  showLogin("loggedOut");
+  loginShown = false;
+  await showLogin("loggedOut");
+  loggingOut = false;
 }
 
 async function showOffline() {
@@ -274,6 +290,7 @@ async function enter(prefetched) {
   }
   pageCleanup?.();
   page = pageCleanup = null;
+  loginShown = false;
   buildShell();
   const back = sessionStorage.getItem(RETURN_KEY);
   sessionStorage.removeItem(RETURN_KEY);

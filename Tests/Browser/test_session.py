@@ -51,7 +51,8 @@ def test_logout_and_login_wrong_then_right(open_page, household):
     page = w.page
     w.goto("/#/akun")
     page.get_by_role("button", name="Keluar", exact=True).click()
-    expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
+    expect(page.get_by_role("heading", name="Masuk", exact=True)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Anda sudah keluar.")
     page.get_by_label("Email").fill(ADMIN_EMAIL)
     page.locator("#login-password").fill("salah-sekali")
     page.get_by_role("button", name="Masuk").click()

@@ -94,6 +94,7 @@ function passwordCard() {
       }
     },
   },
+  h("input", { type: "email", autocomplete: "username", value: state.viewer.email || "", hidden: true, tabindex: "-1", "aria-hidden": "true", readonly: true }),
   field("acc-current", t("field.currentPassword"), current),
   field("acc-new", t("field.newPassword"), next, h("p", { class: "help", id: "acc-new-help" }, t("field.password.rule"), " ", t("account.passwordEndsOthers"))),
   h("button", { type: "submit", class: "btn btn-primary" }, t("account.changePassword")),
