@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness import ApiError, Server
+from views import axe_serious
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,8 @@ def test_first_admin_needs_the_setup_code(open_page, fresh_demo_server):
     expect(notice).to_contain_text("2 lampu simulasi")
     for device_id in demo:
         expect(notice.locator("li", has_text=device_id)).to_have_count(1)
-    w.shot("setup-id-dark-360")
+    w.shot("setup-id-light-360")
+    assert axe_serious(page) == []
     page.get_by_label("Nama").fill("Bapak Budi")
     page.get_by_label("Email").fill("budi@rumah.test")
     page.locator("#setup-password").fill("rahasia-budi-1")
@@ -52,6 +54,8 @@ def test_first_admin_needs_the_setup_code(open_page, fresh_demo_server):
     expect(page.locator("article.tile")).to_have_count(2)
     expect(page.locator("article.tile").first).to_contain_text("Simulasi")
     assert api.get("/api/v1/setup")["needsSetup"] is False
+    assert [e for e in w.console_errors if "403" not in e] == []  # the refused code is a 403 on the console
+    assert w.foreign_requests == []
     budi = srv.api()
     assert budi.login("budi@rumah.test", "rahasia-budi-1")["user"]["role"] == "admin"
     # The code is single use.

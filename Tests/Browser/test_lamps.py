@@ -25,9 +25,10 @@ def lamps_page(open_page, user=ADMIN, **kw):
 
 
 def last_power(observer, device_id):
-    """The last power state the device itself reported on the broker (stat/…/POWER or RESULT)."""
+    """The last power state the device itself reported on the broker (stat/…/POWER, stat/…/RESULT or the POWER
+    field of tele/…/STATE)."""
     state = None
-    for topic, payload in observer.since(0, rf"stat/{device_id}/(POWER|RESULT)"):
+    for topic, payload in observer.since(0, rf"(stat/{device_id}/(POWER|RESULT))|(tele/{device_id}/STATE)"):
         if topic.endswith("/POWER"):
             state = payload.strip().upper()
         else:
