@@ -118,9 +118,9 @@ class Watched:
         self.page.goto(self.base + path)
         return self.page
 
-    def shot(self, name):
+    def shot(self, name, full_page=False):
         path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=False)
+        self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 
@@ -170,8 +170,9 @@ ADMIN = (ADMIN_EMAIL, ADMIN_PASSWORD)
 
 
 @pytest.fixture(scope="session")
-def household(server, admin_api, broker, workdir):
-    """A small house of simulated lamps in rooms (session-wide, state left as each test found it where it can)."""
+def household(server, admin_api, broker, workdir, observer):
+    """A small house of simulated lamps in rooms (session-wide, state left as each test found it where it can).
+    The observer is subscribed before the lamps start, so it sees their first reports."""
     rooms = ["Ruang Tamu", "Ruang Tamu", "Dapur", "Kamar Tidur", None]
     names = ["Lampu Sofa", "Lampu Baca", "Lampu Dapur", "Lampu Tidur", "Lampu Gudang"]
     devices = {}

@@ -31,6 +31,9 @@ def assert_stale(page):
 
 def assert_recovered(page):
     expect(page.locator("#stream-banner")).to_have_text("Tersambung kembali")
+    stale = page.eval_on_selector_all('article.tile[data-state="stale"]', "els => els.map((e) => e.dataset.id)")
+    if stale:
+        print("still stale:", stale, page.evaluate("document.querySelector('.conn').dataset.stream"))
     expect(page.locator('article.tile[data-state="stale"]')).to_have_count(0)
     expect(page.locator('.conn[data-stream="live"]')).to_have_count(1)
     assert page.evaluate("window.__noReload") == "still here"
@@ -60,7 +63,10 @@ def test_silent_stream_trips_the_watchdog(open_page, household):
     held = []
     # A stream that connects but never sends a frame, as a phone's dead background connection does.
     page.route(STREAM, lambda route: held.append(route))
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    # The reconnect first re-fetches /status (real time), then opens the stream (arming the watchdog): wait for
+    # that request before moving the clock.
+    with page.expect_request(lambda r: "/api/v1/realtime/stream" in r.url):
+        page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(page.locator('article.tile[data-state="stale"]')).to_have_count(0)
     page.clock.fast_forward(29000)
     expect(page.locator('article.tile[data-state="stale"]')).to_have_count(0)

@@ -73,7 +73,7 @@ def test_every_view(open_page, household, with_schedule, lang, theme, width):
     for name, route, ready in SIGNED_IN_VIEWS:
         open_view(w.page, route, ready)
         check_page(w, name, problems)
-        w.shot(f"{name}-{lang}-{theme}-{width}")
+        w.shot(f"{name}-{lang}-{theme}-{width}", full_page=name.startswith("schedule"))
         if name == "lamp-history":
             w.page.keyboard.press("Escape")
             expect(w.page.locator("dialog.drawer")).to_have_count(0)
