@@ -113,12 +113,15 @@ def main():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
             grid, empty_nav, app_bytes, empty_bytes = [], [], 0, 0
+            main_thread, script, layout, empty_main = [], [], [], []
             for round_ in range(ROUNDS):
                 # The app: navigation → the lamp grid drawn with its switches live (User Timing mark).
                 ctx = browser.new_context(service_workers="block")
                 ctx.add_cookies(cookies_for(admin))
                 ctx.add_init_script("localStorage.setItem('smartlamp.session', '1')")
                 page = ctx.new_page()
+                cdp = ctx.new_cdp_session(page)
+                cdp.send("Performance.enable")
                 sizes = first_load(page, server.base)
                 page.goto(server.base + "/#/lampu")
                 wait_until(lambda: page.evaluate("performance.getEntriesByName('smartlamp:interactive').length > 0"), 30)
@@ -126,6 +129,10 @@ def main():
                 states = page.eval_on_selector_all("article.tile", "els => els.map((e) => e.dataset.state)")
                 assert len(states) == LAMPS + 1, len(states)
                 grid.append(mark)
+                metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+                main_thread.append(1000 * metrics.get("TaskDuration", 0))
+                script.append(1000 * metrics.get("ScriptDuration", 0))
+                layout.append(1000 * (metrics.get("LayoutDuration", 0) + metrics.get("RecalcStyleDuration", 0)))
                 page.wait_for_load_state("networkidle")
                 if round_ == 0:
                     app_bytes = sum(sizes.values())
@@ -133,12 +140,16 @@ def main():
                 # An empty page from the same origin: navigation → load.
                 ctx = browser.new_context(service_workers="block")
                 page = ctx.new_page()
+                ecdp = ctx.new_cdp_session(page)
+                ecdp.send("Performance.enable")
                 page.route(server.base + "/empty", lambda r: r.fulfill(status=200, content_type="text/html",
                                                                         body="<!doctype html><title>-</title>"))
                 esizes = {}
                 page.on("response", lambda r: esizes.__setitem__(r.url, len(r.body())))
                 page.goto(server.base + "/empty")
                 empty_nav.append(page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd"))
+                em = {m["name"]: m["value"] for m in ecdp.send("Performance.getMetrics")["metrics"]}
+                empty_main.append(1000 * em.get("TaskDuration", 0))
                 empty_bytes = sum(esizes.values())
                 ctx.close()
 
@@ -166,12 +177,14 @@ def main():
             ctx.close()
             browser.close()
 
-        print(f"machine: {os.cpu_count()} cores; {LAMPS} lamps (+1 measuring lamp); {ROUNDS} navigations; {FRAMES} frames")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {LAMPS} lamps (+1 measuring lamp); {ROUNDS} navigations; {FRAMES} frames")
         print(f"lamps online on the broker: {seen()} of {LAMPS}")
         print("tile states at the last navigation:", dict(sorted(__import__("collections").Counter(states).items())))
         print(f"{'figure':46} {'dashboard':>14} {'empty page':>14}")
         print(f"{'navigation → interactive grid (median ms)':46} {median(grid):14.1f} {median(empty_nav):14.1f}")
         print(f"{'navigation → interactive grid (max ms)':46} {max(grid):14.1f} {max(empty_nav):14.1f}")
+        print(f"{'  of it main-thread work (median ms)':46} {median(main_thread):14.1f} {median(empty_main):14.1f}")
+        print(f"{'    script / style+layout (median ms)':46} {median(script):6.1f} / {median(layout):5.1f} {'':>14}")
         print(f"{'first load, uncompressed (bytes)':46} {app_bytes:14d} {empty_bytes:14d}")
         print(f"{'SSE frame → DOM updated (median ms)':46} {median([d for d, _ in app_frames]):14.2f} {median([d for d, _ in empty_frames]):14.2f}")
         print(f"{'SSE frame → DOM updated (p95 ms)':46} {p95([d for d, _ in app_frames]):14.2f} {p95([d for d, _ in empty_frames]):14.2f}")

@@ -21,10 +21,11 @@ export function locale() {
 export async function setLanguage(lang) {
   const next = LANGUAGES.includes(lang) ? lang : "id";
   if (!dictionaries[next]) dictionaries[next] = (await import(`./i18n/${next}.js`)).default;
+  const changed = next !== language || !fmt;
   language = next;
   dict = dictionaries[next];
   document.documentElement.lang = next;
-  resetFormatters();
+  if (changed) resetFormatters();
   for (const fn of listeners) fn(next);
 }
 
@@ -46,6 +47,7 @@ export function has(key) {
 }
 
 let fmt = null;
+// Built on first use and on a language change: Intl constructors are among the costliest calls at start.
 function resetFormatters() {
   const loc = locale();
   fmt = {
@@ -56,11 +58,10 @@ function resetFormatters() {
     full: new Intl.DateTimeFormat(loc, { dateStyle: "full", timeStyle: "medium", hourCycle: "h23" }),
     day: new Intl.DateTimeFormat(loc, { weekday: "long", day: "numeric", month: "long" }),
     rel: new Intl.RelativeTimeFormat(loc, { numeric: "auto" }),
+    number: new Intl.NumberFormat(loc),
     zoned: new Map(),
   };
 }
-resetFormatters();
-
 const DAY = 86_400_000;
 
 /** "18.02" today, else "Sen, 3 Des 18.02". */
@@ -117,7 +118,7 @@ export function formatRelative(ms, now = Date.now()) {
 
 /** A number in the current locale. */
 export function formatNumber(n) {
-  return new Intl.NumberFormat(locale()).format(n);
+  return fmt.number.format(n);
 }
 
 /** Two-digit clock text "18.00" (id) / "18:00" (en) from minutes of a day. */
