@@ -20,6 +20,25 @@ export function passwordField(id, autocomplete) {
   return { input, toggle, wrap: h("div", { class: "pw-wrap" }, input, toggle) };
 }
 
+/**
+ * After a 429: the submit button stays disabled while `message` counts down from Retry-After, then says
+ * "try again". Returns a stop function.
+ */
+export function lockOut(submit, message, seconds) {
+  let left = seconds;
+  submit.disabled = true;
+  const paint = () => mount(message, t("login.tooMany", { n: left }));
+  paint();
+  const timer = setInterval(() => {
+    left -= 1;
+    if (left > 0) return paint();
+    clearInterval(timer);
+    submit.disabled = false;
+    mount(message, t("login.tryAgain"));
+  }, 1000);
+  return () => clearInterval(timer);
+}
+
 export function demoNotice(setup) {
   const list = setup.demoDevices || [];
   return h("aside", { class: "card demo-notice", "aria-labelledby": "demo-title" },

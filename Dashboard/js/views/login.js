@@ -4,7 +4,7 @@ import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { post } from "../api.js";
 import { errorText } from "../ui.js";
-import { demoNotice, authPage, passwordField } from "./auth-parts.js";
+import { demoNotice, authPage, passwordField, lockOut } from "./auth-parts.js";
 
 export function render(root, { reason, demo, onLoggedIn }) {
   const email = h("input", { id: "login-email", type: "email", name: "email", autocomplete: "username", required: true, maxlength: 255, inputmode: "email" });
@@ -12,23 +12,7 @@ export function render(root, { reason, demo, onLoggedIn }) {
   const message = h("p", { class: "form-error", role: "alert", id: "login-error" });
   const info = reason ? h("p", { class: "form-info", role: "status" }, t(`login.${reason}`)) : null;
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("login.submit"));
-  let countdown = null;
-
-  function lockFor(seconds) {
-    clearInterval(countdown);
-    let left = seconds;
-    submit.disabled = true;
-    const paint = () => mount(message, t("login.tooMany", { n: left }));
-    paint();
-    countdown = setInterval(() => {
-      left -= 1;
-      if (left <= 0) {
-        clearInterval(countdown);
-        submit.disabled = false;
-        mount(message, t("login.tryAgain"));
-      } else paint();
-    }, 1000);
-  }
+  let stopCountdown = () => {};
 
   const form = h("form", {
     class: "auth-form", novalidate: true,
@@ -45,14 +29,15 @@ export function render(root, { reason, demo, onLoggedIn }) {
       submit.textContent = t("login.busy");
       try {
         await post("/api/v1/auth/login", { email: email.value.trim(), password: pw.input.value });
-        clearInterval(countdown);
+        stopCountdown();
         await onLoggedIn();
         return;
       } catch (error) {
         submit.textContent = t("login.submit");
         submit.disabled = false;
         if (error.code === "RATE_LIMITED" || error.status === 429) {
-          lockFor(error.retryAfterSec || 30);
+          stopCountdown();
+          stopCountdown = lockOut(submit, message, error.retryAfterSec || 30);
         } else if (error.code === "AUTH_INVALID_CREDENTIALS" || error.status === 401) {
           mount(message, t("login.wrong"));
           pw.input.select();
@@ -74,5 +59,5 @@ export function render(root, { reason, demo, onLoggedIn }) {
 
   authPage(root, form, demo?.demo ? demoNotice(demo) : null);
   email.focus();
-  return () => clearInterval(countdown);
+  return () => stopCountdown();
 }

@@ -4,7 +4,7 @@ import { h, mount } from "../dom.js";
 import { t } from "../i18n.js";
 import { post } from "../api.js";
 import { errorText } from "../ui.js";
-import { demoNotice, authPage, passwordField } from "./auth-parts.js";
+import { demoNotice, authPage, passwordField, lockOut } from "./auth-parts.js";
 
 export function render(root, { setup, onDone }) {
   const code = h("input", {
@@ -20,7 +20,7 @@ export function render(root, { setup, onDone }) {
   const errorEl = (field) => (errors[field] = h("p", { class: "field-error", id: `setup-${field}-error`, hidden: true }));
   const message = h("p", { class: "form-error", role: "alert" });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("setup.submit"));
-  let countdown = null;
+  let stopCountdown = () => {};
 
   function fieldError(field, text) {
     const el = errors[field];
@@ -59,18 +59,8 @@ export function render(root, { setup, onDone }) {
         } else if (error.code === "SETUP_ALREADY_DONE") {
           mount(message, t("err.SETUP_ALREADY_DONE"), " ", h("a", { href: "#/lampu", onclick: () => location.reload() }, t("setup.toLogin")));
         } else if (error.code === "RATE_LIMITED") {
-          let left = error.retryAfterSec || 30;
-          submit.disabled = true;
-          mount(message, t("login.tooMany", { n: left }));
-          clearInterval(countdown);
-          countdown = setInterval(() => {
-            left -= 1;
-            if (left <= 0) {
-              clearInterval(countdown);
-              submit.disabled = false;
-              mount(message, t("login.tryAgain"));
-            } else mount(message, t("login.tooMany", { n: left }));
-          }, 1000);
+          stopCountdown();
+          stopCountdown = lockOut(submit, message, error.retryAfterSec || 30);
         } else if (error.code === "VALIDATION_ERROR") {
           const fe = error.fieldErrors;
           if (fe.name) fieldError("name", t("field.nameMissing"));
@@ -96,5 +86,5 @@ export function render(root, { setup, onDone }) {
 
   authPage(root, form, setup?.demo ? demoNotice(setup) : null);
   code.focus();
-  return () => clearInterval(countdown);
+  return () => stopCountdown();
 }
