@@ -4,6 +4,7 @@ next to the same figure for an empty page measured in the same run. Real parts: 
 Mosquitto, 200 simulated Tasmota lamps, headless Chromium. Prints a table; asserts nothing."""
 
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -196,6 +197,7 @@ def main():
             sim.stop()
         server.stop()
         broker.stop()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def measure_frames(page, observer, device_id, selector):

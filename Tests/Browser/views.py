@@ -30,7 +30,10 @@ def dictionary(lang):
 
 def open_view(page, route, ready):
     page.evaluate(f"location.hash = {json.dumps(route)}")
-    expect(page.locator(ready).first).to_be_visible()
+    try:
+        expect(page.locator(ready).first).to_be_visible(timeout=10000)
+    except AssertionError:
+        raise AssertionError(f"{route}: {ready} not shown; main says: {page.locator('main').inner_text()[:300]!r}") from None
     # Let view-level fetches settle (a loading line turns into content).
     # Polled from Python: the page's CSP (script-src 'self') forbids the eval behind wait_for_function(string).
     loading = ("() => [...document.querySelectorAll('[role=status]')]"
