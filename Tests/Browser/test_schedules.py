@@ -112,3 +112,32 @@ def test_advanced_cron_shows_the_server_message(open_page, household):
     expect(form.locator(".preview .server-message")).not_to_be_empty()
     form.get_by_label("Pola cron").fill("0 18 * * 1-5")
     expect(form.locator(".preview ol li")).to_have_count(3)
+
+
+def test_member_with_monitoring_sees_schedules_without_forms(open_page, household, admin_api):
+    import uuid
+    from harness import create_member
+    made = admin_api.post("/api/v1/schedules", {
+        "deviceId": "rumah_000005", "action": "OFF", "cron": "0 23 * * *", "timezone": "Asia/Jayapura"},
+        idempotent=True)
+    email = f"kakek-{uuid.uuid4().hex[:6]}@rumah.test"
+    create_member(admin_api, email, "Kakek", "rahasia-kakek-1", {"rumah_000005": ("control", "monitoring")})
+    try:
+        w = open_page(user=(email, "rahasia-kakek-1"))
+        page = w.page
+        w.goto("/#/jadwal")
+        card = page.locator(f"article.schedule-card[data-schedule='{made['id']}']")
+        expect(card).to_contain_text("Anda hanya bisa melihat jadwal ini.")
+        expect(card).to_contain_text("WIT")
+        for name in ("Ubah", "Jeda", "Hapus"):
+            expect(card.get_by_role("button", name=name)).to_have_count(0)
+        expect(card.get_by_role("link", name="Ubah")).to_have_count(0)
+        expect(page.get_by_role("link", name="Jadwal baru")).to_have_count(0)
+        # The run history is still open to read.
+        card.get_by_role("button", name="Riwayat jalan").click()
+        expect(card).to_contain_text("Jadwal ini belum pernah berjalan.")
+        # Opening the form by its address says there is nothing to manage.
+        w.goto("/#/jadwal/baru")
+        expect(page.locator(".empty")).to_have_text("Anda belum punya izin mengelola jadwal lampu mana pun.")
+    finally:
+        admin_api.delete(f"/api/v1/schedules/{made['id']}", idempotent=True)
