@@ -34,6 +34,13 @@ def with_schedule(household, admin_api):
             pass
 
 
+def close_drawer(w):
+    """Escape closes the drawer and goes Back to #/lampu; wait for that before the next route."""
+    w.page.keyboard.press("Escape")
+    expect(w.page.locator("dialog.drawer")).to_have_count(0)
+    expect(w.page).to_have_url(w.base + "/#/lampu")
+
+
 def set_language(page, lang):
     if page.evaluate("document.documentElement.lang") != lang:
         page.locator(".lang-btn").first.click()
@@ -75,8 +82,7 @@ def test_every_view(open_page, household, with_schedule, lang, theme, width):
         check_page(w, name, problems)
         w.shot(f"{name}-{lang}-{theme}-{width}", full_page=name.startswith("schedule"))
         if name == "lamp-history":
-            w.page.keyboard.press("Escape")
-            expect(w.page.locator("dialog.drawer")).to_have_count(0)
+            close_drawer(w)
     assert not problems, "\n".join(problems)
     assert w.console_errors == []
     assert w.foreign_requests == []
@@ -90,7 +96,7 @@ def test_no_horizontal_scroll_at_320(open_page, household, with_schedule):
         open_view(w.page, route, ready)
         assert horizontal_overflow(w.page) <= 0, name
         if name == "lamp-history":
-            w.page.keyboard.press("Escape")
+            close_drawer(w)
     w.shot("lamps-320")
 
 
@@ -115,7 +121,7 @@ def test_every_view_shows_only_dictionary_text(open_page, household, with_schedu
             w.page.locator("article.schedule-card button[aria-expanded]").first.click()
         foreign[name] = checker.foreign(visible_texts(w.page))
         if name == "lamp-history":
-            w.page.keyboard.press("Escape")
+            close_drawer(w)
     open_view(w.page, "#/jadwal/baru", "form.form-card")
     w.page.locator(".tabs .chip").nth(1).click()
     foreign["schedule-cron"] = checker.foreign(visible_texts(w.page))
