@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs what SmartLamp's build, run and tests need on a fresh Debian machine.
-# Idempotent: skips what is present. Usage: scripts/install-deps.sh [--test]
+# Idempotent: skips what is present. Usage: scripts/install-deps.sh [--test | --browser]
+# --test: everything the tests need, including the dashboard's browser tests (--browser: only those).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_browser=0
+[ "${1:-}" = "--test" ] && want_test=1 && want_browser=1
+[ "${1:-}" = "--browser" ] && want_browser=1
 
 apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
 # libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp).
 if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
+# Browser tests: Debian's Chromium (Playwright never downloads a browser here) and a font for stable screenshots.
+if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -24,10 +29,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done
 fi
 
-if [ "$want_test" = 1 ]; then
-  venv="$here/.venv"
+venv="$here/.venv"
+if [ "$want_test" = 1 ] || [ "$want_browser" = 1 ]; then
   if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
+fi
+if [ "$want_test" = 1 ]; then
   if ! "$venv/bin/python" -c "import paho.mqtt, amqtt, pytest" 2>/dev/null; then
     "$venv/bin/pip" install -q paho-mqtt amqtt pytest
+  fi
+fi
+if [ "$want_browser" = 1 ]; then
+  if ! "$venv/bin/python" -c "import playwright, pytest, axe_playwright_python, paho.mqtt" 2>/dev/null; then
+    "$venv/bin/pip" install -q playwright pytest axe-playwright-python paho-mqtt
   fi
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every SmartLamp test: installs the real peers the tests start themselves (Mosquitto, amqtt, paho-mqtt in
-# .venv, MariaDB client library), builds, and runs the whole suite. Each test starts and stops its own processes
+# .venv, MariaDB client library, Chromium + Playwright), builds, and runs the whole suite, then the dashboard's
+# browser tests against the built binary. Each test starts and stops its own processes
 # on free loopback ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,5 @@ swift test --skip-build "$@"
 echo "== ESP32 firmware (its own package: unit tests, RISC-V cross-compile, ESP-IDF stubs, host lamps)"
 bash firmware/esp32-smartlamp/scripts/test.sh
 echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
+echo "== dashboard in Chromium (Playwright)"; SMARTLAMP_BIN="$(swift build --show-bin-path)/smartlamp" bash scripts/test-browser.sh
 echo "== done in $(( $(date +%s) - start )) s"
