@@ -2,6 +2,7 @@ import DeviceSimulator
 import Foundation
 import MQTT
 import SmartLampCore
+import SmartLampStore
 import Tasmota
 import TestSupport
 import Testing
@@ -158,6 +159,36 @@ import Testing
       await observer.stop()
       rerun.cancel()
       await rerun.value
+    }
+  }
+
+  /// A secret written by another process (the CLI, another instance) reaches the running server's command path
+  /// through the devices table's signature, without a restart.
+  @Test func secretSetByAnotherProcessIsUsedWithoutARestart() async throws {
+    let folder = TemporaryDirectory(prefix: "smartlamp-native")
+    let path = folder.file("shared.sqlite")
+    try await LampEnv.with({ configuration in
+      configuration.database = .sqlite(path: path)
+      configuration.databaseURL = "sqlite://" + path
+    }) { env in
+      try await env.createDevice("solo", mqtt: "lampu-solo")
+      let simulator = try Self.simulator(env, [Self.nativeLamp("lampu-solo", secret: Self.secret)])
+      let run = Task { await simulator.run() }
+      try await poll("online") {
+        try await env.call(.get, "/api/v1/devices/solo/status").data?["online"]?.lampBool == true
+      }
+      let other = try SQLiteDatabase(path: path)
+      _ = try await Store(database: other).devices.update(
+        "solo", DeviceChanges(hmacSecret: .some(try DeviceSecret(Self.secret))))
+      try await other.close()
+      try await poll("the server noticed the secret", timeout: .seconds(10)) {
+        try await env.call(.get, "/api/v1/devices/solo").data?["hasSecret"]?.lampBool == true
+      }
+      let signed = try await env.execute("solo", "ON")
+      #expect(signed.data?["status"]?.string == "ACKED", "\(signed.body)")
+      #expect(simulator.relays(of: "lampu-solo") == [.on])
+      run.cancel()
+      await run.value
     }
   }
 
