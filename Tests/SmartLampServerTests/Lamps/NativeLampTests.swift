@@ -99,10 +99,11 @@ import Testing
       let stream = try await SSEClient.open(port: env.port, token: env.adminToken)
       let events = stream.events
 
-      // A plain command to a lamp with a secret is refused without a request id: it cannot name our command,
-      // so the command times out (it never counts as acknowledged by the refusal's power).
+      // A plain command to a lamp with a secret is refused (SIGNATURE_REQUIRED names no request, but every plain
+      // command meets it): FAILED with that code, never acknowledged by the refusal's power, which equals OFF.
       let plain = try await env.execute("kamar", "OFF", requestID: "plain-1")
-      #expect(plain.data?["status"]?.string == "TIMEOUT", "\(plain.body)")
+      #expect(plain.data?["status"]?.string == "FAILED", "\(plain.body)")
+      #expect(plain.data?["error"]?.string == "SIGNATURE_REQUIRED")
 
       // The server learns the secret (write-only: never in an answer).
       let patched = try await env.call(

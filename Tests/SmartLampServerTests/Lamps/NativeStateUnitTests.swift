@@ -44,7 +44,13 @@ import Testing
     #expect(tracker.knownOutcome(of: refused) == .refused(code: "REPLAYED"), "an outcome is final")
     #expect(CommandService.describe(.refused(code: "REPLAYED")).status == .failed)
     #expect(CommandService.error(of: .refused(code: "REPLAYED")) == "REPLAYED")
-    #expect(outcomes.withLock { $0.count } == 3)
+    let plainAgain = tracker.register(mqttKey: "lamp", relay: 1, expected: .on, context: context)
+    let signedAgain = tracker.register(
+      mqttKey: "lamp", relay: 1, expected: .on, wireRequestID: "req-4", context: context)
+    tracker.refusePlain(mqttKey: "lamp", code: "SIGNATURE_REQUIRED")
+    #expect(tracker.knownOutcome(of: plainAgain) == .refused(code: "SIGNATURE_REQUIRED"))
+    #expect(tracker.knownOutcome(of: signedAgain) == nil, "a signed command is not what the lamp refused")
+    #expect(outcomes.withLock { $0.count } == 4)
   }
 
   @Test func profileFollowsWhatTheDevicePublishesAndIsPersisted() async throws {

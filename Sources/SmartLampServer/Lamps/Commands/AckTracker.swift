@@ -110,8 +110,15 @@ final class AckTracker: Sendable {
     resolve(mqttKey: mqttKey, requestID: requestID, now: .now) { _ in .refused(code: code) }
   }
 
+  /// A native lamp refused a plain command because it takes only signed ones (`SIGNATURE_REQUIRED`, which names
+  /// no request): every plain command pending on it would meet the same refusal, so they fail with that code now
+  /// instead of timing out.
+  func refusePlain(mqttKey: String, code: String) {
+    resolve(mqttKey: mqttKey, requestID: nil, now: .now) { _ in .refused(code: code) }
+  }
+
   private func resolve(
-    mqttKey: String, requestID: String, now: ContinuousClock.Instant, _ outcome: (Pending) -> Outcome
+    mqttKey: String, requestID: String?, now: ContinuousClock.Instant, _ outcome: (Pending) -> Outcome
   ) {
     let resolved = state.withLock { state -> [(Pending, Outcome, [CheckedContinuation<Outcome, Never>])] in
       // A lamp has one relay in this profile; its commands are few, so a scan of the pending ones is enough.

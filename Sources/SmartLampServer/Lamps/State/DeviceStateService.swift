@@ -237,6 +237,8 @@ final class DeviceStateService: Sendable {
       ])
     if let requestID = status.requestID, let code = status.error {
       acks.refuse(mqttKey: key, requestID: requestID, code: code)
+    } else if status.error == "SIGNATURE_REQUIRED" {
+      acks.refusePlain(mqttKey: key, code: "SIGNATURE_REQUIRED")
     }
   }
 
