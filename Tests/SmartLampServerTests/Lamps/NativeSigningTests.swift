@@ -102,10 +102,13 @@ import Testing
 
     let secret = try DeviceSecret("f43a301812844e47ab5908ebae902934")
     device.secret = secret
+    device.channel = TasmotaChannel(index: 2)!
     let signed = try CommandPayload.make(
       device: device, action: .off, requestId: "cmd-42", issuedAt: 1_764_831_599_000, wireID: "Lampu-Teras",
       order: .topicFirst)
-    #expect(signed.topic == "Lampu-Teras/cmnd/POWER", "the id as the lamp writes it, in the order it uses")
+    #expect(
+      signed.topic == "Lampu-Teras/cmnd/POWER",
+      "the id as the lamp writes it, in the order it uses, on POWER: the one relay a native lamp acts on")
     let (envelope, sig) = try #require(NativeEnvelope.parse(Array(signed.payload.utf8)))
     #expect(envelope.deviceID == "Lampu-Teras")
     #expect(envelope.action == .off)

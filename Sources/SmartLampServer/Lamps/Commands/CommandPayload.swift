@@ -3,10 +3,11 @@ import Foundation
 import SmartLampCore
 import Tasmota
 
-/// What goes on the wire for one command, chosen per device: the plain Tasmota `ON`/`OFF` for a device without a
-/// secret, the signed envelope of the native profile for one with a secret (issue #11). Both go to
-/// `cmnd/<id>/<CHANNEL>` at QoS 1, never retained; the id is the one the device writes itself when it was heard
-/// (a lamp subscribes in its own case), else the registered `mqttDeviceId`.
+/// What goes on the wire for one command, chosen per device: the plain Tasmota `ON`/`OFF` on `cmnd/<id>/<CHANNEL>`
+/// for a device without a secret, the signed envelope of the native profile on `cmnd/<id>/POWER` for one with a
+/// secret (issue #11; a native lamp has one relay and acts on `POWER` only, whatever channel was registered). QoS 1,
+/// never retained; the id is the one the device writes itself when it was heard (a lamp subscribes in its own
+/// case), else the registered `mqttDeviceId`.
 struct CommandPayload: Sendable {
   let topic: String
   let payload: String
@@ -20,8 +21,8 @@ struct CommandPayload: Sendable {
   ) throws -> CommandPayload {
     let id = wireID ?? device.mqttDeviceId
     let tasmotaAction: TasmotaPowerAction = action == .on ? .on : .off
-    let topic = TasmotaCommand.topic(deviceID: id, channel: device.channel, order: order)
     guard let secret = device.secret else {
+      let topic = TasmotaCommand.topic(deviceID: id, channel: device.channel, order: order)
       return CommandPayload(topic: topic, payload: tasmotaAction.payload, wireRequestID: nil)
     }
     let envelope: NativeEnvelope
@@ -34,8 +35,8 @@ struct CommandPayload: Sendable {
       throw APIError.unsignable(device.deviceId)
     }
     return CommandPayload(
-      topic: topic, payload: NativeCommandSigner.signedJSON(envelope, secret: secret),
-      wireRequestID: envelope.requestID)
+      topic: TasmotaCommand.topic(deviceID: id, channel: .power, order: order),
+      payload: NativeCommandSigner.signedJSON(envelope, secret: secret), wireRequestID: envelope.requestID)
   }
 }
 
