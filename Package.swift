@@ -61,6 +61,7 @@ let package = Package(
       name: "DeviceSimulator",
       dependencies: [
         "MQTT", "Tasmota",
+        .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings
@@ -88,7 +89,7 @@ let package = Package(
     .executableTarget(
       name: "smartlamp",
       dependencies: [
-        "SmartLampServer", "SmartLampStore", "SmartLampCore", "DeviceSimulator", "MQTT",
+        "SmartLampServer", "SmartLampStore", "SmartLampCore", "DeviceSimulator", "MQTT", "Tasmota",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -148,7 +149,9 @@ let package = Package(
     .testTarget(name: "CMariaDBTests", dependencies: ["CMariaDB"], swiftSettings: swiftSettings),
     .testTarget(
       name: "DeviceSimulatorTests",
-      dependencies: ["DeviceSimulator", "MQTT", "Tasmota", "TestSupport"],
+      dependencies: [
+        "DeviceSimulator", "MQTT", "Tasmota", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+      ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -161,7 +164,7 @@ let package = Package(
     ),
     .testTarget(
       name: "smartlampTests",
-      dependencies: ["smartlamp", "TestSupport"],
+      dependencies: ["smartlamp", "TestSupport", "SmartLampStore", "SmartLampCore"],
       swiftSettings: swiftSettings
     ),
   ]

@@ -18,7 +18,8 @@ echo "build took $(( $(date +%s) - start )) s (including installs)"
 echo "== test"
 swift test --skip-build "$@"
 echo "== ESP32 firmware (its own package: unit tests, RISC-V cross-compile, ESP-IDF stubs, host lamps)"
-bash firmware/esp32-smartlamp/scripts/test.sh
+# The firmware integration tests also run the server built above against host lamps (test_server_e2e.py).
+SMARTLAMP_BIN="$PWD/.build/debug/smartlamp" bash firmware/esp32-smartlamp/scripts/test.sh
 echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
 echo "== dashboard in Chromium (Playwright)"; SMARTLAMP_BIN="$(swift build --show-bin-path)/smartlamp" bash scripts/test-browser.sh
 echo "== done in $(( $(date +%s) - start )) s"

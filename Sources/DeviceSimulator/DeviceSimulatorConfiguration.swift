@@ -24,12 +24,16 @@ public struct DeviceSimulatorConfiguration: Sendable {
   /// drop decisions are still independent per device (each salts the seed with its MAC).
   public static func fleet(
     brokerURL: String, count: Int, relays: Int = 1, prefix: String = "tasmota", firstIndex: Int = 1,
-    teleperiod: Duration = .seconds(300), faults: FaultPolicy = FaultPolicy()
+    teleperiod: Duration = .seconds(300), faults: FaultPolicy = FaultPolicy(), profile: SimulatorProfile = .tasmota,
+    secret: String? = nil
   ) -> DeviceSimulatorConfiguration {
     let devices = (0..<max(0, count)).map { offset in
-      var device = SimulatedDeviceConfiguration(index: firstIndex + offset, prefix: prefix, relays: relays)
+      var device = SimulatedDeviceConfiguration(
+        index: firstIndex + offset, prefix: prefix, relays: profile == .native ? 1 : relays)
       device.teleperiod = teleperiod
       device.faults = faults
+      device.profile = profile
+      device.secret = secret
       return device
     }
     return DeviceSimulatorConfiguration(brokerURL: brokerURL, devices: devices)

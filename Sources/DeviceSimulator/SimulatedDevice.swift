@@ -27,6 +27,8 @@ public enum SimulatorCommandOutcome: Sendable, Hashable {
   case unknown
   /// Not addressed to this device; nothing is sent.
   case ignored
+  /// A native lamp refused the command with this code (`SIGNATURE_REQUIRED`, `SIGNATURE_INVALID`, …).
+  case refused(String)
 }
 
 /// The result of handling one message: what happened and what to publish, in order.
@@ -37,29 +39,46 @@ public struct SimulatorReply: Sendable, Hashable {
   public var command: String
 }
 
-/// One Tasmota device as a pure state machine: relays, the replies to `cmnd/…` messages, the STATE, STATUS and
-/// discovery payloads. No I/O and no clock: callers pass uptime and time in, so every output is testable.
+/// One Tasmota device — or a native SmartLamp lamp (``SimulatorProfile/native``) — as a pure state machine: relays,
+/// the replies to `cmnd/…` messages, the STATE, STATUS and discovery payloads. No I/O and no clock: callers pass
+/// uptime and time in, so every output is testable.
 public struct SimulatedDevice: Sendable {
   public let configuration: SimulatedDeviceConfiguration
   /// Relay states, relay 1 first. All relays start OFF, as after a cold boot with PowerOnState 0.
   public private(set) var relays: [TasmotaPower]
+  /// Native profile: whether a connection was announced before (`boot`, then `reconnect`).
+  var connectedBefore = false
+  /// Native profile: the nonces of accepted envelopes, oldest first.
+  var acceptedNonces: [String] = []
 
   public init(configuration: SimulatedDeviceConfiguration) {
     self.configuration = configuration
-    relays = Array(repeating: .off, count: configuration.relays)
+    relays = Array(repeating: .off, count: configuration.profile == .native ? 1 : configuration.relays)
   }
+
+  mutating func setRelay(_ index: Int, _ power: TasmotaPower) { relays[index] = power }
 
   // MARK: - topics
 
-  /// `tele/<t>/LWT`.
-  public var lwtTopic: String { configuration.topic(.telemetry, "LWT") }
+  /// `tele/<t>/LWT` (`home/<t>/lwt` for a native lamp).
+  public var lwtTopic: String {
+    configuration.profile == .native ? "home/\(configuration.topic)/lwt" : configuration.topic(.telemetry, "LWT")
+  }
   /// The filter this device subscribes to: `cmnd/<t>/#`.
   public var commandFilter: String { configuration.topic(.command, "#") }
   /// `tasmota/discovery/<MAC>/config`.
   public var discoveryTopic: String { "tasmota/discovery/\(configuration.mac)/config" }
 
-  /// The Will the broker publishes when the device vanishes: `Offline`, retained.
-  public var will: SimulatorMessage { SimulatorMessage(topic: lwtTopic, payload: "Offline", retain: true) }
+  /// The Will the broker publishes when the device vanishes: `Offline` (`OFFLINE` native), retained.
+  public var will: SimulatorMessage {
+    SimulatorMessage(topic: lwtTopic, payload: configuration.profile == .native ? "OFFLINE" : "Offline", retain: true)
+  }
+
+  /// What the device publishes after each (re)connect: Tasmota's ``onlineMessages()``, or a native lamp's
+  /// `ONLINE` and its retained status (`boot` the first time, `reconnect` after).
+  public mutating func connectedMessages(nowMillis: Int64 = 0) -> [SimulatorMessage] {
+    configuration.profile == .native ? nativeConnected(nowMillis: nowMillis) : onlineMessages()
+  }
 
   /// Published after every (re)connect: LWT `Online` retained, then the retained discovery config.
   public func onlineMessages() -> [SimulatorMessage] {
@@ -85,8 +104,9 @@ public struct SimulatedDevice: Sendable {
   /// Handles a message received on the command filter. Unknown topics for other devices are ignored; commands
   /// are matched case-insensitively as the firmware does.
   public mutating func handle(
-    topic: String, payload: [UInt8], uptimeSeconds: Int, time: String = ""
+    topic: String, payload: [UInt8], uptimeSeconds: Int, time: String = "", nowMillis: Int64 = 0
   ) -> SimulatorReply {
+    if configuration.profile == .native { return handleNative(topic: topic, payload: payload, nowMillis: nowMillis) }
     guard let parsed = TasmotaTopic.parse(topic), parsed.prefix == .command,
       parsed.deviceID == configuration.topic, parsed.order == configuration.order
     else { return SimulatorReply(outcome: .ignored, messages: [], command: topic) }

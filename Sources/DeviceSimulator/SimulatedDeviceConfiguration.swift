@@ -20,6 +20,10 @@ public struct SimulatedDeviceConfiguration: Sendable, Hashable {
   public var teleperiod: Duration = .seconds(300)
   /// Reply latency and drop rate.
   public var faults = FaultPolicy()
+  /// Tasmota, or the SmartLamp firmware's native profile (one relay, `home/<t>/status` and `home/<t>/lwt`).
+  public var profile: SimulatorProfile = .tasmota
+  /// A native lamp with a secret takes only signed envelopes (the key is the secret's UTF-8 bytes).
+  public var secret: String?
 
   /// A configuration with explicit identity.
   public init(topic: String, friendlyName: String, relays: Int, mac: String, ipAddress: String) {

@@ -170,10 +170,12 @@ final class SimulatedLamp: Sendable {
     let (messages, state) = shared.withLock { state in
       state.announcedOnline = true
       return (
-        state.device.onlineMessages(), state.device.telemetry(uptimeSeconds: uptimeSeconds, time: Self.timeText())
+        state.device.connectedMessages(nowMillis: Self.nowMillis()),
+        state.device.telemetry(uptimeSeconds: uptimeSeconds, time: Self.timeText())
       )
     }
-    for message in messages + [state] {
+    // A native lamp sends no Tasmota telemetry.
+    for message in messages + (configuration.profile == .native ? [] : [state]) {
       try await client.publish(topic: message.topic, payload: message.payload, qos: .atMostOnce, retain: message.retain)
     }
     events.yield(.online(device: configuration.topic))
@@ -184,7 +186,8 @@ final class SimulatedLamp: Sendable {
       let payload = Array(message.payloadString.utf8)
       let (reply, dropped, latency) = shared.withLock { state in
         let reply = state.device.handle(
-          topic: message.topic, payload: payload, uptimeSeconds: uptimeSeconds, time: Self.timeText())
+          topic: message.topic, payload: payload, uptimeSeconds: uptimeSeconds, time: Self.timeText(),
+          nowMillis: Self.nowMillis())
         guard reply.outcome != .ignored else { return (reply, false, Duration.zero) }
         return (reply, state.faults.shouldDrop(), state.faults.policy.latency)
       }
@@ -214,7 +217,7 @@ final class SimulatedLamp: Sendable {
   /// spreads its telemetry over the period instead of sending it in one burst.
   private func telemetryLoop() async {
     let period = configuration.teleperiod
-    guard period > .zero else { return }
+    guard period > .zero, configuration.profile == .tasmota else { return }
     let fraction = Double(configuration.faultSalt % 1000) / 1000
     var next = boot + period * fraction
     while true {
@@ -231,6 +234,9 @@ final class SimulatedLamp: Sendable {
   }
 
   private var uptimeSeconds: Int { Int((ContinuousClock.now - boot).components.seconds) }
+
+  /// Wall-clock epoch milliseconds (a native lamp's `ts` and envelope expiry).
+  static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
   /// Local time without zone, as Tasmota prints `Time` (we use UTC).
   static func timeText(_ date: Date = Date()) -> String {

@@ -40,6 +40,7 @@ public struct SimulatorCommandRecord: Sendable, Hashable, CustomStringConvertibl
     case .state: result = "STATE"
     case .unknown: result = "unknown command"
     case .ignored: result = "ignored"
+    case .refused(let code): result = "refused \(code)"
     }
     var line = "\(device) \(command) -> \(result)"
     if latency > .zero { line += " after \(latency.milliseconds) ms" }

@@ -4,7 +4,7 @@ public struct TasmotaParseError: Error, Sendable, Hashable, CustomStringConverti
   public struct Code: Sendable, Hashable, CustomStringConvertible {
     private enum Base: String, Sendable, Hashable {
       case emptyPayload, payloadTooLarge, invalidUTF8, invalidJSON, notASwitchValue, noPowerState
-      case missingField, macMismatch
+      case missingField, macMismatch, wrongType, invalidValue, deviceMismatch
     }
 
     private let base: Base
@@ -25,6 +25,12 @@ public struct TasmotaParseError: Error, Sendable, Hashable, CustomStringConverti
     public static let missingField = Code(.missingField)
     /// A discovery config whose `mac` differs from the MAC in its topic (rejected, as Home Assistant does).
     public static let macMismatch = Code(.macMismatch)
+    /// A known member of a native report has the wrong JSON type (a string for a number, a fraction …).
+    public static let wrongType = Code(.wrongType)
+    /// A known member holds a value outside its range or alphabet.
+    public static let invalidValue = Code(.invalidValue)
+    /// A native status whose `deviceId` is not the device of its topic.
+    public static let deviceMismatch = Code(.deviceMismatch)
 
     public var description: String { base.rawValue }
   }

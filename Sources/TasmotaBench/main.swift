@@ -69,6 +69,39 @@ func benchParse() {
       "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate(count, elapsed))  (\(String(format: "%.0f", perMessage)) ns/msg)"
     )
   }
+  benchNativeParse(iterations: iterations, tasmotaResult: result)
+}
+
+/// The native profile (issue #11) next to the figures above: its status report through `NativeMessage.parse`, and
+/// what the server's native check (tried first on every message) costs a Tasmota topic, which it hands back as nil.
+func benchNativeParse(iterations: Int, tasmotaResult: [UInt8]) {
+  let status = Array(
+    #"{"deviceId":"lampu-teras","power":"ON","ts":1764831600123,"reason":"command","rssi":-61,"requestId":"cmd-42"}"#
+      .utf8)
+  let cases: [(String, String, [UInt8], Bool)] = [
+    ("home/<id>/status (\(status.count) B)", "home/lampu-teras/status", status, true),
+    ("home/<id>/lwt ONLINE", "home/lampu-teras/lwt", Array("ONLINE".utf8), true),
+    ("native check of a stat/ topic", "stat/tasmota_000001/RESULT", tasmotaResult, false),
+  ]
+  print("Native parse throughput (one core, NativeMessage.parse(topic:payload:))")
+  for (name, topic, payload, native) in cases {
+    var recognised = 0
+    for _ in 0..<min(iterations, 10_000) { _ = NativeMessage.parse(topic: topic, payload: payload) }
+    let elapsed = ContinuousClock().measure {
+      for _ in 0..<iterations {
+        switch NativeMessage.parse(topic: topic, payload: payload) {
+        case .status, .availability: recognised += 1
+        case .none: if !native { recognised += 1 }
+        default: break
+        }
+      }
+    }
+    precondition(recognised == iterations, "\(name) was not classified as expected")
+    let perMessage = seconds(elapsed) / Double(iterations) * 1e9
+    print(
+      "  \(name.padding(toLength: 34, withPad: " ", startingAt: 0)) \(rate(iterations, elapsed))  (\(String(format: "%.0f", perMessage)) ns/msg)"
+    )
+  }
 }
 
 // MARK: - sustained devices

@@ -9,11 +9,14 @@ import ServiceLifecycle
 struct SimulateCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "simulate",
-    abstract: "Run simulated Tasmota lamps on an MQTT broker.",
+    abstract: "Run simulated Tasmota or native SmartLamp lamps on an MQTT broker.",
     discussion: """
       Each device has its own connection and Will (tele/<topic>/LWT Offline), publishes LWT Online and its \
       native discovery config (retained), answers cmnd/<topic>/POWER<n> and STATUS like Tasmota, and sends \
-      tele/<topic>/STATE every teleperiod. One line is printed per command handled.
+      tele/<topic>/STATE every teleperiod. With --profile native each device is a SmartLamp ESP32 lamp instead: \
+      home/<topic>/lwt ONLINE (Will OFFLINE), its state retained on home/<topic>/status, plain ON/OFF/TOGGLE on \
+      cmnd/<topic>/POWER, or only signed envelopes when --secret-file is given. One line is printed per command \
+      handled.
       """
   )
 
@@ -47,6 +50,15 @@ struct SimulateCommand: AsyncParsableCommand {
   @Option(name: .customLong("ca-file"), help: "PEM CA certificate for mqtts:// and wss:// brokers.")
   var caFile: String?
 
+  @Option(help: "Device profile: tasmota or native (the SmartLamp ESP32 firmware's home/<topic>/… topics).")
+  var profile = "tasmota"
+
+  @Option(
+    name: .customLong("secret-file"),
+    help: "Native profile: a file whose first line is the devices' signing secret; they then take only signed commands."
+  )
+  var secretFile: String?
+
   @Flag(help: "Print connection events as well as commands.")
   var verbose = false
 
@@ -59,6 +71,21 @@ struct SimulateCommand: AsyncParsableCommand {
     guard !prefix.isEmpty, !prefix.contains(where: { "/+#".contains($0) }) else {
       throw ValidationError("--prefix must be non-empty and contain no '/', '+' or '#'")
     }
+    guard let chosen = SimulatorProfile(rawValue: profile) else {
+      throw ValidationError("--profile must be tasmota or native")
+    }
+    guard secretFile == nil || chosen == .native else {
+      throw ValidationError("--secret-file needs --profile native")
+    }
+  }
+
+  /// The secret's first line, as the firmware's configuration holds it.
+  private func readSecret() throws -> String? {
+    guard let secretFile else { return nil }
+    guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8),
+      let line = text.split(whereSeparator: \.isNewline).first, !line.isEmpty
+    else { throw ValidationError("--secret-file: cannot read a secret from \(secretFile)") }
+    return String(line)
   }
 
   func run() async throws {
@@ -66,7 +93,8 @@ struct SimulateCommand: AsyncParsableCommand {
     logger.logLevel = verbose ? .info : .warning
     var configuration = DeviceSimulatorConfiguration.fleet(
       brokerURL: broker, count: devices, relays: relays, prefix: prefix, teleperiod: .seconds(teleperiod),
-      faults: FaultPolicy(latency: .milliseconds(latencyMilliseconds), dropRate: dropRate))
+      faults: FaultPolicy(latency: .milliseconds(latencyMilliseconds), dropRate: dropRate),
+      profile: SimulatorProfile(rawValue: profile) ?? .tasmota, secret: try readSecret())
     configuration.username = username
     configuration.password = password
     configuration.caFile = caFile
@@ -76,7 +104,7 @@ struct SimulateCommand: AsyncParsableCommand {
     } catch {
       throw ValidationError("\(error)")
     }
-    writeLine("simulating \(devices) device(s) with \(relays) relay(s) on \(broker); Ctrl-C stops")
+    writeLine("simulating \(devices) \(profile) device(s) with \(relays) relay(s) on \(broker); Ctrl-C stops")
     let verbose = self.verbose
     let printer = Task {
       for await event in simulator.events {

@@ -11,7 +11,7 @@ struct SmartLampCommand: AsyncParsableCommand {
     version: SmartLampVersion.version,
     subcommands: [
       ServeCommand.self, MigrateCommand.self, UserCommand.self, APIKeyCommand.self, SimulateCommand.self,
-      SettingsCommand.self, SetupCodeCommand.self,
+      SettingsCommand.self, SetupCodeCommand.self, DeviceCommand.self,
     ]
   )
 }

@@ -26,6 +26,13 @@ extension APIError {
     APIError(.badRequest, code: "VALIDATION_ERROR", message: message, details: details)
   }
 
+  /// A device with a secret whose MQTT id cannot go into a signed envelope (the firmware's id alphabet).
+  static func unsignable(_ id: String) -> APIError {
+    rule(
+      "Signed commands need an mqttDeviceId of 1–64 characters A-Z a-z 0-9 . _ : -",
+      details: ["deviceId": .string(id)])
+  }
+
   static func brokerUnavailable() -> APIError {
     var headers = HTTPFields()
     headers[.retryAfter] = "5"

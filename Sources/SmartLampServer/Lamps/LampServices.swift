@@ -57,10 +57,18 @@ public struct LampServices: Sendable {
       configuration: configuration,
       handlers: .init(
         message: { message in
-          let parsed = TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView))
+          let payload = Array(message.payload.readableBytesView)
           let now = APITime.epochMilliseconds()
-          discoveryRef.ingest(parsed, now: now)
-          for query in stateRef.ingest(parsed, topic: message.topic, now: now) {
+          let queries: [(topic: String, payload: String)]
+          if let native = NativeMessage.parse(topic: message.topic, payload: payload) {
+            discoveryRef.ingest(native, now: now)
+            queries = stateRef.ingest(native, topic: message.topic, now: now)
+          } else {
+            let parsed = TasmotaMessage.parse(topic: message.topic, payload: payload)
+            discoveryRef.ingest(parsed, now: now)
+            queries = stateRef.ingest(parsed, topic: message.topic, now: now)
+          }
+          for query in queries {
             await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
           }
         },

@@ -6,7 +6,7 @@ final class CommandOutcomeMetrics: Sendable {
     labelNames: [], bounds: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30])
   let outcomes = LabelledCounter(
     "smartlamp_command_outcomes_total",
-    help: "Acknowledgement outcomes of commands published by this instance (ACKED or TIMEOUT)",
+    help: "Acknowledgement outcomes of commands published by this instance (ACKED, TIMEOUT, REFUSED)",
     labelNames: ["status"])
 
   func record(_ outcome: AckTracker.Outcome) {
@@ -16,6 +16,8 @@ final class CommandOutcomeMetrics: Sendable {
       ackLatency.observe(Double(max(latencyMs, 0)) / 1000)
     case .timeout:
       outcomes.increment(["TIMEOUT"])
+    case .refused:
+      outcomes.increment(["REFUSED"])
     }
   }
 }

@@ -3,8 +3,9 @@
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
 /// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what
 /// the dashboard needs: device-side history and the server's small key/value state (the setup code's hash).
+/// Version 0006 records each device's profile (tasmota/native) with its state.
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, native]
 
   static let base = Migration(
     version: "0001_base",
@@ -306,5 +307,12 @@ enum SQLiteSchema {
         updated_at INTEGER NOT NULL
       )
       """,
+    ])
+
+  static let native = Migration(
+    version: "0006_native",
+    statements: [
+      // tasmota | native, chosen from what the device publishes (issue #11); NULL until it was heard.
+      "ALTER TABLE device_state ADD COLUMN profile TEXT"
     ])
 }

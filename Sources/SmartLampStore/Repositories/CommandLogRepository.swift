@@ -7,7 +7,8 @@ public enum CommandOrigin: String, Sendable, Hashable, Codable, CaseIterable {
   case schedule
 }
 
-/// `command_logs.result`: PUBLISHED → ACKED | TIMEOUT; FAILED when the publish failed (CONTRACT §7).
+/// `command_logs.result`: PUBLISHED → ACKED | TIMEOUT; FAILED when the publish failed or a native lamp refused the
+/// command (CONTRACT §7; the lamp's code is in `error`).
 public enum CommandStatus: String, Sendable, Hashable, Codable, CaseIterable {
   case published = "PUBLISHED"
   case acked = "ACKED"
@@ -175,6 +176,20 @@ public struct CommandLogRepository: Sendable {
       try conn.execute(
         "UPDATE command_logs SET result = 'TIMEOUT', ack_status = 'TIMEOUT' WHERE id = ? AND ack_status = 'PENDING'",
         [.int64(id)]
+      ).rowsAffected == 1
+    }
+  }
+
+  /// Marks a still pending command failed with the device's refusal code (a native lamp refused it); false when
+  /// its outcome was already written.
+  @discardableResult
+  public func markRefused(_ id: Int64, error: String) async throws -> Bool {
+    try await database.write { conn in
+      try conn.execute(
+        """
+        UPDATE command_logs SET result = 'FAILED', ack_status = 'NONE', error = ?
+        WHERE id = ? AND ack_status = 'PENDING'
+        """, [.text(error), .int64(id)]
       ).rowsAffected == 1
     }
   }

@@ -10,6 +10,8 @@ public struct DeviceRecord: Sendable, Hashable {
   /// As stored; upstream databases may hold values other than POWER/POWERn.
   public var commandChannelText: String
   public var createdAt: String
+  /// `hmac_secret`: nil when NULL, empty or upstream's `unused-tasmota`.
+  public var hmacSecret: DeviceSecret?
 
   /// The stored channel, or `POWER` when the stored text is not a valid channel (upstream's fallback).
   public var commandChannel: CommandChannel {
@@ -27,6 +29,7 @@ public struct DeviceRecord: Sendable, Hashable {
     location = try row.optionalString("location")
     commandChannelText = try row.string("command_channel")
     createdAt = try row.string("created_at")
+    hmacSecret = DeviceSecret(stored: try row.optionalString("hmac_secret"))
   }
 }
 
@@ -37,16 +40,19 @@ public struct NewDevice: Sendable, Hashable {
   public var name: String
   public var location: String?
   public var commandChannel: CommandChannel
+  /// Stored in `hmac_secret`; without one the row gets upstream's `unused-tasmota`.
+  public var hmacSecret: DeviceSecret?
 
   public init(
     deviceId: DeviceID, mqttDeviceId: DeviceID? = nil, name: String, location: String? = nil,
-    commandChannel: CommandChannel = .power
+    commandChannel: CommandChannel = .power, hmacSecret: DeviceSecret? = nil
   ) {
     self.deviceId = deviceId
     self.mqttDeviceId = mqttDeviceId
     self.name = name
     self.location = location
     self.commandChannel = commandChannel
+    self.hmacSecret = hmacSecret
   }
 }
 
@@ -56,14 +62,18 @@ public struct DeviceChanges: Sendable, Hashable {
   public var location: String??
   public var mqttDeviceId: DeviceID?
   public var commandChannel: CommandChannel?
+  /// `.some(nil)` clears the secret (the column goes back to `unused-tasmota`).
+  public var hmacSecret: DeviceSecret??
 
   public init(
-    name: String? = nil, location: String?? = nil, mqttDeviceId: DeviceID? = nil, commandChannel: CommandChannel? = nil
+    name: String? = nil, location: String?? = nil, mqttDeviceId: DeviceID? = nil, commandChannel: CommandChannel? = nil,
+    hmacSecret: DeviceSecret?? = nil
   ) {
     self.name = name
     self.location = location
     self.mqttDeviceId = mqttDeviceId
     self.commandChannel = commandChannel
+    self.hmacSecret = hmacSecret
   }
 }
 
@@ -76,8 +86,10 @@ public struct DeviceRepository: Sendable {
   static let columns = columns(prefix: "")
 
   static func columns(prefix p: String) -> String {
-    ["id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "created_at"].map { p + $0 }
-      .joined(separator: ", ")
+    ["id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "created_at", "hmac_secret"].map {
+      p + $0
+    }
+    .joined(separator: ", ")
   }
 
   /// Creates a device under its submitted id; with `ownerUserId` the creator is linked as owner (manage/manage)
@@ -92,11 +104,12 @@ public struct DeviceRepository: Sendable {
         result = try conn.execute(
           """
           INSERT INTO devices (device_id, mqtt_device_id, name, location, command_channel, hmac_secret, created_at)
-          VALUES (?, ?, ?, ?, ?, 'unused-tasmota', ?)
+          VALUES (?, ?, ?, ?, ?, ?, ?)
           """,
           [
             .text(device.deviceId.rawValue), .text((device.mqttDeviceId ?? device.deviceId).rawValue),
-            .text(device.name), SQLValue(device.location), .text(device.commandChannel.name), .text(iso),
+            .text(device.name), SQLValue(device.location), .text(device.commandChannel.name),
+            .text(device.hmacSecret?.value ?? DeviceSecret.upstreamPlaceholder), .text(iso),
           ])
       } catch SQLError.uniqueViolation {
         throw StoreError.duplicate(field: "deviceId")
@@ -144,6 +157,10 @@ public struct DeviceRepository: Sendable {
       if let location = changes.location { sets.append("location = ?"); binds.append(SQLValue(location)) }
       if let mqtt = changes.mqttDeviceId { sets.append("mqtt_device_id = ?"); binds.append(.text(mqtt.rawValue)) }
       if let channel = changes.commandChannel { sets.append("command_channel = ?"); binds.append(.text(channel.name)) }
+      if let secret = changes.hmacSecret {
+        sets.append("hmac_secret = ?")
+        binds.append(.text(secret?.value ?? DeviceSecret.upstreamPlaceholder))
+      }
       if !sets.isEmpty {
         try conn.execute(
           "UPDATE devices SET \(sets.joined(separator: ", ")) WHERE device_id = ?", binds + [.text(deviceId)])
@@ -187,8 +204,28 @@ public struct DeviceRepository: Sendable {
         """)
       let d = "\(try devices?.int64("n") ?? 0)/\(try devices?.int64("m") ?? 0)"
       let g = "\(try grants?.int64("n") ?? 0)/\(try grants?.string("m") ?? "")/\(try grants?.int64("s") ?? 0)"
-      return d + "|" + g
+      return d + "|" + g + "|" + (try Self.secretsDigest(conn))
     }
+  }
+
+  /// A digest of every device's secret, so that a secret set or cleared by the CLI or another instance reaches
+  /// this one's command path at the next check. FNV-1a over (id, secret): only compared with itself, in memory,
+  /// never logged; a household has few devices, so reading the column is cheap.
+  static func secretsDigest(_ conn: any SQLConnection) throws -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ bytes: some Sequence<UInt8>) {
+      for byte in bytes {
+        hash ^= UInt64(byte)
+        hash &*= 0x100_0000_01b3
+      }
+    }
+    for row in try conn.query("SELECT id, hmac_secret FROM devices ORDER BY id") {
+      mix(String(try row.int64("id")).utf8)
+      mix([0])
+      mix((DeviceSecret(stored: try row.optionalString("hmac_secret"))?.value ?? "").utf8)
+      mix([0])
+    }
+    return String(hash, radix: 16)
   }
 
   static func fetch(id: Int64, _ conn: any SQLConnection) throws -> DeviceRecord? {

@@ -12,12 +12,14 @@ public struct DeviceStateRecord: Sendable, Hashable {
   public var uptimeSec: Int64?
   /// Where the state came from (`device`, `command`…).
   public var source: String
+  /// How the device speaks MQTT, once known (`device_state.profile`).
+  public var profile: DeviceProfile?
   /// Epoch milliseconds.
   public var updatedAt: Int64
 
   public init(
     deviceId: String, channel: CommandChannel, power: PowerState, online: Bool?, lastSeenAt: Int64?, rssi: Int? = nil,
-    uptimeSec: Int64? = nil, source: String = "device", updatedAt: Int64
+    uptimeSec: Int64? = nil, source: String = "device", profile: DeviceProfile? = nil, updatedAt: Int64
   ) {
     self.deviceId = deviceId
     self.channel = channel
@@ -27,6 +29,7 @@ public struct DeviceStateRecord: Sendable, Hashable {
     self.rssi = rssi
     self.uptimeSec = uptimeSec
     self.source = source
+    self.profile = profile
     self.updatedAt = updatedAt
   }
 }
@@ -47,9 +50,10 @@ public struct DeviceStateRepository: Sendable {
         into: "device_state",
         columns: [
           "device_id", "channel", "power", "online", "last_seen_at", "rssi", "uptime_sec", "source", "updated_at",
+          "profile",
         ],
         conflictColumns: ["device_id", "channel"],
-        updateColumns: ["power", "online", "last_seen_at", "rssi", "uptime_sec", "source", "updated_at"])
+        updateColumns: ["power", "online", "last_seen_at", "rssi", "uptime_sec", "source", "updated_at", "profile"])
       var ids: [String: Int64?] = [:]
       var written = 0
       for state in states {
@@ -67,7 +71,7 @@ public struct DeviceStateRepository: Sendable {
           [
             .int64(internalId), .text(state.channel.name), .text(state.power.rawValue), SQLValue(state.online),
             SQLValue(state.lastSeenAt), SQLValue(state.rssi), SQLValue(state.uptimeSec), .text(state.source),
-            .int64(state.updatedAt),
+            .int64(state.updatedAt), SQLValue(state.profile?.rawValue),
           ])
         written += 1
       }
@@ -81,7 +85,7 @@ public struct DeviceStateRepository: Sendable {
       try conn.query(
         """
         SELECT d.device_id AS public_id, s.channel, s.power, s.online, s.last_seen_at, s.rssi, s.uptime_sec,
-          s.source, s.updated_at
+          s.source, s.updated_at, s.profile
         FROM device_state s JOIN devices d ON d.id = s.device_id ORDER BY d.id, s.channel
         """
       ).compactMap(Self.record(row:))
@@ -95,6 +99,8 @@ public struct DeviceStateRepository: Sendable {
       deviceId: try row.string("public_id"), channel: channel, power: PowerState(storedValue: try row.string("power")),
       online: try row.optionalBool("online"), lastSeenAt: try row.optionalInt64("last_seen_at"),
       rssi: try row.optionalInt("rssi"), uptimeSec: try row.optionalInt64("uptime_sec"),
-      source: try row.string("source"), updatedAt: try row.int64("updated_at"))
+      source: try row.string("source"),
+      profile: try row.optionalString("profile").flatMap(DeviceProfile.init(rawValue:)),
+      updatedAt: try row.int64("updated_at"))
   }
 }

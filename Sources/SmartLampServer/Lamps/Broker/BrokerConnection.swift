@@ -9,7 +9,8 @@ import Tasmota
 /// The server's one long-lived broker connection (CONTRACT §10): a unique client id per instance, keep-alive 30 s,
 /// a retained Will `offline` on `smartlamp/<instanceId>/status` (`online` after each connect), reconnect with
 /// exponential backoff and jitter (also while the first connect keeps failing), the subscriptions of every Tasmota
-/// report in both FullTopic orders plus native discovery. Every message goes to the device state service and the
+/// report in both FullTopic orders plus Tasmota's native discovery, and the SmartLamp firmware's `home/+/status`
+/// and `home/+/lwt`. Every message goes to the device state service and the
 /// discovery inventory; after every (re)connect the state of each registered device is queried.
 ///
 /// Filters the broker refuses in SUBACK (an ACL) are reported by ``problem()`` (so readiness fails, naming them)
@@ -51,7 +52,7 @@ final class BrokerConnection: Service, Sendable {
     mqtt.will = MQTTWill(topic: statusTopic, payload: "offline", qos: .atLeastOnce, retain: true)
     mqtt.reconnect = MQTTBackoff(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0.2)
     mqtt.subscriptionBufferSize = 16_384
-    filters = TasmotaSubscriptions.all
+    filters = TasmotaSubscriptions.all + NativeSubscriptions.all
     var clientLogger = logger
     clientLogger[metadataKey: "component"] = "mqtt"
     client = MQTTClient(configuration: mqtt, logger: clientLogger)

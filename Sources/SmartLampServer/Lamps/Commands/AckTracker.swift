@@ -2,12 +2,15 @@ import Synchronization
 import Tasmota
 
 /// Matches device reports to published commands (CONTRACT §7): a command is acknowledged when a report for its
-/// relay equal to the requested state arrives within the timeout, else it times out. Outcomes are delivered once,
-/// to the ``onOutcome`` handler and to anyone waiting.
+/// relay equal to the requested state arrives within the timeout, else it times out. A signed command (one with a
+/// request id on the wire) is acknowledged only by a native status echoing that id, and fails when the lamp's
+/// refusal report names it. Outcomes are delivered once, to the ``onOutcome`` handler and to anyone waiting.
 final class AckTracker: Sendable {
   enum Outcome: Sendable, Hashable {
     case acked(at: Int64, latencyMs: Int64)
     case timeout
+    /// The lamp refused the command; `code` is its error (`SIGNATURE_INVALID`, `EXPIRED`, …).
+    case refused(code: String)
   }
 
   struct Pending: Sendable {
@@ -15,6 +18,8 @@ final class AckTracker: Sendable {
     let mqttKey: String
     let relay: Int
     let expected: TasmotaPower
+    /// The envelope's request id for a signed command; nil for a plain one (acknowledged by the reported power).
+    let wireRequestID: String?
     let startedAt: ContinuousClock.Instant
     let deadline: ContinuousClock.Instant
     let context: CommandContext
@@ -47,14 +52,16 @@ final class AckTracker: Sendable {
   }
 
   /// Starts tracking a command before it is published (a fast device may answer before PUBACK arrives).
-  func register(mqttKey: String, relay: Int, expected: TasmotaPower, context: CommandContext) -> Int {
+  func register(
+    mqttKey: String, relay: Int, expected: TasmotaPower, wireRequestID: String? = nil, context: CommandContext
+  ) -> Int {
     let now = ContinuousClock.now
     return state.withLock { state in
       state.nextToken += 1
       let token = state.nextToken
       state.pending[token] = Pending(
-        token: token, mqttKey: mqttKey, relay: relay, expected: expected, startedAt: now,
-        deadline: now.advanced(by: timeout), context: context)
+        token: token, mqttKey: mqttKey, relay: relay, expected: expected, wireRequestID: wireRequestID,
+        startedAt: now, deadline: now.advanced(by: timeout), context: context)
       state.index[Self.key(mqttKey, relay), default: []].append(token)
       return token
     }
@@ -80,7 +87,9 @@ final class AckTracker: Sendable {
       guard let tokens = state.index[key] else { return [] }
       var resolved: [(Pending, Outcome, [CheckedContinuation<Outcome, Never>])] = []
       for token in tokens {
-        guard let pending = state.pending[token], pending.expected == power, now <= pending.deadline else { continue }
+        guard let pending = state.pending[token], pending.wireRequestID == nil, pending.expected == power,
+          now <= pending.deadline
+        else { continue }
         let latency = pending.startedAt.duration(to: now)
         let outcome = Outcome.acked(at: millis, latencyMs: Self.milliseconds(latency))
         resolved.append((pending, outcome, state.finish(pending, outcome)))
@@ -97,6 +106,42 @@ final class AckTracker: Sendable {
     state.withLock { state in
       (state.index[Self.key(mqttKey, relay)] ?? []).contains { state.pending[$0]?.expected == power }
     }
+  }
+
+  /// A native lamp accepted the signed command `requestID` (its status echoes the id): acknowledges it.
+  func acknowledge(mqttKey: String, requestID: String, at millis: Int64) {
+    let now = ContinuousClock.now
+    resolve(mqttKey: mqttKey, requestID: requestID, now: now) { pending in
+      .acked(at: millis, latencyMs: Self.milliseconds(pending.startedAt.duration(to: now)))
+    }
+  }
+
+  /// A native lamp refused the signed command `requestID` with `code`: the command fails with that code.
+  func refuse(mqttKey: String, requestID: String, code: String) {
+    resolve(mqttKey: mqttKey, requestID: requestID, now: .now) { _ in .refused(code: code) }
+  }
+
+  /// A native lamp refused a plain command because it takes only signed ones (`SIGNATURE_REQUIRED`, which names
+  /// no request): every plain command pending on it would meet the same refusal, so they fail with that code now
+  /// instead of timing out.
+  func refusePlain(mqttKey: String, code: String) {
+    resolve(mqttKey: mqttKey, requestID: nil, now: .now) { _ in .refused(code: code) }
+  }
+
+  private func resolve(
+    mqttKey: String, requestID: String?, now: ContinuousClock.Instant, _ outcome: (Pending) -> Outcome
+  ) {
+    let resolved = state.withLock { state -> [(Pending, Outcome, [CheckedContinuation<Outcome, Never>])] in
+      // A lamp has one relay in this profile; its commands are few, so a scan of the pending ones is enough.
+      let matching = state.pending.values.filter {
+        $0.mqttKey == mqttKey && $0.wireRequestID == requestID && now <= $0.deadline
+      }
+      return matching.sorted { $0.token < $1.token }.map { pending in
+        let result = outcome(pending)
+        return (pending, result, state.finish(pending, result))
+      }
+    }
+    deliver(resolved)
   }
 
   /// Times out every command past its deadline; returns the next deadline, if any.

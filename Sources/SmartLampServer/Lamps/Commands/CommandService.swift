@@ -38,8 +38,10 @@ final class CommandService: Service, Sendable {
     let commandChannel: String
     let status: String
     let ackLatencyMs: Int64?
+    /// The lamp's refusal code when it refused the command (status `FAILED`); the key is left out otherwise.
+    var error: String? = nil
 
-    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs }
+    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs, error }
 
     func encode(to encoder: any Encoder) throws {
       var container = encoder.container(keyedBy: CodingKeys.self)
@@ -49,6 +51,7 @@ final class CommandService: Service, Sendable {
       try container.encode(commandChannel, forKey: .commandChannel)
       try container.encode(status, forKey: .status)
       try container.encode(ackLatencyMs, forKey: .ackLatencyMs)
+      try container.encodeIfPresent(error, forKey: .error)
     }
   }
 
@@ -96,15 +99,11 @@ final class CommandService: Service, Sendable {
   func recordOutcome(_ pending: AckTracker.Pending, _ outcome: AckTracker.Outcome) {
     bookkeeping.continuation.yield(.outcome(token: pending.token, outcome))
     outcomeMetrics.record(outcome)
-    let (status, latency): (CommandStatus, Int64?) =
-      switch outcome {
-      case .acked(_, let latency): (.acked, latency)
-      case .timeout: (.timeout, nil)
-      }
+    let (status, _, latency) = Self.describe(outcome)
     let event = RealtimeEvent.json(
       RealtimeEvent.Command(
         requestId: pending.context.requestId, deviceId: pending.context.deviceId, action: pending.context.action,
-        status: status.rawValue, ackLatencyMs: latency, ts: RealtimeEvent.now()))
+        status: status.rawValue, ackLatencyMs: latency, error: Self.error(of: outcome), ts: RealtimeEvent.now()))
     let device = pending.context.deviceInternalId
     eventOrder.withLock { order in
       if order.announced.remove(pending.token) != nil {
@@ -147,14 +146,15 @@ final class CommandService: Service, Sendable {
     device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool, deferLog: Bool
   ) async throws -> (result: Result, deferred: DeferredCommandLog?) {
     let expected: TasmotaPower = action == .on ? .on : .off
+    let issuedAt = APITime.epochMilliseconds()
+    // Plain text for a device without a secret, a signed envelope for one with a secret.
+    let command = try CommandPayload.make(
+      device: device, action: action, requestId: requestId, issuedAt: issuedAt,
+      wireID: state.wireID(mqttKey: device.mqttKey), order: state.topicOrder(mqttKey: device.mqttKey))
     let token = acks.register(
-      mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected,
+      mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected, wireRequestID: command.wireRequestID,
       context: .init(
         requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, action: action.rawValue))
-    let command = TasmotaCommand.power(
-      deviceID: device.mqttDeviceId, channel: device.channel, action: action == .on ? .on : .off,
-      order: state.topicOrder(mqttKey: device.mqttKey))
-    let issuedAt = APITime.epochMilliseconds()
     do {
       try await broker.publishCommand(topic: command.topic, payload: command.payload)
     } catch {
@@ -167,7 +167,7 @@ final class CommandService: Service, Sendable {
       requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, channel: device.commandChannel,
       action: action, origin: issuer.origin, userId: issuer.userId, clientId: issuer.clientId,
       scheduleId: issuer.scheduleId, issuedAt: issuedAt, expiresAt: issuedAt + Int64(ackTimeoutMs), status: status,
-      ackedAt: ackedAt, ackLatencyMs: latency)
+      ackedAt: ackedAt, ackLatencyMs: latency, error: Self.error(of: known))
     let published = RealtimeEvent.json(
       RealtimeEvent.Command(
         requestId: requestId, deviceId: device.deviceId, action: action.rawValue,
@@ -187,7 +187,8 @@ final class CommandService: Service, Sendable {
       return (
         Result(
           deviceId: device.deviceId, action: action.rawValue, requestId: requestId,
-          commandChannel: device.channel.name, status: final.status.rawValue, ackLatencyMs: final.latency),
+          commandChannel: device.channel.name, status: final.status.rawValue, ackLatencyMs: final.latency,
+          error: Self.error(of: acks.knownOutcome(of: token))),
         deferred
       )
     }
@@ -205,7 +206,7 @@ final class CommandService: Service, Sendable {
     return (
       Result(
         deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: device.channel.name,
-        status: final.status.rawValue, ackLatencyMs: final.latency),
+        status: final.status.rawValue, ackLatencyMs: final.latency, error: Self.error(of: outcome)),
       nil
     )
   }
@@ -215,7 +216,14 @@ final class CommandService: Service, Sendable {
     case .none: (.published, nil, nil)
     case .acked(let at, let latency): (.acked, at, latency)
     case .timeout: (.timeout, nil, nil)
+    case .refused: (.failed, nil, nil)
     }
+  }
+
+  /// The lamp's refusal code, for the audit row's `error` and the realtime `command` event.
+  static func error(of outcome: AckTracker.Outcome?) -> String? {
+    if case .refused(let code) = outcome { return code }
+    return nil
   }
 
   /// Writes outcomes into the audit rows (one consumer, so the row insert and the outcome meet without races),
@@ -265,6 +273,8 @@ final class CommandService: Service, Sendable {
           try await logs.markAcked(row.id, ackedAt: ackedAt, latencyMs: latency ?? 0)
         } else if status == .timeout {
           try await logs.markTimedOut(row.id)
+        } else if status == .failed, let code = Self.error(of: outcome) {
+          try await logs.markRefused(row.id, error: code)
         }
       } catch {
         logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])

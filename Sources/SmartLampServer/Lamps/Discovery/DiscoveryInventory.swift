@@ -1,9 +1,11 @@
 import MQTT
+import SmartLampCore
 import Synchronization
 import Tasmota
 
-/// A continuously kept inventory of the Tasmota devices seen on the broker (CONTRACT §10): retained native
-/// discovery configs, LWT, power reports, telemetry and status replies. Discovery answers from it at once.
+/// A continuously kept inventory of the devices seen on the broker (CONTRACT §10): Tasmota's retained native
+/// discovery configs, LWT, power reports, telemetry and status replies, and the SmartLamp firmware's retained
+/// `home/<id>/lwt` and `home/<id>/status` (issue #11). Discovery answers from it at once.
 final class DiscoveryInventory: Sendable {
   struct Entry: Sendable, Hashable {
     /// The device id as last written on the wire.
@@ -19,6 +21,17 @@ final class DiscoveryInventory: Sendable {
     var tasmotaTopic: String?
     var friendlyNames: [String] = []
     var deviceName: String?
+    /// `native` once it published on `home/<id>/…`, `tasmota` from Tasmota-only messages; `stat/` replies (both
+    /// kinds send them) only fill in an unknown profile.
+    var profile: DeviceProfile?
+
+    /// How a discovery probe asks this device to answer: `STATUS 0` for Tasmota, an empty `POWER` (state query)
+    /// for a native lamp, which answers it on `home/<id>/status`.
+    var probe: (topic: String, payload: String) {
+      profile == .native
+        ? TasmotaCommand.powerQuery(deviceID: mqttDeviceID, order: .prefixFirst)
+        : TasmotaCommand.statusQuery(deviceID: mqttDeviceID, order: order)
+    }
   }
 
   private struct State {
@@ -39,15 +52,37 @@ final class DiscoveryInventory: Sendable {
     ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)), now: now)
   }
 
+  /// A native lamp's retained lwt or status: it announces itself with them (only what parsed cleanly counts).
+  func ingest(_ parsed: NativeMessage, now: Int64 = APITime.epochMilliseconds()) {
+    switch parsed {
+    case .availability(let lwt):
+      update(lwt.deviceID, order: .prefixFirst, source: "home_lwt", now: now) { entry in
+        entry.profile = .native
+        entry.online = lwt.online
+      }
+    case .status(let status):
+      update(status.deviceID, order: .prefixFirst, source: "home_status", now: now) { entry in
+        entry.profile = .native
+        entry.statusSeenAt = now
+        entry.channels.insert(.power)
+        if !status.isRefusal { entry.power[.power] = status.power }
+      }
+    case .notForUs, .malformed:
+      break
+    }
+  }
+
   func ingest(_ parsed: TasmotaMessage, now: Int64 = APITime.epochMilliseconds()) {
     switch parsed {
     case .availability(let lwt):
       update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in
+        entry.profile = .tasmota
         if let online = lwt.online { entry.online = online }
       }
     case .power(let report):
       let source = report.source == .result ? "result" : "power"
       update(report.deviceID, order: report.order, source: source, now: now) { entry in
+        entry.profile = entry.profile ?? .tasmota
         if let channel = report.topicChannel { entry.channels.insert(channel) }
         for state in report.states {
           entry.channels.insert(state.channel)
@@ -56,6 +91,7 @@ final class DiscoveryInventory: Sendable {
       }
     case .telemetry(let telemetry):
       update(telemetry.deviceID, order: telemetry.order, source: "state", now: now) { entry in
+        entry.profile = .tasmota
         for state in telemetry.states {
           entry.channels.insert(state.channel)
           entry.power[state.channel] = state.power
@@ -64,6 +100,7 @@ final class DiscoveryInventory: Sendable {
     case .status(let status):
       update(status.deviceID, order: status.order, source: status.number == 11 ? "status11" : "status", now: now) {
         entry in
+        entry.profile = .tasmota
         entry.statusSeenAt = now
         if let topic = status.topic { entry.tasmotaTopic = topic }
         if !status.friendlyNames.isEmpty { entry.friendlyNames = status.friendlyNames }
@@ -76,6 +113,7 @@ final class DiscoveryInventory: Sendable {
     case .discovery(let config):
       let order = config.topicOrder ?? .prefixFirst
       update(config.topic, order: order, source: "discovery", now: now) { entry in
+        entry.profile = .tasmota
         entry.channels.formUnion(config.channels)
         let names = config.friendlyNames.compactMap { $0 }
         if !names.isEmpty { entry.friendlyNames = names }

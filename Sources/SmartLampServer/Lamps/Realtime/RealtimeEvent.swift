@@ -48,6 +48,8 @@ enum RealtimeEvent {
     let action: String
     let status: String
     let ackLatencyMs: Int64?
+    /// The lamp's refusal code when a native lamp refused the command (status `FAILED`).
+    var error: String? = nil
     let ts: Int64
   }
 

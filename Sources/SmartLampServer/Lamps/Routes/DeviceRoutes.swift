@@ -4,7 +4,8 @@ import SmartLampStore
 import Tasmota
 
 /// `/api/v1/devices…` and `/api/v1/status` (upstream-spec §5.4, §5.7 with CONTRACT §5's changes: the submitted id is
-/// kept, an invalid channel is a 400, delete really deletes in one transaction).
+/// kept, an invalid channel is a 400, delete really deletes in one transaction). `hmacSecret` (issue #11) is
+/// write-only: the device shows `hasSecret`, never the secret.
 struct DeviceRoutes: Sendable {
   let lamps: LampServices
   var administration: DeviceAdministration { lamps.administration }
@@ -26,14 +27,14 @@ struct DeviceRoutes: Sendable {
     try context.authorize(.listDevices)
     let visible = try await lamps.visibleDevices(for: context.principal)
     return try EnvelopeResponse.success(
-      visible.map { DeviceJSON($0.device, grant: $0.grant) }, requestID: context.requestID)
+      visible.map { json($0.device, grant: $0.grant) }, requestID: context.requestID)
   }
 
   func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorize(scope: .read)
     let (device, grant) = try await lamps.authorisedDevice(
       try context.parameters.require("deviceId"), context: context, action: .view)
-    return try EnvelopeResponse.success(DeviceJSON(device, grant: grant), requestID: context.requestID)
+    return try EnvelopeResponse.success(json(device, grant: grant), requestID: context.requestID)
   }
 
   func deviceStatus(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -61,6 +62,10 @@ struct DeviceRoutes: Sendable {
     let name = fields.text("name", lengths: Self.nameLengths, required: true)
     let location = Self.location(&fields).value
     let channel = Self.channel(&fields)
+    let secret = Self.secret(&fields).value
+    if secret != nil, let id = mqttID ?? deviceID, !NativeIdentifier.isValid(id.rawValue) {
+      fields.add("hmacSecret", Self.unsignableMessage)
+    }
     try fields.finish()
     guard let deviceID, let name else { throw APIError.validation() }
     return try await lamps.idempotency.perform(
@@ -69,10 +74,10 @@ struct DeviceRoutes: Sendable {
       let device = try await administration.create(
         NewDevice(
           deviceId: deviceID, mqttDeviceId: mqttID ?? deviceID, name: name, location: location,
-          commandChannel: CommandChannel(tasmota: channel ?? .power)),
+          commandChannel: CommandChannel(tasmota: channel ?? .power), hmacSecret: secret),
         owner: context.principal.effectiveUserId)
       return try EnvelopeResponse.success(
-        DeviceJSON(device, grant: .full), status: .created, requestID: context.requestID)
+        json(device, grant: .full), status: .created, requestID: context.requestID)
     }
   }
 
@@ -82,7 +87,8 @@ struct DeviceRoutes: Sendable {
     let name = fields.text("name", lengths: Self.nameLengths)
     let location = Self.location(&fields)
     let channel = Self.channel(&fields)
-    if fields.errors.isEmpty && name == nil && location.isKeep && channel == nil {
+    let secret = Self.secret(&fields)
+    if fields.errors.isEmpty && name == nil && location.isKeep && channel == nil && secret.isKeep {
       fields.add("body", "At least one editable field is required")
     }
     try fields.finish()
@@ -92,9 +98,10 @@ struct DeviceRoutes: Sendable {
       let (device, grant) = try await lamps.authorisedDevice(id, context: context, action: .manage)
       let changes = DeviceChanges(
         name: name, location: location.isKeep ? nil : .some(location.value),
-        commandChannel: channel.map(CommandChannel.init(tasmota:)))
+        commandChannel: channel.map(CommandChannel.init(tasmota:)),
+        hmacSecret: secret.isKeep ? nil : .some(secret.value))
       let updated = try await administration.update(device, changes)
-      return try EnvelopeResponse.success(DeviceJSON(updated, grant: grant), requestID: context.requestID)
+      return try EnvelopeResponse.success(json(updated, grant: grant), requestID: context.requestID)
     }
   }
 
@@ -114,7 +121,29 @@ struct DeviceRoutes: Sendable {
     }
   }
 
+  private func json(_ device: LampDevice, grant: DeviceGrant) -> DeviceJSON {
+    DeviceJSON(device, grant: grant, profile: lamps.state.profile(of: device))
+  }
+
   // MARK: fields
+
+  static let unsignableMessage = "needs an mqttDeviceId of 1–64 characters A-Z a-z 0-9 . _ : - (signed commands)"
+
+  /// `hmacSecret`: absent keeps; null clears; otherwise 16–128 printable ASCII characters without spaces, taken as
+  /// sent (never trimmed: every byte is part of the key).
+  static func secret(_ fields: inout BodyFields) -> Patch<DeviceSecret> {
+    fields.patch("hmacSecret") { fields in
+      guard let text = fields.string("hmacSecret") else { return nil }
+      do {
+        return try DeviceSecret(text)
+      } catch let problem as DeviceSecret.Problem {
+        fields.add("hmacSecret", problem.message)
+        return nil
+      } catch {
+        return nil
+      }
+    }
+  }
 
   /// `location`: absent keeps; null or empty (after trimming) clears; otherwise 1–120 characters.
   static func location(_ fields: inout BodyFields) -> Patch<String> {

@@ -30,10 +30,11 @@ struct DiscoveryRoutes {
     let suggestedName: String
     let alreadyLinked: Bool
     let alreadyRegistered: Bool
+    let profile: String?
 
     enum CodingKeys: String, CodingKey {
       case deviceId, mqttDeviceId, commandChannel, suggestedCommandChannel, online, power, availableCommandChannels
-      case tasmotaTopic, sources, lastSeenAt, suggestedName, alreadyLinked, alreadyRegistered
+      case tasmotaTopic, sources, lastSeenAt, suggestedName, alreadyLinked, alreadyRegistered, profile
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -51,6 +52,7 @@ struct DiscoveryRoutes {
       try c.encode(suggestedName, forKey: .suggestedName)
       try c.encode(alreadyLinked, forKey: .alreadyLinked)
       try c.encode(alreadyRegistered, forKey: .alreadyRegistered)
+      try c.encode(profile, forKey: .profile)
     }
   }
 
@@ -84,7 +86,7 @@ struct DiscoveryRoutes {
     let started = APITime.epochMilliseconds()
     let known = lamps.discovery.snapshot()
     for entry in known {
-      let query = TasmotaCommand.statusQuery(deviceID: entry.mqttDeviceID, order: entry.order)
+      let query = entry.probe
       await lamps.broker.publishQuery(topic: query.topic, payload: query.payload)
     }
     while ContinuousClock.now < deadline {
@@ -115,7 +117,7 @@ struct DiscoveryRoutes {
         sources: entry.sources.sorted(),
         lastSeenAt: APITime.iso8601(Date(timeIntervalSince1970: Double(entry.lastSeenAt) / 1000)),
         suggestedName: name, alreadyLinked: visible.contains(id.lowercased()),
-        alreadyRegistered: registered.contains(id.lowercased()))
+        alreadyRegistered: registered.contains(id.lowercased()), profile: entry.profile?.rawValue)
     }
   }
 

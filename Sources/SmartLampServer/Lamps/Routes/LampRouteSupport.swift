@@ -1,7 +1,8 @@
 import Hummingbird
 import SmartLampCore
 
-/// A device as the devices API shows it (upstream-spec §5.7, plus `mqttDeviceId`).
+/// A device as the devices API shows it (upstream-spec §5.7, plus `mqttDeviceId`, the `profile` it was heard
+/// speaking, null until then, and whether it has a signing secret — never the secret).
 struct DeviceJSON: Encodable, Sendable {
   let id: String
   let name: String
@@ -10,8 +11,10 @@ struct DeviceJSON: Encodable, Sendable {
   let mqttDeviceId: String
   let devicePermission: String
   let schedulePermission: String
+  @NullEncoded var profile: String?
+  let hasSecret: Bool
 
-  init(_ device: LampDevice, grant: DeviceGrant) {
+  init(_ device: LampDevice, grant: DeviceGrant, profile: DeviceProfile?) {
     id = device.deviceId
     name = device.name
     location = device.location
@@ -19,6 +22,8 @@ struct DeviceJSON: Encodable, Sendable {
     mqttDeviceId = device.mqttDeviceId
     devicePermission = grant.devicePermission.rawValue
     schedulePermission = grant.schedulePermission.rawValue
+    self.profile = profile?.rawValue
+    hasSecret = device.secret != nil
   }
 }
 

@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import Tasmota
 
 /// Registering, changing and deleting lamps: the rules (a public id is unique; a delete takes the lamp's
 /// assignments, schedules and runs with it in one transaction) and what must follow every committed change — the
@@ -21,7 +22,11 @@ struct DeviceAdministration: Sendable {
     return device
   }
 
+  /// Changes a lamp; a secret can only be set on a lamp whose MQTT id fits a signed envelope.
   func update(_ device: LampDevice, _ changes: DeviceChanges) async throws -> LampDevice {
+    if case .some(.some) = changes.hmacSecret, !NativeIdentifier.isValid(device.mqttDeviceId) {
+      throw APIError.unsignable(device.deviceId)
+    }
     let updated: LampDevice
     do {
       updated = LampDevice(try await store.devices.update(device.deviceId, changes))

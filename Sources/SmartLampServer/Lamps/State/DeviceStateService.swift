@@ -5,10 +5,13 @@ import SmartLampStore
 import Synchronization
 import Tasmota
 
-/// The live state of every device (CONTRACT §7): every Tasmota power report, telemetry, status and LWT message
-/// updates an in-memory state per device and relay; registered device entities are written through to
-/// `device_state` in batches (``flush()``) and loaded at start. Each change fans out to the realtime hub and
-/// acknowledges pending commands. Malformed payloads are counted and logged, never applied.
+/// The live state of every device (CONTRACT §7): every Tasmota power report, telemetry, status and LWT message,
+/// and every native lamp status and lwt (issue #11), updates an in-memory state per device and relay; registered
+/// device entities are written through to `device_state` in batches (``flush()``) and loaded at start. Each change
+/// fans out to the realtime hub and acknowledges pending commands; a native refusal report fails the command it
+/// names. Malformed payloads are counted and logged, never applied. The profile (tasmota/native) follows what a
+/// device publishes: `home/<id>/…` means native, Tasmota-only reports (tele, STATUS) mean tasmota, and the `stat/`
+/// replies both kinds send only fill in a profile not yet known.
 final class DeviceStateService: Sendable {
   private struct Table {
     var directory = DeviceDirectory()
@@ -70,6 +73,7 @@ final class DeviceStateService: Sendable {
         if let seen = row.lastSeenAt { live.lastSeenAt = max(live.lastSeenAt ?? seen, seen) }
         live.rssi = live.rssi ?? row.rssi
         live.uptimeSec = live.uptimeSec ?? row.uptimeSec.flatMap { Int(exactly: $0) }
+        live.profile = live.profile ?? row.profile
         table.live[device.mqttKey] = live
       }
     }
@@ -88,7 +92,7 @@ final class DeviceStateService: Sendable {
   {
     var status = DeviceStatus(
       deviceId: device.deviceId, power: PowerState.unknown.rawValue, online: live?.online, updatedAtMillis: nil,
-      source: .none, rssi: live?.rssi, commandChannel: device.channel.name)
+      source: .none, rssi: live?.rssi, commandChannel: device.channel.name, profile: live?.profile)
     if let reading = live?.relays[device.channel.relay] {
       status.power = reading.power.rawValue
       status.updatedAtMillis = reading.updatedAt
@@ -104,6 +108,16 @@ final class DeviceStateService: Sendable {
   /// The FullTopic order a device was last seen using (commands follow it).
   func topicOrder(mqttKey: String) -> TasmotaTopicOrder {
     table.withLock { $0.live[mqttKey]?.order ?? .prefixFirst }
+  }
+
+  /// The profile a device was heard speaking; nil until then.
+  func profile(of device: LampDevice) -> DeviceProfile? {
+    table.withLock { $0.live[device.mqttKey]?.profile }
+  }
+
+  /// The id as the device itself writes it, once heard: commands and envelopes use its exact case.
+  func wireID(mqttKey: String) -> String? {
+    table.withLock { $0.live[mqttKey]?.wireID }
   }
 
   var counters: (ingested: Int, malformed: Int) { table.withLock { ($0.ingested, $0.malformed) } }
@@ -125,42 +139,118 @@ final class DeviceStateService: Sendable {
     case .power(let report):
       apply(
         deviceID: report.deviceID, order: report.order, states: report.states, now: now,
-        reportSource: report.source.rawValue, acknowledges: true)
+        reportSource: report.source.rawValue, acknowledges: true, profile: .tasmotaUnlessKnown)
       return []
     case .telemetry(let telemetry):
       apply(
         deviceID: telemetry.deviceID, order: telemetry.order, states: telemetry.states, now: now,
         reportSource: "tasmota_tele_state", acknowledges: false, rssi: telemetry.rssi,
-        uptime: telemetry.uptimeSeconds)
+        uptime: telemetry.uptimeSeconds, profile: .tasmota)
       return []
     case .status(let status):
       apply(
         deviceID: status.deviceID, order: status.order, states: status.states, now: now,
         reportSource: "tasmota_status", acknowledges: false, rssi: status.telemetry?.rssi,
-        uptime: status.telemetry?.uptimeSeconds)
+        uptime: status.telemetry?.uptimeSeconds, profile: .tasmota)
       return []
     case .availability(let availability):
-      return applyAvailability(availability, now: now)
+      return applyAvailability(availability, now: now, profile: .tasmota)
     case .malformed(let error):
-      let count = table.withLock { table in
-        table.malformed += 1
-        return table.malformed
-      }
-      // Logged at warning for the first few, then sampled, so a chatty broken device cannot flood the log.
-      if count <= 10 || count % 1000 == 0 {
-        logger.warning(
-          "malformed device message ignored",
-          metadata: ["topic": "\(topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
-      }
+      countMalformed(error, topic: topic)
       return []
     case .discovery, .discoveryRemoved, .notForUs:
       return []
     }
   }
 
+  /// Applies a native lamp's message (`home/<id>/status`, `home/<id>/lwt`).
+  func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = APITime.epochMilliseconds())
+    -> [(topic: String, payload: String)]
+  {
+    switch parsed {
+    case .status(let status) where status.isRefusal:
+      applyRefusal(status, now: now)
+      return []
+    case .status(let status):
+      // The firmware reports dBm; the state keeps Tasmota's quality percent (2 × (dBm + 100)), one unit for both.
+      let quality = status.rssi.map { min(max(2 * ($0 + 100), 0), 100) }
+      apply(
+        deviceID: status.deviceID, order: .prefixFirst, states: [TasmotaChannelState(.power, status.power)], now: now,
+        reportSource: "native_status", acknowledges: true, rssi: quality, profile: .native)
+      if let requestID = status.requestID {
+        acks.acknowledge(mqttKey: TasmotaTopic.deviceKey(status.deviceID), requestID: requestID, at: now)
+      }
+      return []
+    case .availability(let availability):
+      return applyAvailability(
+        TasmotaAvailability(deviceID: availability.deviceID, order: .prefixFirst, text: availability.text), now: now,
+        profile: .native)
+    case .malformed(let error):
+      countMalformed(error, topic: topic)
+      return []
+    case .notForUs:
+      return []
+    }
+  }
+
+  /// What a message says about the profile of the device that sent it.
+  enum ProfileSignal {
+    case native, tasmota
+    /// `stat/…` replies: native lamps send them too, so they only fill in an unknown profile.
+    case tasmotaUnlessKnown
+
+    func applied(to current: DeviceProfile?) -> DeviceProfile {
+      switch self {
+      case .native: .native
+      case .tasmota: .tasmota
+      case .tasmotaUnlessKnown: current ?? .tasmota
+      }
+    }
+  }
+
+  private func countMalformed(_ error: TasmotaParseError, topic: String) {
+    let count = table.withLock { table in
+      table.malformed += 1
+      return table.malformed
+    }
+    // Logged at warning for the first few, then sampled, so a chatty broken device cannot flood the log.
+    if count <= 10 || count % 1000 == 0 {
+      logger.warning(
+        "malformed device message ignored",
+        metadata: ["topic": "\(topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
+    }
+  }
+
+  /// A native lamp refused a command: not a state change (the lamp did not switch) and never an acknowledgement;
+  /// the command it names fails with the lamp's code.
+  private func applyRefusal(_ status: NativeStatus, now: Int64) {
+    let key = TasmotaTopic.deviceKey(status.deviceID)
+    table.withLock { table in
+      table.ingested += 1
+      var live = table.live[key] ?? LiveDevice()
+      live.lastSeenAt = now
+      live.wireID = status.deviceID
+      if live.profile != .native {
+        live.profile = .native
+        for device in table.directory.byMQTTKey[key] ?? [] { table.dirty.insert(device.id) }
+      }
+      table.live[key] = live
+    }
+    logger.info(
+      "lamp refused a command",
+      metadata: [
+        "device": "\(status.deviceID)", "error": "\(status.error ?? "")", "requestId": "\(status.requestID ?? "-")",
+      ])
+    if let requestID = status.requestID, let code = status.error {
+      acks.refuse(mqttKey: key, requestID: requestID, code: code)
+    } else if status.error == "SIGNATURE_REQUIRED" {
+      acks.refusePlain(mqttKey: key, code: "SIGNATURE_REQUIRED")
+    }
+  }
+
   private func apply(
     deviceID: String, order: TasmotaTopicOrder, states: [TasmotaChannelState], now: Int64, reportSource: String,
-    acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil
+    acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil, profile: ProfileSignal
   ) {
     let key = TasmotaTopic.deviceKey(deviceID)
     let (events, relays, changed) = table.withLock {
@@ -169,6 +259,8 @@ final class DeviceStateService: Sendable {
       var live = table.live[key] ?? LiveDevice()
       live.order = order
       live.lastSeenAt = now
+      live.wireID = deviceID
+      live.profile = profile.applied(to: live.profile)
       if let rssi { live.rssi = rssi }
       if let uptime { live.uptimeSec = uptime }
       var relays: [(Int, TasmotaPower)] = []
@@ -227,7 +319,8 @@ final class DeviceStateService: Sendable {
     }
   }
 
-  private func applyAvailability(_ availability: TasmotaAvailability, now: Int64) -> [(topic: String, payload: String)]
+  private func applyAvailability(_ availability: TasmotaAvailability, now: Int64, profile: ProfileSignal)
+    -> [(topic: String, payload: String)]
   {
     let key = TasmotaTopic.deviceKey(availability.deviceID)
     let (events, queries) = table.withLock { table -> ([(Int64, String)], [(topic: String, payload: String)]) in
@@ -235,6 +328,8 @@ final class DeviceStateService: Sendable {
       var live = table.live[key] ?? LiveDevice()
       live.order = availability.order
       live.lastSeenAt = now
+      live.wireID = availability.deviceID
+      live.profile = profile.applied(to: live.profile)
       if let online = availability.online { live.online = online }
       table.live[key] = live
       var events: [(Int64, String)] = []
@@ -264,8 +359,9 @@ final class DeviceStateService: Sendable {
       var seen: Set<String> = []
       var queries: [(topic: String, payload: String)] = []
       for device in table.directory.all {
-        let order = table.live[device.mqttKey]?.order ?? .prefixFirst
-        let query = TasmotaCommand.powerQuery(deviceID: device.mqttDeviceId, channel: device.channel, order: order)
+        let live = table.live[device.mqttKey]
+        let query = TasmotaCommand.powerQuery(
+          deviceID: live?.wireID ?? device.mqttDeviceId, channel: device.channel, order: live?.order ?? .prefixFirst)
         if seen.insert(query.topic.lowercased()).inserted { queries.append(query) }
       }
       return queries
@@ -289,7 +385,7 @@ final class DeviceStateService: Sendable {
             deviceId: device.deviceId, channel: device.commandChannel,
             power: PowerState(storedValue: reading?.power.rawValue ?? "UNKNOWN"), online: live.online,
             lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec.map(Int64.init),
-            updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0))
+            profile: live.profile, updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0))
       }
       table.dirty.removeAll()
       return (ids, rows)

@@ -1,4 +1,5 @@
 import Foundation
+import SmartLampCore
 
 /// A device's "best status" (CONTRACT §5, §7): the reported state if any (`device`), else the last acknowledged
 /// or published command (`command`), else `UNKNOWN` (`none`).
@@ -13,10 +14,12 @@ struct DeviceStatus: Encodable, Sendable, Hashable {
   var source: Source
   var rssi: Int?
   var commandChannel: String
+  /// `tasmota` | `native`; nil until the device was heard.
+  var profile: DeviceProfile? = nil
 
   var updatedAt: String? { updatedAtMillis.map { APITime.iso8601(Date(timeIntervalSince1970: Double($0) / 1000)) } }
 
-  enum CodingKeys: String, CodingKey { case deviceId, power, online, updatedAt, source, rssi, commandChannel }
+  enum CodingKeys: String, CodingKey { case deviceId, power, online, updatedAt, source, rssi, commandChannel, profile }
 
   // Absent values are written as null: clients rely on every key being present.
   func encode(to encoder: any Encoder) throws {
@@ -28,5 +31,6 @@ struct DeviceStatus: Encodable, Sendable, Hashable {
     try container.encode(source, forKey: .source)
     try container.encode(rssi, forKey: .rssi)
     try container.encode(commandChannel, forKey: .commandChannel)
+    try container.encode(profile, forKey: .profile)
   }
 }

@@ -1,3 +1,4 @@
+import SmartLampCore
 import Tasmota
 
 /// A relay's last reported state.
@@ -7,8 +8,12 @@ struct ChannelReading: Sendable, Hashable {
   var updatedAt: Int64
 }
 
-/// Everything the server knows about one physical Tasmota device (one MQTT topic), from its own reports.
+/// Everything the server knows about one physical device (one MQTT topic), from its own reports.
 struct LiveDevice: Sendable, Hashable {
+  /// How it speaks: `native` once it published on `home/<id>/…`, `tasmota` from Tasmota-only reports.
+  var profile: DeviceProfile?
+  /// Its id exactly as it writes it (ids are matched case-insensitively, but a lamp subscribes in its own case).
+  var wireID: String?
   /// From LWT; nil until one was seen.
   var online: Bool?
   var lastSeenAt: Int64?

@@ -13,6 +13,8 @@ struct LampDevice: Sendable, Hashable {
   var location: String?
   var channel: TasmotaChannel
   var createdAt: String
+  /// With a secret, commands go out as signed envelopes (``NativeCommandSigner``).
+  var secret: DeviceSecret?
 
   init(_ record: DeviceRecord) {
     id = record.id
@@ -22,6 +24,21 @@ struct LampDevice: Sendable, Hashable {
     location = record.location
     channel = TasmotaChannel.normalised(record.commandChannelText)
     createdAt = record.createdAt
+    secret = record.hmacSecret
+  }
+
+  init(
+    id: Int64, deviceId: String, mqttDeviceId: String, name: String, location: String?, channel: TasmotaChannel,
+    createdAt: String, secret: DeviceSecret?
+  ) {
+    self.id = id
+    self.deviceId = deviceId
+    self.mqttDeviceId = mqttDeviceId
+    self.name = name
+    self.location = location
+    self.channel = channel
+    self.createdAt = createdAt
+    self.secret = secret
   }
 
   /// The key under which live state of this device's MQTT topic is kept (case-insensitive ids).
