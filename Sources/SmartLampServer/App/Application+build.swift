@@ -94,8 +94,11 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices)
   let api = router.group("/api/v1")
   let authenticated = api.group(context: AuthenticatedContext.self)
   DeviceRoutes(lamps: services.lamps).add(to: authenticated)
+  DiscoveryRoutes(lamps: services.lamps).add(to: authenticated)
+  CommandRoutes(lamps: services.lamps).add(to: authenticated)
+  RealtimeRoutes(lamps: services.lamps).add(to: authenticated)
+  ScheduleRoutes(lamps: services.lamps).add(to: authenticated)
   addAccountsRoutes(to: router, services)
-  addLampRoutes(to: router, services)
 }
 
 /// Middleware order (outermost first): request id, access log and metrics, security headers, CORS, errors, dashboard

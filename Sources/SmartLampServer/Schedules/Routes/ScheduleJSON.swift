@@ -3,63 +3,75 @@ import SmartLampStore
 /// A schedule as the API shows it (upstream-spec §5.6; window values in seconds as R4, plus `misfireGraceSec`).
 /// Every key is always present, `null` when empty, as upstream answered.
 struct ScheduleJSON: Encodable, Sendable {
-  let record: ScheduleRecord
+  let id: Int64
+  let userId: Int64
+  @NullEncoded var userEmail: String?
+  @NullEncoded var createdByUserId: Int64?
+  let deviceId: String
+  let action: String
+  let cron: String
+  let timezone: String
+  let enabled: Bool
+  let nextRunAt: Int64
+  @NullEncoded var lastRunAt: Int64?
+  @NullEncoded var startAt: Int64?
+  @NullEncoded var endAt: Int64?
+  @NullEncoded var windowGroupId: String?
+  @NullEncoded var windowStartMinute: Int?
+  @NullEncoded var windowEndMinute: Int?
+  @NullEncoded var enforceEveryMinute: Int?
+  let misfireGraceSec: Int
+  let createdAt: String
+  let updatedAt: String
 
-  init(_ record: ScheduleRecord) { self.record = record }
-
-  enum CodingKeys: String, CodingKey {
-    case id, userId, userEmail, createdByUserId, deviceId, action, cron, timezone, enabled, nextRunAt, lastRunAt
-    case startAt, endAt, windowGroupId, windowStartMinute, windowEndMinute, enforceEveryMinute, misfireGraceSec
-    case createdAt, updatedAt
-  }
-
-  func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    let f = record.fields
-    try c.encode(record.id, forKey: .id)
-    try c.encode(record.userId, forKey: .userId)
-    try c.encode(record.userEmail, forKey: .userEmail)
-    try c.encode(record.createdByUserId, forKey: .createdByUserId)
-    try c.encode(record.deviceId, forKey: .deviceId)
-    try c.encode(f.action, forKey: .action)
-    try c.encode(f.cron, forKey: .cron)
-    try c.encode(f.timezone, forKey: .timezone)
-    try c.encode(f.enabled, forKey: .enabled)
-    try c.encode(f.nextRunAt, forKey: .nextRunAt)
-    try c.encode(record.lastRunAt, forKey: .lastRunAt)
-    try c.encode(f.startAt, forKey: .startAt)
-    try c.encode(f.endAt, forKey: .endAt)
-    try c.encode(f.windowGroupId, forKey: .windowGroupId)
-    try c.encode(f.windowStart, forKey: .windowStartMinute)
-    try c.encode(f.windowEnd, forKey: .windowEndMinute)
-    try c.encode(f.windowInterval, forKey: .enforceEveryMinute)
-    try c.encode(f.misfireGraceSec, forKey: .misfireGraceSec)
-    try c.encode(record.createdAt, forKey: .createdAt)
-    try c.encode(record.updatedAt, forKey: .updatedAt)
+  init(_ record: ScheduleRecord) {
+    let fields = record.fields
+    id = record.id
+    userId = record.userId
+    userEmail = record.userEmail
+    createdByUserId = record.createdByUserId
+    deviceId = record.deviceId
+    action = fields.action
+    cron = fields.cron
+    timezone = fields.timezone
+    enabled = fields.enabled
+    nextRunAt = fields.nextRunAt
+    lastRunAt = record.lastRunAt
+    startAt = fields.startAt
+    endAt = fields.endAt
+    windowGroupId = fields.windowGroupId
+    windowStartMinute = fields.windowStart
+    windowEndMinute = fields.windowEnd
+    enforceEveryMinute = fields.windowInterval
+    misfireGraceSec = fields.misfireGraceSec
+    createdAt = record.createdAt
+    updatedAt = record.updatedAt
   }
 }
 
 /// A run (upstream-spec §5.6: `reason` is the reason or error text; plus the command's acknowledgement).
 struct ScheduleRunJSON: Encodable, Sendable {
-  let run: ScheduleRunRecord
+  let id: Int64
+  let scheduleId: Int64
+  let plannedAt: Int64
+  @NullEncoded var executedAt: Int64?
+  @NullEncoded var requestId: String?
+  let status: String
+  @NullEncoded var reason: String?
+  @NullEncoded var ackStatus: String?
+  @NullEncoded var ackLatencyMs: Int64?
+  let createdAt: String
 
-  init(_ run: ScheduleRunRecord) { self.run = run }
-
-  enum CodingKeys: String, CodingKey {
-    case id, scheduleId, plannedAt, executedAt, requestId, status, reason, ackStatus, ackLatencyMs, createdAt
-  }
-
-  func encode(to encoder: any Encoder) throws {
-    var c = encoder.container(keyedBy: CodingKeys.self)
-    try c.encode(run.id, forKey: .id)
-    try c.encode(run.scheduleId, forKey: .scheduleId)
-    try c.encode(run.plannedAt, forKey: .plannedAt)
-    try c.encode(run.executedAt, forKey: .executedAt)
-    try c.encode(run.requestId, forKey: .requestId)
-    try c.encode(run.status, forKey: .status)
-    try c.encode(run.reason, forKey: .reason)
-    try c.encode(run.ackStatus, forKey: .ackStatus)
-    try c.encode(run.ackLatencyMs, forKey: .ackLatencyMs)
-    try c.encode(run.createdAt, forKey: .createdAt)
+  init(_ run: ScheduleRunRecord) {
+    id = run.id
+    scheduleId = run.scheduleId
+    plannedAt = run.plannedAt
+    executedAt = run.executedAt
+    requestId = run.requestId
+    status = run.status
+    reason = run.reason
+    ackStatus = run.ackStatus
+    ackLatencyMs = run.ackLatencyMs
+    createdAt = run.createdAt
   }
 }

@@ -1,4 +1,3 @@
-import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
@@ -22,7 +21,7 @@ extension LampServices {
     -> ScheduleRecord
   {
     guard let id = Int64(idText), id > 0, let schedule = try await store.schedules.byId(id) else {
-      throw ScheduleErrors.notFound(idText)
+      throw APIError.scheduleNotFound(idText)
     }
     var assignment: DeviceGrant?
     if !Authorization.isAdmin(principal), let user = principal.effectiveUserId {
@@ -35,7 +34,7 @@ extension LampServices {
       {
         throw APIError(.deviceAccess)
       }
-      throw ScheduleErrors.notFound(idText)
+      throw APIError.scheduleNotFound(idText)
     }
     return schedule
   }
@@ -50,16 +49,6 @@ extension LampServices {
       ? nil : try await store.assignments.grant(userId: user.id, deviceInternalId: deviceInternalId)
     return Authorization.check(.manageSchedules, principal: principal, assignment: assignment).isAllowed
       ? nil : ScheduleSkipReason.ownerNotPermitted
-  }
-}
-
-extension AppRequestContext {
-  /// A principal holding `scope` whose rights still apply: a key whose owner is archived or inactive can do nothing
-  /// (`403`, as on the device routes), rather than seeing an empty list.
-  func requireSchedulePrincipal(scope: APIScope) throws(APIError) -> Principal {
-    let principal = try requirePrincipal(scope: scope)
-    guard Authorization.effectiveRole(of: principal) != nil else { throw APIError(.deviceAccess) }
-    return principal
   }
 }
 

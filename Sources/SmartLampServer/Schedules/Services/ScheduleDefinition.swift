@@ -14,13 +14,13 @@ struct ScheduleDefinition: Sendable {
     do {
       zone = try ScheduleTimeZone.validate(fields.timezone)
     } catch {
-      throw ScheduleErrors.invalid(code: "SCHEDULE_INVALID_TIMEZONE", field: "timezone", message: error.description)
+      throw APIError.scheduleInvalid(code: "SCHEDULE_INVALID_TIMEZONE", field: "timezone", message: error.description)
     }
     let cron: CronExpression
     do {
       cron = try CronExpression(parsing: fields.cron)
     } catch {
-      throw ScheduleErrors.invalid(code: "SCHEDULE_INVALID_CRON", field: "cron", message: error.message)
+      throw APIError.scheduleInvalid(code: "SCHEDULE_INVALID_CRON", field: "cron", message: error.message)
     }
     let window = try Self.window(fields)
     if let start = fields.startAt, let end = fields.endAt, end <= start {
@@ -79,30 +79,4 @@ struct ScheduleDefinition: Sendable {
 
   static func date(_ millis: Int64) -> Date { Date(timeIntervalSince1970: Double(millis) / 1000) }
   static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
-}
-
-/// The schedule routes' own errors (CONTRACT §2).
-enum ScheduleErrors {
-  static func notFound(_ id: String) -> APIError {
-    APIError(
-      .notFound, code: "SCHEDULE_NOT_FOUND", message: "Schedule not found", details: ["scheduleId": .string(id)])
-  }
-
-  /// Upstream's shape ("Schedule validation failed", `details.code`) plus our field errors.
-  static func invalid(code: String, field: String, message: String) -> APIError {
-    let fields = JSONValue.object([field: .array([.string(message)])])
-    return APIError(
-      .badRequest, code: code, message: "Schedule validation failed",
-      details: ["code": .string(code), "fieldErrors": fields])
-  }
-
-  static let targetNotFound = APIError(
-    .notFound, code: "USER_NOT_FOUND", message: "Target user not found or inactive")
-
-  static let targetLacksPermission = APIError(
-    .forbidden, code: "FORBIDDEN_DEVICE_ACCESS",
-    message: "Target user needs schedule manage plus device control/manage permission")
-
-  static let adminRequiredForTarget = APIError(
-    .forbidden, code: "FORBIDDEN_ADMIN_REQUIRED", message: "Admin role required to assign schedules to other users")
 }
