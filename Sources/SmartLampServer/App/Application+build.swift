@@ -89,16 +89,23 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
 }
 
 /// Every `/api/v1` route, registered one way: paths relative to `/api/v1`; a route that needs a caller goes on the
-/// authenticated group, whose context cannot exist without one.
+/// authenticated group, whose context cannot exist without one. Public routes are few: login, refresh and logout.
 func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
   let api = router.group("/api/v1")
+  AuthRoutes(accounts: services.accounts).add(to: api)
+
   let authenticated = api.group(context: AuthenticatedContext.self)
+  BootstrapRoutes(lamps: services.lamps).add(to: authenticated)
+  ProfileRoutes(accounts: services.accounts).add(to: authenticated)
+  UsersRoutes(accounts: services.accounts).add(to: authenticated)
+  AssignmentsRoutes(accounts: services.accounts).add(to: authenticated)
+  APIClientsRoutes(accounts: services.accounts).add(to: authenticated)
+  CapabilitiesRoutes(routes: services.routes).add(to: authenticated)
   DeviceRoutes(lamps: services.lamps).add(to: authenticated)
   DiscoveryRoutes(lamps: services.lamps).add(to: authenticated)
   CommandRoutes(lamps: services.lamps).add(to: authenticated)
   RealtimeRoutes(lamps: services.lamps).add(to: authenticated)
   ScheduleRoutes(lamps: services.lamps).add(to: authenticated)
-  addAccountsRoutes(to: router, services)
 }
 
 /// Middleware order (outermost first): request id, access log and metrics, security headers, CORS, errors, dashboard

@@ -37,6 +37,10 @@ extension APIError {
     APIError(.notFound, code: "NOT_FOUND", message: "Command not found")
   }
 
+  static func apiClientNotFound() -> APIError {
+    APIError(.notFound, code: "NOT_FOUND", message: "API client not found")
+  }
+
   // MARK: schedules
 
   static func scheduleNotFound(_ id: String) -> APIError {

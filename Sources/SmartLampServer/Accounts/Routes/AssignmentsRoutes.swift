@@ -5,116 +5,87 @@ import SmartLampStore
 /// `GET/PUT /api/v1/users/{userId}/assignments` (upstream-spec §5.9): a member's per-device permissions. PUT
 /// replaces them all in one transaction and pauses the member's schedules on devices they may no longer manage.
 struct AssignmentsRoutes: Sendable {
-  let services: AppServices
-  var accounts: AccountsServices { services.accounts }
-  static let maximumEntries = 500
+  let accounts: AccountsServices
+  var users: UserAdministration { accounts.users }
 
-  func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-    _ = try context.authorize(.manageUsers)
-    let userId = try context.idParameter("userId")
-    guard let user = try await accounts.store.users.byId(userId).map(AccountUser.init) else {
-      throw APIError.userNotFound()
+  static let maximumEntries = 500
+  static let deviceIDLengths = 1...191
+
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("users/:userId/assignments", use: show)
+    api.put("users/:userId/assignments", use: replace)
+  }
+
+  /// One device with what the user holds on it (every device is listed, assigned or not).
+  struct DeviceAssignmentJSON: Encodable, Sendable {
+    let deviceId: String
+    let name: String
+    @NullEncoded var location: String?
+    let commandChannel: String
+    let assigned: Bool
+    let devicePermission: String
+    let schedulePermission: String
+
+    init(_ entry: DeviceWithGrant) {
+      deviceId = entry.device.deviceId
+      name = entry.device.name
+      location = entry.device.location
+      commandChannel = entry.device.storedChannel
+      assigned = entry.grant != nil
+      devicePermission = (entry.grant?.devicePermission ?? .monitoring).rawValue
+      schedulePermission = (entry.grant?.schedulePermission ?? .none).rawValue
     }
-    let devices = try await accounts.store.assignments.devices(withGrantOf: userId)
-    let entries: [JSONValue] = devices.map { entry in
-      let device = entry.device
-      return [
-        "deviceId": .string(device.deviceId), "name": .string(device.name), "location": JSONValue(device.location),
-        "commandChannel": .string(device.storedChannel), "assigned": .bool(entry.grant != nil),
-        "devicePermission": .string((entry.grant?.devicePermission ?? .monitoring).rawValue),
-        "schedulePermission": .string((entry.grant?.schedulePermission ?? .none).rawValue),
-      ]
+  }
+
+  /// An assignment as stored by PUT, in request order.
+  struct AssignmentJSON: Encodable, Sendable {
+    let deviceId: String
+    let assigned = true
+    let devicePermission: String
+    let schedulePermission: String
+
+    init(_ input: AssignmentInput) {
+      deviceId = input.deviceId
+      devicePermission = input.grant.devicePermission.rawValue
+      schedulePermission = input.grant.schedulePermission.rawValue
     }
+  }
+
+  func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
+    let (user, devices) = try await users.assignments(of: try context.idParameter("userId"))
     struct Payload: Encodable {
       let user: UserSummary
-      let assignments: [JSONValue]
+      let assignments: [DeviceAssignmentJSON]
     }
     return try EnvelopeResponse.success(
-      Payload(user: UserSummary(user), assignments: entries), requestID: context.requestID)
+      Payload(user: UserSummary(user), assignments: devices.map(DeviceAssignmentJSON.init)),
+      requestID: context.requestID)
   }
 
-  struct Body: Decodable {
-    struct Entry: Decodable {
-      let deviceId: String?
-      let assigned: Bool?
-      let devicePermission: String?
-      let schedulePermission: String?
-    }
-    let assignments: [Entry]?
-  }
-
-  struct Wanted: Sendable {
-    let deviceId: String
-    let grant: DeviceGrant
-  }
-
-  func replace(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let caller = try context.authorize(.manageUsers)
+  func replace(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
-    let body = try await request.jsonBody().decode(Body.self)
-    var errors = FieldErrors()
-    var entries: [(deviceId: String, assigned: Bool, device: DevicePermission, schedule: SchedulePermission)] = []
-    if let list = body.assignments {
-      if list.count > Self.maximumEntries {
-        errors.add("assignments", "must contain at most \(Self.maximumEntries) entries")
-      }
-      for (index, entry) in list.prefix(Self.maximumEntries).enumerated() {
-        let prefix = "assignments[\(index)]"
-        let deviceId = Validation.text(
-          entry.deviceId, field: prefix + ".deviceId", lengths: 1...191, into: &errors)
-        let device = Validation.choice(
-          entry.devicePermission, field: prefix + ".devicePermission", as: DevicePermission.self, required: false,
-          into: &errors)
-        let schedule = Validation.choice(
-          entry.schedulePermission, field: prefix + ".schedulePermission", as: SchedulePermission.self,
-          required: false, into: &errors)
-        if let deviceId {
-          entries.append((deviceId, entry.assigned ?? true, device ?? .monitoring, schedule ?? .none))
-        }
-      }
-    } else {
-      errors.add("assignments", "is required")
+    var fields = try await request.bodyFields()
+    let entries = fields.objects("assignments", maximumCount: Self.maximumEntries, required: true) { entry in
+      let deviceId = entry.text("deviceId", lengths: Self.deviceIDLengths, required: true)
+      let assigned = entry.bool("assigned") ?? true
+      let grant = DeviceGrant(
+        devicePermission: entry.choice("devicePermission", as: DevicePermission.self) ?? .monitoring,
+        schedulePermission: entry.choice("schedulePermission", as: SchedulePermission.self) ?? SchedulePermission.none)
+      // Unassigned entries only say what to leave out.
+      return deviceId.map { assigned ? AssignmentInput(deviceId: $0, grant: grant) : nil }
     }
-    try errors.throwIfInvalid()
-
-    let wanted = entries.filter(\.assigned).map {
-      Wanted(deviceId: $0.deviceId, grant: DeviceGrant(devicePermission: $0.device, schedulePermission: $0.schedule))
+    try fields.finish()
+    let wanted = (entries ?? []).compactMap { $0 }
+    try await users.replaceAssignments(of: userId, with: wanted, by: context.principal.effectiveUserId)
+    struct Payload: Encodable {
+      let userId: Int64
+      let assignments: [AssignmentJSON]
     }
-    do {
-      _ = try await accounts.store.assignments.replaceAll(
-        userId: userId, with: wanted.map { AssignmentInput(deviceId: $0.deviceId, grant: $0.grant) },
-        by: caller.principal.effectiveUserId)
-    } catch let error as StoreError {
-      switch error {
-      case .userNotFound: throw APIError.userNotFound()
-      case .notAMember: throw APIError.rule("Only member users can receive assignments")
-      case .userArchived: throw APIError.rule("Archived user must be restored before assignment")
-      case .duplicateAssignment(let deviceId):
-        throw APIError.rule("Duplicate device assignment", details: ["deviceId": .string(deviceId)])
-      case .deviceNotFound(let deviceId):
-        throw APIError(
-          .notFound, code: "DEVICE_NOT_FOUND", message: "Device not found", details: ["deviceId": .string(deviceId)])
-      case .invalidGrant(let deviceId):
-        throw APIError.rule(
-          "Schedule manage requires device control or manage permission", details: ["deviceId": .string(deviceId)])
-      default: throw error
-      }
-    }
-    accounts.accessChanges.changed()
     // Answered in request order, as submitted.
-    let stored = wanted
-    let data: JSONValue = [
-      "userId": .int(Int(userId)),
-      "assignments": .array(
-        stored.map {
-          [
-            "deviceId": .string($0.deviceId), "assigned": true,
-            "devicePermission": .string($0.grant.devicePermission.rawValue),
-            "schedulePermission": .string($0.grant.schedulePermission.rawValue),
-          ]
-        }),
-    ]
-    return try EnvelopeResponse.success(data, requestID: context.requestID)
+    return try EnvelopeResponse.success(
+      Payload(userId: userId, assignments: wanted.map(AssignmentJSON.init)), requestID: context.requestID)
   }
 }
 

@@ -3,31 +3,24 @@ import SmartLampCore
 
 /// `POST /api/v1/auth/login|refresh|logout` (upstream-spec §4.5, CONTRACT §3).
 struct AuthRoutes: Sendable {
-  let services: AppServices
-  var accounts: AccountsServices { services.accounts }
+  let accounts: AccountsServices
 
-  func add(to group: RouterGroup<AppRequestContext>) {
-    group.post("login", use: login)
-    group.post("refresh", use: refresh)
-    group.post("logout", use: logout)
-  }
-
-  struct LoginBody: Decodable {
-    let email: String?
-    let password: String?
+  /// Public routes: they answer without a caller (logout also ends the session of one, if any).
+  func add(to api: RouterGroup<AppRequestContext>) {
+    api.post("auth/login", use: login)
+    api.post("auth/refresh", use: refresh)
+    api.post("auth/logout", use: logout)
   }
 
   func login(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let body = try await request.jsonBody()
-    let parsed = try body.decode(LoginBody.self)
-    var errors = FieldErrors()
-    let email = Validation.email(parsed.email, into: &errors)
-    let password = Validation.password(parsed.password, into: &errors)
-    guard let email, let password, errors.isEmpty else {
+    var fields = try await request.bodyFields()
+    let email = fields.email(required: true)
+    let password = fields.password(required: true)
+    guard let email, let password, fields.errors.isEmpty else {
       // Validation failures do not count as attempts, but a blocked client still learns only that it is blocked.
       let gate = try await accounts.limiter.check(keys: LoginLimiter.keys(ip: context.clientIP, email: nil))
       guard gate.allowed else { throw gate.error }
-      var error = APIError.validation(fieldErrors: errors.errors)
+      var error = APIError.validation(fieldErrors: fields.errors.errors)
       error.headers = gate.headers
       throw error
     }

@@ -2,184 +2,93 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// The users API (upstream-spec §5.9), admins only: list, create, edit, archive, restore, and the per-device
-/// assignments. Several admins may exist; the last active admin can be neither demoted, deactivated nor archived.
-/// Every change that spans rows is one transaction, and its checks run inside it.
+/// The users API (upstream-spec §5.9), admins only: list, create, edit, archive and restore. Several admins may
+/// exist; the rules (the last active admin stays, nobody deactivates or archives themselves) live in
+/// ``UserAdministration``.
 struct UsersRoutes: Sendable {
-  let services: AppServices
-  var accounts: AccountsServices { services.accounts }
+  let accounts: AccountsServices
+  var users: UserAdministration { accounts.users }
 
-  func add(to group: RouterGroup<AppRequestContext>) {
-    group.get(use: list)
-    group.post(use: create)
-    group.patch(":userId", use: update)
-    group.delete(":userId", use: archive)
-    group.post(":userId/restore", use: restore)
-    group.get(":userId/assignments", use: AssignmentsRoutes(services: services).show)
-    group.put(":userId/assignments", use: AssignmentsRoutes(services: services).replace)
-  }
-
+  static let defaultPageSize = 50
   static let maximumPageSize = 200
 
-  func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-    _ = try context.authorize(.manageUsers)
-    let query = request.uri.queryParameters
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("users", use: list)
+    api.post("users", use: create)
+    api.patch("users/:userId", use: update)
+    api.delete("users/:userId", use: archive)
+    api.post("users/:userId/restore", use: restore)
+  }
+
+  func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
     let includeArchived =
-      query.get("includeArchived").map {
+      request.uri.queryParameters.get("includeArchived").map {
         ["1", "true", "yes"].contains($0.trimmingCharacters(in: .whitespaces).lowercased())
       } ?? false
     var errors = FieldErrors()
-    var limit: Int?
-    if let text = query.get("limit") {
-      if let value = Int(text), (1...Self.maximumPageSize).contains(value) {
-        limit = value
-      } else {
-        errors.add("limit", "must be an integer between 1 and \(Self.maximumPageSize)")
-      }
+    let query = PageQuery(
+      request, defaultLimit: Self.defaultPageSize, maximum: Self.maximumPageSize, errors: &errors)
+    var after: UserCursor?
+    if let text = query.cursor {
+      after = UserCursor(text: text)
+      if after == nil { errors.add("cursor", "is not a valid cursor") }
     }
-    var cursor: UserCursor?
-    if let text = query.get("cursor"), !text.isEmpty {
-      if let parsed = UserCursor(text: String(text)) { cursor = parsed } else { errors.add("cursor", "is invalid") }
+    try errors.finish()
+    guard query.isPaginated else {
+      let all = try await users.list(includeArchived: includeArchived)
+      return try EnvelopeResponse.success(all.map(UserSummary.init), requestID: context.requestID)
     }
-    try errors.throwIfInvalid()
-    let after = cursor
-    let paginated = limit != nil || query.get("cursor") != nil
-    let pageSize = limit ?? 50
-    guard paginated else {
-      let users = try await accounts.store.users.list(includeArchived: includeArchived).map(AccountUser.init)
-      return try EnvelopeResponse.success(users.map(UserSummary.init), requestID: context.requestID)
-    }
-    let result = try await accounts.store.users.page(
-      limit: pageSize, after: after.map { UserListPosition(role: $0.role, id: $0.id) },
+    let page = try await users.page(
+      limit: query.limit, after: after.map { UserListPosition(role: $0.role, id: $0.id) },
       includeArchived: includeArchived)
-    let page = result.items.map(AccountUser.init)
-    let next = result.next.map { UserCursor(role: $0.role, id: $0.id).text }
-    struct Page: Encodable {
-      let items: [UserSummary]
-      let nextCursor: String?
-      func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(items, forKey: .items)
-        try c.encode(nextCursor, forKey: .nextCursor)
-      }
-      enum CodingKeys: String, CodingKey { case items, nextCursor }
-    }
+    let next = page.next.map { UserCursor(role: $0.role, id: $0.id).text }
     return try EnvelopeResponse.success(
-      Page(items: page.map(UserSummary.init), nextCursor: next), requestID: context.requestID)
+      Page(items: page.users.map(UserSummary.init), nextCursor: next), requestID: context.requestID)
   }
 
-  struct CreateBody: Decodable {
-    let name: String?
-    let email: String?
-    let password: String?
-    let isActive: Bool?
-    let role: String?
-  }
-
-  func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-    _ = try context.authorize(.manageUsers)
-    let body = try await request.jsonBody().decode(CreateBody.self)
-    var errors = FieldErrors()
-    let name = Validation.name(body.name, into: &errors)
-    let email = Validation.email(body.email, into: &errors)
-    let password = Validation.password(body.password, into: &errors)
-    let role = Validation.choice(body.role, field: "role", as: Role.self, required: false, into: &errors) ?? .member
-    try errors.throwIfInvalid()
+  func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
+    var fields = try await request.bodyFields()
+    let name = fields.name(required: true)
+    let email = fields.email(required: true)
+    let password = fields.password(required: true)
+    let isActive = fields.bool("isActive") ?? true
+    let role = fields.choice("role", as: Role.self) ?? .member
+    try fields.finish()
     guard let name, let email, let password else { throw APIError.validation() }
-    let hash = try await accounts.passwords.hash(password)
-    let isActive = body.isActive ?? true
-    let created: AccountUser
-    do {
-      created = AccountUser(
-        try await accounts.store.users.create(
-          NewUser(name: name, email: email, passwordHash: hash, role: role, isActive: isActive)))
-    } catch StoreError.duplicate {
-      throw APIError.alreadyExists("Email already exists", field: "email")
-    }
-    return try EnvelopeResponse.success(UserSummary(created), status: .created, requestID: context.requestID)
+    let created = try await users.create(
+      name: name, email: email, password: password, role: role, isActive: isActive)
+    return try EnvelopeResponse.success(
+      UserSummary(AccountUser(created)), status: .created, requestID: context.requestID)
   }
 
-  struct PatchBody: Decodable {
-    let name: String?
-    let email: String?
-    let password: String?
-    let isActive: Bool?
-    let role: String?
-  }
-
-  func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let caller = try context.authorize(.manageUsers)
+  func update(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
-    let body = try await request.jsonBody().decode(PatchBody.self)
-    var errors = FieldErrors()
-    let name = Validation.name(body.name, required: false, into: &errors)
-    let email = Validation.email(body.email, required: false, into: &errors)
-    let password = Validation.password(body.password, required: false, into: &errors)
-    let role = Validation.choice(body.role, field: "role", as: Role.self, required: false, into: &errors)
-    if body.name == nil, body.email == nil, body.password == nil, body.isActive == nil, body.role == nil {
-      errors.add("body", "must contain at least one of name, email, password, isActive, role")
+    var fields = try await request.bodyFields()
+    let edit = UserAdministration.Edit(
+      name: fields.name(), email: fields.email(), password: fields.password(),
+      role: fields.choice("role", as: Role.self),
+      isActive: fields.bool("isActive"))
+    if ["name", "email", "password", "isActive", "role"].allSatisfy({ fields.value($0) == nil }) {
+      fields.add("body", "must contain at least one of name, email, password, isActive, role")
     }
-    try errors.throwIfInvalid()
-    let hash: String? = if let password { try await accounts.passwords.hash(password) } else { nil }
-    let changes = UserChanges(name: name, email: email, passwordHash: hash, role: role, isActive: body.isActive)
-    let callerId = caller.principal.effectiveUserId
-    // A reset password or a deactivation ends the account's sessions at once.
-    let revoke: SessionEnd? =
-      changes.passwordHash != nil ? .passwordChanged : changes.isActive == false ? .userDisabled : nil
-    let updated: AccountUser
-    do {
-      updated = AccountUser(
-        try await accounts.store.users.update(userId, changes, protectLastAdmin: false, revokeSessions: revoke) {
-          check in
-          let target = AccountUser(check.user)
-          if target.isArchived { throw APIError.rule("Archived user must be restored before editing") }
-          let losesAdmin = (role != nil && role != .admin) || changes.isActive == false
-          if target.role == .admin, target.canAct, losesAdmin, try check.otherActiveAdminCount() == 0 {
-            throw APIError.rule("The last active admin cannot be demoted or deactivated")
-          }
-          if changes.isActive == false, target.id == callerId {
-            throw APIError.rule("You cannot deactivate your own account")
-          }
-        })
-    } catch StoreError.userNotFound {
-      throw APIError.userNotFound()
-    } catch StoreError.duplicate {
-      throw APIError.alreadyExists("Email already exists", field: "email")
-    }
-    accounts.accessChanges.changed()
+    try fields.finish()
+    let updated = try await users.update(userId, edit, by: context.principal.effectiveUserId)
     return try EnvelopeResponse.success(UserSummary(updated), requestID: context.requestID)
   }
 
-  func archive(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let caller = try context.authorize(.manageUsers)
+  func archive(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
     let userId = try context.idParameter("userId")
-    let callerId = caller.principal.effectiveUserId ?? 0
-    let archived: AccountUser
-    do {
-      archived = AccountUser(
-        try await accounts.store.users.archive(userId, by: callerId, protectLastAdmin: false) { check in
-          let target = AccountUser(check.user)
-          if target.id == callerId { throw APIError.rule("You cannot archive your own account") }
-          if target.role == .admin, target.canAct, try check.otherActiveAdminCount() == 0 {
-            throw APIError.rule("The last active admin cannot be archived")
-          }
-        })
-    } catch StoreError.userNotFound {
-      throw APIError.userNotFound()
-    }
-    accounts.accessChanges.changed()
+    let archived = try await users.archive(userId, by: context.principal.effectiveUserId ?? 0)
     return try EnvelopeResponse.success(UserSummary(archived), requestID: context.requestID)
   }
 
-  func restore(_ request: Request, context: AppRequestContext) async throws -> Response {
-    _ = try context.authorize(.manageUsers)
-    let userId = try context.idParameter("userId")
-    let restored: AccountUser
-    do {
-      restored = AccountUser(try await accounts.store.users.restore(userId))
-    } catch StoreError.userNotFound {
-      throw APIError.userNotFound()
-    }
+  func restore(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.manageUsers)
+    let restored = try await users.restore(try context.idParameter("userId"))
     return try EnvelopeResponse.success(UserSummary(restored), requestID: context.requestID)
   }
 }

@@ -34,15 +34,6 @@ public enum APIKeys {
       lastUsedAt = record.lastUsedAt
       revokedAt = record.revokedAt
     }
-
-    var json: [String: JSONValue] {
-      [
-        "id": .int(Int(id)), "name": .string(name), "scopes": .array(scopes.map(JSONValue.string)),
-        "keyPrefix": JSONValue(keyPrefix), "ownerUserId": JSONValue(ownerUserId),
-        "createdByUserId": JSONValue(createdByUserId), "isActive": .bool(isActive), "createdAt": .string(createdAt),
-        "expiresAt": JSONValue(expiresAt), "lastUsedAt": JSONValue(lastUsedAt), "revokedAt": JSONValue(revokedAt),
-      ]
-    }
   }
 
   public enum Failure: Error, Sendable, Equatable {

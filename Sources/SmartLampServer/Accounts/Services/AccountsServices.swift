@@ -44,6 +44,12 @@ public struct AccountsServices: Sendable {
     dummyHash = try await passwords.hash(SecretTokens.randomHex(bytes: 16))
   }
 
+  /// Users and their assignments (the same rules as `smartlamp user`).
+  var users: UserAdministration { UserAdministration(store: store, passwords: passwords, accessChanges: accessChanges) }
+
+  /// API keys for integrations.
+  var apiKeys: APIKeyAdministration { APIKeyAdministration(database: store.database, accessChanges: accessChanges) }
+
   /// Long-running jobs of this part, run under the application's ServiceGroup.
   var backgroundServices: [any Service] { [AccountsPurgeService(store: store, logger: logger)] }
 }

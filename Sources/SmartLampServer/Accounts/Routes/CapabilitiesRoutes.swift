@@ -5,11 +5,11 @@ import SmartLampCore
 ///
 /// The endpoint list comes from the router itself, so it names every route the server serves; upstream's list was
 /// written by hand and left out commands, users, profile and realtime (upstream-spec §20.38).
-struct CapabilitiesRoute: Sendable {
-  let services: AppServices
+struct CapabilitiesRoutes: Sendable {
+  let routes: RouteTable
 
-  func add(to group: RouterGroup<AppRequestContext>) {
-    group.get(use: capabilities)
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("integrations/capabilities", use: capabilities)
   }
 
   struct Capabilities: Encodable {
@@ -19,9 +19,9 @@ struct CapabilitiesRoute: Sendable {
     let endpoints: [String]
   }
 
-  func capabilities(_ request: Request, context: AppRequestContext) async throws -> Response {
-    _ = try context.authorize(.listDevices)
-    let endpoints = services.routes.all()
+  func capabilities(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.listDevices)
+    let endpoints = routes.all()
       .filter { $0.path.hasPrefix("/api/v1/") }
       .map { $0.method == "GET" ? $0.path : "\($0.path) [\($0.method)]" }
     let data = Capabilities(
