@@ -80,19 +80,21 @@ func buildRouter(_ services: AppServices) -> Router<AppRequestContext> {
         }
       }
     ] + services.lamps.readinessChecks
-  HealthController(checks: readiness).addRoutes(to: router)
-  OpenAPIController().addRoutes(to: router)
+  let root = router.group()
+  HealthRoutes(checks: readiness).add(to: root)
+  MetricsRoutes(services: services).add(to: root)
   addAPIRoutes(to: router, services)
-  MetricsController(services: services).addRoutes(to: router)
   services.routes.set(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
   return router
 }
 
 /// Every `/api/v1` route, registered one way: paths relative to `/api/v1`; a route that needs a caller goes on the
-/// authenticated group, whose context cannot exist without one. Public routes are few: login, refresh and logout.
+/// authenticated group, whose context cannot exist without one. Public routes are few: login, refresh, logout and
+/// the OpenAPI document.
 func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices) {
   let api = router.group("/api/v1")
   AuthRoutes(accounts: services.accounts).add(to: api)
+  OpenAPIRoutes().add(to: api)
 
   let authenticated = api.group(context: AuthenticatedContext.self)
   BootstrapRoutes(lamps: services.lamps).add(to: authenticated)

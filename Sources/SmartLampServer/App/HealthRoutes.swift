@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// `/health`, `/api/health` (liveness, as upstream) and `/api/v1/health/ready` (readiness of every dependency).
-struct HealthController {
+struct HealthRoutes: Sendable {
   let checks: [any ReadinessCheck]
 
   struct Liveness: Encodable {
@@ -20,19 +20,20 @@ struct HealthController {
     let checks: [String: CheckResult]
   }
 
-  func addRoutes(to router: Router<AppRequestContext>) {
-    router.get("/health", use: liveness)
-    router.get("/api/health", use: liveness)
-    router.get("/api/v1/health/ready", use: readiness)
+  /// Public; registered from the root because two of the paths lie outside `/api/v1`.
+  func add(to root: RouterGroup<AppRequestContext>) {
+    root.get("health", use: liveness)
+    root.get("api/health", use: liveness)
+    root.get("api/v1/health/ready", use: readiness)
   }
 
-  @Sendable func liveness(_ request: Request, context: AppRequestContext) throws -> Response {
+  func liveness(_ request: Request, context: AppRequestContext) throws -> Response {
     try EnvelopeResponse.success(
       Liveness(name: SmartLampVersion.name, status: "ok", version: SmartLampVersion.version),
       requestID: context.requestID)
   }
 
-  @Sendable func readiness(_ request: Request, context: AppRequestContext) async throws -> Response {
+  func readiness(_ request: Request, context: AppRequestContext) async throws -> Response {
     var results: [String: CheckResult] = [:]
     var failing: [String] = []
     for check in checks {
