@@ -49,6 +49,32 @@ struct ScheduleJSON: Encodable, Sendable {
   }
 }
 
+/// A schedule as `GET /api/v1/schedules` lists it: every key of ``ScheduleJSON`` plus the device's name and how
+/// the newest finished run went (`null` before the first), so a list needs no request per schedule.
+struct ScheduleListItemJSON: Encodable, Sendable {
+  let schedule: ScheduleJSON
+  let listKeys: ListKeys
+
+  /// What only the list adds.
+  struct ListKeys: Encodable, Sendable {
+    @NullEncoded var deviceName: String?
+    @NullEncoded var lastRunStatus: String?
+    @NullEncoded var lastRunReason: String?
+  }
+
+  init(_ entry: ScheduleListEntry) {
+    schedule = ScheduleJSON(entry.record)
+    listKeys = ListKeys(
+      deviceName: entry.deviceName, lastRunStatus: entry.lastRunStatus?.rawValue, lastRunReason: entry.lastRunReason)
+  }
+
+  /// One flat object: the schedule's keys and the list's own, side by side.
+  func encode(to encoder: any Encoder) throws {
+    try schedule.encode(to: encoder)
+    try listKeys.encode(to: encoder)
+  }
+}
+
 /// A run (upstream-spec §5.6: `reason` is the reason or error text; plus the command's acknowledgement).
 struct ScheduleRunJSON: Encodable, Sendable {
   let id: Int64

@@ -23,7 +23,7 @@ struct ScheduleRoutes: Sendable {
   func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorizeActing(scope: .read)
     let entries = try await schedules.list(for: context.principal)
-    return try EnvelopeResponse.success(entries.map(ScheduleJSON.init), requestID: context.requestID)
+    return try EnvelopeResponse.success(entries.map(ScheduleListItemJSON.init), requestID: context.requestID)
   }
 
   func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {

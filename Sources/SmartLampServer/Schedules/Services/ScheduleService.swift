@@ -21,10 +21,10 @@ struct ScheduleService: Sendable {
 
   // MARK: reading
 
-  /// The schedules `principal` may see, newest first.
-  func list(for principal: Principal) async throws -> [ScheduleRecord] {
+  /// The schedules `principal` may see, newest first, each with its device's name and its newest finished run.
+  func list(for principal: Principal) async throws -> [ScheduleListEntry] {
     let filter = try await lamps.scheduleDeviceFilter(for: principal)
-    return try await repository.list(deviceInternalIds: filter)
+    return try await repository.listWithLastRun(deviceInternalIds: filter)
   }
 
   /// One schedule `principal` may see; `404 SCHEDULE_NOT_FOUND` otherwise.
