@@ -9,7 +9,7 @@ import Testing
   static let expectedColumns: [String: [String]] = [
     "users": [
       "id", "name", "email", "password_hash", "role", "is_active", "created_at", "updated_at", "deleted_at",
-      "deleted_by_user_id",
+      "deleted_by_user_id", "preferences",
     ],
     "devices": [
       "id", "device_id", "mqtt_device_id", "name", "location", "command_channel", "hmac_secret", "created_at",
@@ -60,9 +60,11 @@ import Testing
     let db = try SQLiteDatabase(path: dir.file("nested/folder/db.sqlite"))
     #expect(FileManager.default.fileExists(atPath: dir.file("nested/folder")))
     let migrator = try Migrator(database: db)
-    #expect(try await migrator.pendingVersions() == ["0001_base", "0002_contract", "0003_retention"])
-    #expect(try await migrator.migrate() == ["0001_base", "0002_contract", "0003_retention"])
-    #expect(try await migrator.appliedVersions() == ["0001_base", "0002_contract", "0003_retention"])
+    #expect(
+      try await migrator.pendingVersions() == ["0001_base", "0002_contract", "0003_retention", "0005_preferences"])
+    #expect(try await migrator.migrate() == ["0001_base", "0002_contract", "0003_retention", "0005_preferences"])
+    #expect(
+      try await migrator.appliedVersions() == ["0001_base", "0002_contract", "0003_retention", "0005_preferences"])
     #expect(try await migrator.pendingVersions().isEmpty)
     for (table, expected) in Self.expectedColumns {
       #expect(Set(try await Self.columns(table, db)) == Set(expected), "\(table)")
@@ -81,7 +83,7 @@ import Testing
     let again = try await Migrator(database: fixture.database).migrate()
     #expect(again.isEmpty)
     #expect(try await fixture.count("users") == 1)
-    #expect(try await fixture.count("schema_migrations") == 3)
+    #expect(try await fixture.count("schema_migrations") == 4)
   }
 
   @Test func sqliteRunsInWALWithForeignKeysAndABusyTimeout() async throws {
@@ -103,7 +105,7 @@ import Testing
     let db = try SQLiteDatabase(path: dir.file("old.sqlite"))
     let migrator = try Migrator(database: db)
     #expect(try await migrator.migrate(upTo: "0001_base") == ["0001_base"])
-    #expect(try await migrator.pendingVersions() == ["0002_contract", "0003_retention"])
+    #expect(try await migrator.pendingVersions() == ["0002_contract", "0003_retention", "0005_preferences"])
     try await db.write { conn in
       try conn.execute(
         "INSERT INTO users (id, name, email, password_hash, role, is_active, created_at) VALUES (1, 'Administrator', 'admin@example.com', 'h', 'admin', 1, '2025-01-01T00:00:00Z')"
@@ -127,7 +129,7 @@ import Testing
         "INSERT INTO integration_clients (name, api_key_hash, scopes, is_active, created_at) VALUES ('demo-client', '10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd', 'read,command,schedule', 1, 'x')"
       )
     }
-    #expect(try await migrator.migrate() == ["0002_contract", "0003_retention"])
+    #expect(try await migrator.migrate() == ["0002_contract", "0003_retention", "0005_preferences"])
     let store = Store(database: db)
 
     let logs = try await store.commandLogs.page(limit: 10)
@@ -203,6 +205,9 @@ import Testing
 
   @Test func mariadbHasNoSchemaInThisBuild() {
     #expect(Migration.all(for: .mariadb) == nil)
-    #expect(Migration.all(for: .sqlite)?.map(\.version) == ["0001_base", "0002_contract", "0003_retention"])
+    #expect(
+      Migration.all(for: .sqlite)?.map(\.version) == [
+        "0001_base", "0002_contract", "0003_retention", "0005_preferences",
+      ])
   }
 }

@@ -49,7 +49,10 @@ import Testing
     let fixture = try await StoreFixture()
     let second = try SQLiteDatabase(path: fixture.database.path)
     #expect(try await Migrator(database: second).migrate().isEmpty)
-    #expect(try await Migrator(database: second).appliedVersions() == ["0001_base", "0002_contract", "0003_retention"])
+    #expect(
+      try await Migrator(database: second).appliedVersions() == [
+        "0001_base", "0002_contract", "0003_retention", "0005_preferences",
+      ])
     try await second.close()
   }
 }

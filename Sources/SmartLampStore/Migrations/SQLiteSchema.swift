@@ -1,9 +1,10 @@
 /// The schema for SQLite. Version 0001 is upstream's MariaDB schema (upstream-spec §13.1: same tables, columns and
 /// ON DELETE actions, SQLite types). Version 0002 adds what the contract needs; where SQLite cannot alter a
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
-/// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by.
+/// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0005 adds each
+/// person's dashboard preferences.
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention]
+  static let migrations: [Migration] = [base, contract, retention, preferences]
 
   static let base = Migration(
     version: "0001_base",
@@ -275,5 +276,12 @@ enum SQLiteSchema {
       // Only the slots claimed and not yet finished (a handful), so the scheduler can look for abandoned claims
       // every tick at no cost. MariaDB has no partial indexes: its schema uses (reason, created_at) instead.
       "CREATE INDEX idx_schedule_runs_claimed ON schedule_runs(created_at) WHERE reason = 'CLAIMED'",
+    ])
+
+  static let preferences = Migration(
+    version: "0005_preferences",
+    statements: [
+      // One JSON object per person (language, theme, favourite lamps); NULL until first set.
+      "ALTER TABLE users ADD COLUMN preferences TEXT"
     ])
 }
