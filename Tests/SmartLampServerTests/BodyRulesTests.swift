@@ -8,9 +8,10 @@ import Testing
 
 @testable import SmartLampServer
 
-/// CONTRACT §1 body rules, through the real middleware stack with a probe route that decodes a typed body.
+/// CONTRACT §1 body rules, through the real middleware stack with a probe route that reads its body with
+/// `BodyFields`, as every route does.
 @Suite struct BodyRulesTests {
-  struct Probe: Decodable, Encodable {
+  struct Probe: Encodable {
     let name: String
     let count: Int
     let flag: Bool?
@@ -28,8 +29,13 @@ import Testing
     let router = Router(context: AppRequestContext.self)
     addMiddleware(to: router, services)
     router.post("/api/v1/probe") { request, context -> Response in
-      let probe = try await request.jsonBody().decode(Probe.self)
-      return try EnvelopeResponse.success(probe, requestID: context.requestID)
+      var fields = try await request.bodyFields()
+      let name = fields.string("name", required: true)
+      let count = fields.int("count", in: Int.min...Int.max, required: true)
+      let flag = fields.bool("flag")
+      try fields.finish()
+      guard let name, let count else { throw APIError.validation() }
+      return try EnvelopeResponse.success(Probe(name: name, count: count, flag: flag), requestID: context.requestID)
     }
     router.get("/api/v1/boom") { _, _ -> Response in
       struct Secret: Error { let text = "password=hunter2 at /internal/path" }

@@ -28,7 +28,7 @@ import Testing
       router.routes.filter { $0.method != .head && $0.method != .options }
         .map { "\($0.method.rawValue) \(Self.normalise($0.path.description))" })
 
-    let document = try #require(OpenAPIController.document)
+    let document = try #require(OpenAPIRoutes.document)
     let json = try #require(try JSONSerialization.jsonObject(with: Data(document.readableBytesView)) as? [String: Any])
     #expect(json["openapi"] as? String == "3.1.0")
     let paths = try #require(json["paths"] as? [String: [String: Any]])

@@ -49,4 +49,43 @@ extension APIError {
     APIError(
       .forbidden, code: "SETUP_CODE_INVALID", message: "The setup code is wrong or was already used", headers: headers)
   }
+
+  static func commandNotFound() -> APIError {
+    APIError(.notFound, code: "NOT_FOUND", message: "Command not found")
+  }
+
+  static func apiClientNotFound() -> APIError {
+    APIError(.notFound, code: "NOT_FOUND", message: "API client not found")
+  }
+
+  // MARK: schedules
+
+  static func scheduleNotFound(_ id: String) -> APIError {
+    APIError(
+      .notFound, code: "SCHEDULE_NOT_FOUND", message: "Schedule not found", details: ["scheduleId": .string(id)])
+  }
+
+  /// A schedule definition the engine refuses: upstream's shape ("Schedule validation failed", `details.code`) plus
+  /// our field errors.
+  static func scheduleInvalid(code: String, field: String, message: String) -> APIError {
+    let fields = JSONValue.object([field: .array([.string(message)])])
+    return APIError(
+      .badRequest, code: code, message: "Schedule validation failed",
+      details: ["code": .string(code), "fieldErrors": fields])
+  }
+
+  static func scheduleTargetNotFound() -> APIError {
+    APIError(.notFound, code: "USER_NOT_FOUND", message: "Target user not found or inactive")
+  }
+
+  static func scheduleTargetLacksPermission() -> APIError {
+    APIError(
+      .forbidden, code: "FORBIDDEN_DEVICE_ACCESS",
+      message: "Target user needs schedule manage plus device control/manage permission")
+  }
+
+  static func scheduleTargetNeedsAdmin() -> APIError {
+    APIError(
+      .forbidden, code: "FORBIDDEN_ADMIN_REQUIRED", message: "Admin role required to assign schedules to other users")
+  }
 }

@@ -3,9 +3,10 @@
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
 /// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what
 /// the dashboard needs: device-side history and the server's small key/value state (the setup code's hash).
-/// Version 0006 records each device's profile (tasmota/native) with its state.
+/// Version 0005 adds each person's dashboard preferences. Version 0006 records each device's profile
+/// (tasmota/native) with its state.
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard, native]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native]
 
   static let base = Migration(
     version: "0001_base",
@@ -307,6 +308,13 @@ enum SQLiteSchema {
         updated_at INTEGER NOT NULL
       )
       """,
+    ])
+
+  static let preferences = Migration(
+    version: "0005_preferences",
+    statements: [
+      // One JSON object per person (language, theme, favourite lamps); NULL until first set.
+      "ALTER TABLE users ADD COLUMN preferences TEXT"
     ])
 
   static let native = Migration(

@@ -34,6 +34,23 @@ public struct ScheduleRecord: Sendable, Hashable {
   }
 }
 
+/// A schedule as lists show it: the record, its device's name, and how its newest finished run went.
+public struct ScheduleListEntry: Sendable, Hashable {
+  public var record: ScheduleRecord
+  public var deviceName: String?
+  /// `SUCCESS`, `FAILED` or `SKIPPED`; nil before the first run (or for text upstream rows may hold).
+  public var lastRunStatus: ScheduleRunStatus?
+  /// The newest run's reason, else its error text.
+  public var lastRunReason: String?
+
+  init(row: SQLRow) throws {
+    record = try ScheduleRecord(row: row)
+    deviceName = try row.optionalString("device_name")
+    lastRunStatus = try row.optionalString("last_run_status").flatMap(ScheduleRunStatus.init(rawValue:))
+    lastRunReason = try row.optionalString("last_run_reason")
+  }
+}
+
 /// The editable part of a schedule. Window values are seconds of the day and an interval in seconds, stored in
 /// upstream's `window_start_minute` / `window_end_minute` / `enforce_every_minute` columns (R4 semantics).
 public struct ScheduleFields: Sendable, Hashable {
@@ -153,11 +170,16 @@ public struct ScheduleRepository: Sendable {
   /// The reason of a `FAILED` run whose claim was never finished (see ``failAbandonedClaims(claimedBefore:limit:)``).
   public static let abandonedReason = "ABANDONED"
 
-  static let select = """
-    SELECT s.id, s.user_id, u.email AS user_email, s.created_by_user_id, s.device_id AS device_internal_id,
+  static let select = "SELECT \(columns) \(from)"
+
+  static let columns = """
+    s.id, s.user_id, u.email AS user_email, s.created_by_user_id, s.device_id AS device_internal_id,
       d.device_id AS device_public_id, s.action, s.cron_expr, s.timezone, s.enabled, s.next_run_at, s.last_run_at,
       s.start_at, s.end_at, s.window_group_id, s.window_start_minute, s.window_end_minute, s.enforce_every_minute,
       s.misfire_grace_sec, s.created_at, s.updated_at
+    """
+
+  static let from = """
     FROM device_schedules s JOIN devices d ON d.id = s.device_id LEFT JOIN users u ON u.id = s.user_id
     """
 
@@ -208,6 +230,30 @@ public struct ScheduleRepository: Sendable {
         binds = deviceInternalIds.sorted().map(SQLValue.int64)
       }
       return try conn.query(sql + " ORDER BY s.id DESC", binds).map(ScheduleRecord.init(row:))
+    }
+  }
+
+  /// As ``list(deviceInternalIds:)``, each with its device's name and its newest finished run, in one query: the
+  /// newest run per schedule is one backward step on `(schedule_id, planned_at)`, so the cost does not grow with a
+  /// schedule's history. A slot claimed and still running (reason `CLAIMED`) is not finished and is passed over.
+  public func listWithLastRun(deviceInternalIds: Set<Int64>? = nil) async throws -> [ScheduleListEntry] {
+    if let deviceInternalIds, deviceInternalIds.isEmpty { return [] }
+    return try await database.read { conn in
+      var sql = """
+        SELECT \(Self.columns), d.name AS device_name, r.status AS last_run_status,
+          COALESCE(r.reason, r.error_message) AS last_run_reason
+        \(Self.from)
+        LEFT JOIN schedule_runs r ON r.schedule_id = s.id AND r.planned_at = (
+          SELECT x.planned_at FROM schedule_runs x
+          WHERE x.schedule_id = s.id AND (x.reason IS NULL OR x.reason <> ?)
+          ORDER BY x.planned_at DESC \(conn.dialect.limit(1)))
+        """
+      var binds: [SQLValue] = [.text(Self.claimedReason)]
+      if let deviceInternalIds {
+        sql += " WHERE s.device_id IN (\(conn.dialect.placeholders(deviceInternalIds.count)))"
+        binds += deviceInternalIds.sorted().map(SQLValue.int64)
+      }
+      return try conn.query(sql + " ORDER BY s.id DESC", binds).map(ScheduleListEntry.init(row:))
     }
   }
 

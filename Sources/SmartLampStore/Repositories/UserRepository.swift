@@ -278,7 +278,38 @@ public struct UserRepository: Sendable {
     }
   }
 
+  // MARK: preferences
+
+  /// A person's stored preferences: a JSON object as text, nil when never set. They are not part of
+  /// ``UserRecord``: only the profile reads them.
+  /// - Throws: ``StoreError/userNotFound(_:)``.
+  public func preferences(_ id: Int64) async throws -> String? {
+    try await database.read { conn in try Self.preferences(id, conn) }
+  }
+
+  /// Replaces a person's preferences with what `merge` makes of the stored text (nil when never set), read and
+  /// written in one transaction, so two concurrent changes do not lose each other's keys. Returns what was
+  /// written. `updated_at` stays: preferences are not account data.
+  /// - Throws: ``StoreError/userNotFound(_:)``, or what `merge` throws (then nothing is written).
+  @discardableResult
+  public func updatePreferences(_ id: Int64, _ merge: @escaping @Sendable (String?) throws -> String) async throws
+    -> String
+  {
+    try await database.write { conn in
+      let merged = try merge(try Self.preferences(id, conn))
+      try conn.execute("UPDATE users SET preferences = ? WHERE id = ?", [.text(merged), .int64(id)])
+      return merged
+    }
+  }
+
   // MARK: helpers running inside a caller's transaction
+
+  static func preferences(_ id: Int64, _ conn: any SQLConnection) throws -> String? {
+    guard let row = try conn.queryOne("SELECT preferences FROM users WHERE id = ?", [.int64(id)]) else {
+      throw StoreError.userNotFound(id)
+    }
+    return try row.optionalString("preferences")
+  }
 
   static func fetch(_ id: Int64, _ conn: any SQLConnection) throws -> UserRecord? {
     try conn.queryOne("SELECT \(columns) FROM users WHERE id = ?", [.int64(id)]).map(UserRecord.init(row:))

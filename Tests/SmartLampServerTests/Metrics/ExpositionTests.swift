@@ -113,9 +113,9 @@ import Testing
   }
 
   @Test func tokensCompareByContent() {
-    #expect(MetricsController.tokensMatch("abc", "abc"))
-    #expect(!MetricsController.tokensMatch("abc", "abd"))
-    #expect(!MetricsController.tokensMatch("abc", "abcd"))
-    #expect(!MetricsController.tokensMatch("", "abc"))
+    #expect(MetricsRoutes.tokensMatch("abc", "abc"))
+    #expect(!MetricsRoutes.tokensMatch("abc", "abd"))
+    #expect(!MetricsRoutes.tokensMatch("abc", "abcd"))
+    #expect(!MetricsRoutes.tokensMatch("", "abc"))
   }
 }

@@ -5,44 +5,31 @@ import SmartLampCore
 import SmartLampStore
 
 /// `POST /api/v1/commands/execute` (upstream-spec §5.5, §8 with CONTRACT §6–7) and the command audit log.
-struct CommandRoutes {
+struct CommandRoutes: Sendable {
   let lamps: LampServices
 
   static let requestIDLengths = 1...255
+  static let defaultPageSize = 50
+  static let maximumPageSize = 200
 
-  func addRoutes(to router: Router<AppRequestContext>) {
-    router.post("/api/v1/commands/execute", use: execute)
-    router.get("/api/v1/commands", use: list)
-    router.get("/api/v1/commands/:requestId", use: show)
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.post("commands/execute", use: execute)
+    api.get("commands", use: list)
+    api.get("commands/:requestId", use: show)
   }
 
-  @Sendable func execute(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .command)
-    let body = try await request.jsonBody()
-    let members = try body.decode(JSONValue.self).objectMembers()
-    var errors = FieldErrors()
-    let deviceID = Validation.text(
-      TextMember(members, "deviceId", errors: &errors).text, field: "deviceId", lengths: 1...DeviceID.maximumLength,
-      into: &errors)
-    let actionText = TextMember(members, "action", errors: &errors).text
+  func execute(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(scope: .command)
+    let principal = context.principal
+    var fields = try await request.bodyFields()
+    let deviceID = fields.text("deviceId", lengths: 1...DeviceID.maximumLength, required: true)
+    let actionText = fields.string("action", required: true)
     let action = actionText.flatMap(PowerAction.init(parsing:))
-    if actionText == nil {
-      errors.add("action", "is required")
-    } else if action == nil {
-      errors.add("action", "must be ON or OFF")
-    }
-    let requestID = Validation.text(
-      TextMember(members, "requestId", errors: &errors).text, field: "requestId", lengths: Self.requestIDLengths,
-      into: &errors)
-    var waitForAck = false
-    switch members["waitForAck"] {
-    case .none, .some(.null): break
-    case .some(.bool(let value)): waitForAck = value
-    case .some: errors.add("waitForAck", "must be a boolean")
-    }
-    guard errors.isEmpty, let deviceID, let action, let requestID else {
-      throw APIError.validation(fieldErrors: errors.errors)
-    }
+    if actionText != nil && action == nil { fields.add("action", "must be ON or OFF") }
+    let requestID = fields.text("requestId", lengths: Self.requestIDLengths, required: true)
+    let waitForAck = fields.bool("waitForAck") ?? false
+    try fields.finish()
+    guard let deviceID, let action, let requestID else { throw APIError.validation() }
     let identifier =
       switch principal {
       case .user(let user): "user:\(user.id):\(context.clientIP)"
@@ -61,17 +48,17 @@ struct CommandRoutes {
     // The claim before the publish and the audit row after it are on the path a waiting person sees.
     return try await SQLWritePriority.$latencyCritical.withValue(true) {
       try await perform(
-        request, context: context, principal: principal, body: body, countedHit: countedHit, deviceID: deviceID,
+        request, context: context, principal: principal, body: fields.raw, countedHit: countedHit, deviceID: deviceID,
         action: action, requestID: requestID, waitForAck: waitForAck)
     }
   }
 
   private func perform(
-    _ request: Request, context: AppRequestContext, principal: Principal, body: JSONBody,
+    _ request: Request, context: AuthenticatedContext, principal: Principal, body: ByteBuffer,
     countedHit: Idempotency.CountedHit, deviceID: String, action: PowerAction, requestID: String, waitForAck: Bool
   ) async throws -> Response {
     try await lamps.idempotency.perform(
-      request, context: context, principal: principal, body: body.raw, required: true, countingHit: countedHit
+      request, context: context, principal: principal, body: body, required: true, countingHit: countedHit
     ) { decision in
       var headers = decision.map(Self.rateLimitHeaders) ?? HTTPFields()
       let (device, _) = try await lamps.authorisedDevice(deviceID, principal: principal, action: .control)
@@ -80,8 +67,8 @@ struct CommandRoutes {
         executed = try await lamps.commands.execute(
           device: device, action: action, requestId: requestID, issuer: .init(principal: principal),
           waitForAck: waitForAck, deferLog: true)
-      } catch let error as BrokerUnavailable {
-        throw LampErrors.brokerUnavailable(error.reason)
+      } catch is BrokerUnavailable {
+        throw APIError.brokerUnavailable()
       }
       headers[.contentType] = nil
       do {
@@ -107,28 +94,34 @@ struct CommandRoutes {
 
   /// A command as the audit log shows it (CONTRACT §5).
   struct CommandJSON: Encodable, Sendable {
-    let entry: CommandLogRecord
+    let requestId: String
+    let deviceId: String
+    let action: String
+    let origin: String
+    @NullEncoded var userId: Int64?
+    @NullEncoded var clientId: Int64?
+    @NullEncoded var scheduleId: Int64?
+    let status: String
+    let issuedAt: Int64
+    @NullEncoded var ackedAt: Int64?
+    @NullEncoded var ackLatencyMs: Int64?
+    @NullEncoded var error: String?
+    let commandChannel: String
 
-    enum CodingKeys: String, CodingKey {
-      case requestId, deviceId, action, origin, userId, clientId, scheduleId, status, issuedAt, ackedAt
-      case ackLatencyMs, error, commandChannel
-    }
-
-    func encode(to encoder: any Encoder) throws {
-      var container = encoder.container(keyedBy: CodingKeys.self)
-      try container.encode(entry.requestId, forKey: .requestId)
-      try container.encode(entry.deviceId, forKey: .deviceId)
-      try container.encode(entry.action, forKey: .action)
-      try container.encode(entry.origin.rawValue, forKey: .origin)
-      try container.encode(entry.userId, forKey: .userId)
-      try container.encode(entry.clientId, forKey: .clientId)
-      try container.encode(entry.scheduleId, forKey: .scheduleId)
-      try container.encode(entry.status.rawValue, forKey: .status)
-      try container.encode(entry.issuedAt, forKey: .issuedAt)
-      try container.encode(entry.ackedAt, forKey: .ackedAt)
-      try container.encode(entry.ackLatencyMs, forKey: .ackLatencyMs)
-      try container.encode(entry.error, forKey: .error)
-      try container.encode(entry.channel, forKey: .commandChannel)
+    init(entry: CommandLogRecord) {
+      requestId = entry.requestId
+      deviceId = entry.deviceId
+      action = entry.action
+      origin = entry.origin.rawValue
+      userId = entry.userId
+      clientId = entry.clientId
+      scheduleId = entry.scheduleId
+      status = entry.status.rawValue
+      issuedAt = entry.issuedAt
+      ackedAt = entry.ackedAt
+      ackLatencyMs = entry.ackLatencyMs
+      error = entry.error
+      commandChannel = entry.channel
     }
   }
 
@@ -139,42 +132,31 @@ struct CommandRoutes {
     return Set(try await lamps.visibleDevices(for: principal).map(\.device.id))
   }
 
-  @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    try LampErrors.require(Authorization.check(.readCommandLog, principal: principal))
-    let query = request.uri.queryParameters
+  func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.readCommandLog)
     var errors = FieldErrors()
-    var limit = 50
-    if let text = query["limit"].map(String.init) {
-      if let value = Int(text), (1...200).contains(value) {
-        limit = value
-      } else {
-        errors.add("limit", "must be 1–200")
-      }
-    }
-    var before: Int64?
-    if let text = (query["cursor"] ?? query["before"]).map(String.init), !text.isEmpty {
-      if let value = Int64(text), value > 0 { before = value } else { errors.add("cursor", "is not a valid cursor") }
-    }
-    let deviceID = query["deviceId"].map(String.init)
-    guard errors.isEmpty else { throw APIError.validation(fieldErrors: errors.errors) }
+    let query = PageQuery(
+      request, defaultLimit: Self.defaultPageSize, maximum: Self.maximumPageSize, errors: &errors)
+    let before = query.rowID(errors: &errors)
+    let deviceID = request.uri.queryParameters.get("deviceId")
+    try errors.finish()
     let entries = try await lamps.commandLogs.page(
-      limit: limit, before: before, deviceId: deviceID, visibleDeviceIds: try await visibleIDs(principal)
+      limit: query.limit, before: before, deviceId: deviceID,
+      visibleDeviceIds: try await visibleIDs(context.principal)
     ).items
-    let next = entries.count == limit ? entries.last.map { String($0.id) } : nil
+    let next = entries.count == query.limit ? entries.last.map { String($0.id) } : nil
     return try EnvelopeResponse.success(
       Page(items: entries.map(CommandJSON.init(entry:)), nextCursor: next), requestID: context.requestID)
   }
 
-  @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal(scope: .read)
-    try LampErrors.require(Authorization.check(.readCommandLog, principal: principal))
+  func show(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.readCommandLog)
     let requestID = try context.parameters.require("requestId")
     guard
       let entry = try await lamps.commandLogs.byRequestId(
-        requestID, visibleDeviceIds: try await visibleIDs(principal))
+        requestID, visibleDeviceIds: try await visibleIDs(context.principal))
     else {
-      throw APIError(.notFound, code: "NOT_FOUND", message: "Command not found")
+      throw APIError.commandNotFound()
     }
     return try EnvelopeResponse.success(CommandJSON(entry: entry), requestID: context.requestID)
   }

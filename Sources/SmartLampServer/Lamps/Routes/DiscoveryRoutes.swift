@@ -7,13 +7,13 @@ import Tasmota
 /// `GET /api/v1/devices/discovery` (admin; upstream-spec §5.7 fields, CONTRACT §10): answers from the continuously
 /// kept inventory at once. With `waitMs` > 0 it also sends `STATUS 0` to every known device and waits for their
 /// replies, at most `waitMs` (a hard bound: upstream's scan could run far past it).
-struct DiscoveryRoutes {
+struct DiscoveryRoutes: Sendable {
   let lamps: LampServices
 
   static let maximumWaitMs = 5000
 
-  func addRoutes(to router: Router<AppRequestContext>) {
-    router.get("/api/v1/devices/discovery", use: discover)
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("devices/discovery", use: discover)
   }
 
   struct Entry: Encodable, Sendable {
@@ -21,39 +21,16 @@ struct DiscoveryRoutes {
     let mqttDeviceId: String
     let commandChannel: String
     let suggestedCommandChannel: String
-    let online: Bool?
+    @NullEncoded var online: Bool?
     let power: String
     let availableCommandChannels: [String]
-    let tasmotaTopic: String?
+    @NullEncoded var tasmotaTopic: String?
     let sources: [String]
     let lastSeenAt: String
     let suggestedName: String
     let alreadyLinked: Bool
     let alreadyRegistered: Bool
-    let profile: String?
-
-    enum CodingKeys: String, CodingKey {
-      case deviceId, mqttDeviceId, commandChannel, suggestedCommandChannel, online, power, availableCommandChannels
-      case tasmotaTopic, sources, lastSeenAt, suggestedName, alreadyLinked, alreadyRegistered, profile
-    }
-
-    func encode(to encoder: any Encoder) throws {
-      var c = encoder.container(keyedBy: CodingKeys.self)
-      try c.encode(deviceId, forKey: .deviceId)
-      try c.encode(mqttDeviceId, forKey: .mqttDeviceId)
-      try c.encode(commandChannel, forKey: .commandChannel)
-      try c.encode(suggestedCommandChannel, forKey: .suggestedCommandChannel)
-      try c.encode(online, forKey: .online)
-      try c.encode(power, forKey: .power)
-      try c.encode(availableCommandChannels, forKey: .availableCommandChannels)
-      try c.encode(tasmotaTopic, forKey: .tasmotaTopic)
-      try c.encode(sources, forKey: .sources)
-      try c.encode(lastSeenAt, forKey: .lastSeenAt)
-      try c.encode(suggestedName, forKey: .suggestedName)
-      try c.encode(alreadyLinked, forKey: .alreadyLinked)
-      try c.encode(alreadyRegistered, forKey: .alreadyRegistered)
-      try c.encode(profile, forKey: .profile)
-    }
+    @NullEncoded var profile: String?
   }
 
   struct Answer: Encodable, Sendable {
@@ -63,14 +40,13 @@ struct DiscoveryRoutes {
     let devices: [Entry]
   }
 
-  @Sendable func discover(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let principal = try context.requirePrincipal()
-    try LampErrors.require(Authorization.check(.discovery, principal: principal.principal))
+  func discover(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.discovery)
     let query = request.uri.queryParameters
     let waitMs = min(max(query["waitMs"].flatMap { Int(String($0)) } ?? 0, 0), Self.maximumWaitMs)
     let maxDevices = min(max(query["maxDevices"].flatMap { Int(String($0)) } ?? 200, 1), 500)
     if waitMs > 0 { await probe(waitMs: waitMs) }
-    let visible = Set(try await lamps.visibleDevices(for: principal.principal).map { $0.device.deviceId.lowercased() })
+    let visible = Set(try await lamps.visibleDevices(for: context.principal).map { $0.device.deviceId.lowercased() })
     let registered = Set(lamps.state.devices.map { $0.deviceId.lowercased() })
     let devices = lamps.discovery.snapshot().prefix(maxDevices).flatMap { entry in
       Self.expand(entry, visible: visible, registered: registered)

@@ -27,7 +27,7 @@ struct HistoryRoutes: Sendable {
       since = Int64(text).flatMap { $0 >= 0 ? $0 : nil }
       if since == nil { errors.add("since", "must be epoch milliseconds (a whole number ≥ 0)") }
     }
-    try errors.throwIfInvalid()
+    try errors.finish()
     let (device, _) = try await lamps.authorisedDevice(
       try context.parameters.require("deviceId"), context: context, action: .view)
     return try EnvelopeResponse.success(

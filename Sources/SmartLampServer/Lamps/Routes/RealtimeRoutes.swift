@@ -8,24 +8,23 @@ import SmartLampCore
 /// `Last-Event-ID` (when still buffered) or a snapshot of one `status` per visible device, then live events.
 /// Every frame after `hello` carries an `id:`. The stream ends when the client leaves, the server shuts down, the
 /// hub drops a client that fell behind, or the caller's session is revoked.
-struct RealtimeRoutes {
+struct RealtimeRoutes: Sendable {
   let lamps: LampServices
 
-  func addRoutes(to router: Router<AppRequestContext>) {
-    router.get("/api/v1/realtime/stream", use: stream)
+  func add(to api: RouterGroup<AuthenticatedContext>) {
+    api.get("realtime/stream", use: stream)
   }
 
-  @Sendable func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
-    let caller = try context.requirePrincipal()
-    let principal = try context.requirePrincipal(scope: .read)
-    try LampErrors.require(Authorization.check(.listDevices, principal: principal))
+  func stream(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.listDevices)
+    let principal = context.principal
     let visible = try await lamps.visibleDevices(for: principal)
     let lastEventID = request.headers[.lastEventID].flatMap {
       UInt64($0.trimmingCharacters(in: .whitespaces))
     }
     let subscription = lamps.hub.subscribe(
       visible: Set(visible.map(\.device.id)),
-      owner: .init(principal: principal, sessionID: caller.sessionID ?? Self.sessionID(of: principal)),
+      owner: .init(principal: principal, sessionID: context.caller.sessionID ?? Self.sessionID(of: principal)),
       lastEventID: lastEventID)
     var frames: [String] = []
     if subscription.replay == nil {
