@@ -147,7 +147,7 @@ def test_api_key_shown_once_works_then_revoked_and_refused(open_page, household,
     w.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = w.page
     # The how-to panel uses this server's own address.
-    expect(page.locator(".howto code").first).to_contain_text(f"{w.base}/api/v1/devices")
+    expect(page.locator(".howto code", has_text="curl").first).to_contain_text(f"{w.base}/api/v1/devices")
     page.get_by_role("button", name="Buat kunci").click()
     dialog = page.get_by_role("dialog", name="Kunci API baru")
     dialog.get_by_label("Nama kunci").fill(name)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ADMIN
-from harness import create_member
+from harness import ApiError, create_member
 from test_views import check_page, set_language
 from views import TextChecker, open_view, visible_texts
 
@@ -21,7 +21,12 @@ def admin_data(household, admin_api):
     member = create_member(admin_api, f"rina{suffix}@rumah.test", "Rina", "rahasia-rina-1",
                            {"rumah_000001": ("monitoring", "none"), "rumah_000003": ("control", "manage")})
     key = admin_api.post("/api/v1/integrations/clients", {"name": "Home Assistant", "scopes": ["read", "command"]})
-    yield {"member": member, "key": key}
+    try:
+        admin_api.get("/api/v1/system")
+        full = True
+    except ApiError as error:
+        full = error.status != 404
+    yield {"member": member, "key": key, "full": full}
     try:
         admin_api.delete(f"/api/v1/integrations/clients/{key['id']}")
     except Exception:  # noqa: BLE001 - a test may have revoked it
@@ -82,5 +87,7 @@ def test_every_admin_view(open_page, admin_data, lang, theme, width):
             close()
     assert not problems, "\n".join(problems)
     assert {k: v for k, v in foreign.items() if v} == {}
-    assert w.console_errors == []
+    # A server without the adminapi routes answers 404 to /api/v1/system and /api/v1/history (the views say so).
+    errors = w.console_errors if admin_data["full"] else [e for e in w.console_errors if "404 (Not Found)" not in e]
+    assert errors == []
     assert w.foreign_requests == []

@@ -587,5 +587,8 @@ export default {
   "system.enabledSchedules": "Active schedules",
   "system.nextDue": "Next run",
   "system.lastRun": "Last run",
-  "system.updated": "Updated"
+  "system.updated": "Updated",
+  "system.schedulerState": "On this server",
+  "system.schedulerOn": "running",
+  "system.schedulerOff": "switched off (scheduler.enabled = false)"
 };

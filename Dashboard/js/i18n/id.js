@@ -587,5 +587,8 @@ export default {
   "system.enabledSchedules": "Jadwal aktif",
   "system.nextDue": "Jalan berikutnya",
   "system.lastRun": "Jalan terakhir",
-  "system.updated": "Diperbarui"
+  "system.updated": "Diperbarui",
+  "system.schedulerState": "Di server ini",
+  "system.schedulerOn": "berjalan",
+  "system.schedulerOff": "dimatikan (scheduler.enabled = false)"
 };

@@ -37,8 +37,8 @@ function howTo(key) {
   return h("section", { class: "card howto", "aria-labelledby": withKey ? "howto-key" : "howto-title" },
     h("h3", { id: withKey ? "howto-key" : "howto-title" }, t("keys.howTo")),
     h("p", { class: "help" }, withKey ? t("keys.howToKey") : t("keys.howToText")),
-    h("pre", { class: "code-block", tabindex: "0", "aria-label": t("keys.example") }, h("code", { translate: "no" }, curlExample(withKey ? key : KEY_PLACEHOLDER, firstLampId()))),
     withKey ? null : h("pre", { class: "code-block", tabindex: "0", "aria-label": t("keys.exportLabel") }, h("code", { translate: "no" }, `export SMARTLAMP_KEY='…'`)),
+    h("pre", { class: "code-block", tabindex: "0", "aria-label": t("keys.example") }, h("code", { translate: "no" }, curlExample(withKey ? key : KEY_PLACEHOLDER, firstLampId()))),
     h("p", { class: "help" }, t("keys.docs"), " ", h("a", { href: "/api/v1/openapi.json", target: "_blank", rel: "noopener" }, t("system.openapi"))));
 }
 

@@ -6,7 +6,9 @@ import { h, mount } from "../dom.js";
 import { t, formatNumber, formatDateTime, formatFull, formatRelative } from "../i18n.js";
 import { get } from "../api.js";
 import { errorText } from "../ui.js";
+import { state } from "../store.js";
 import { durationText } from "./admin-common.js";
+import { icons } from "../icons.js";
 
 const REFRESH_MS = 3000;
 
@@ -16,7 +18,7 @@ function when(ms) {
 
 function check(name, ok, problem, extra) {
   return h("div", { class: ["check-line", ok ? "check-ok" : "check-fail"], dataset: { check: name, ok: String(ok) } },
-    h("span", { class: "check-mark", "aria-hidden": "true" }, ok ? "✓" : "!"),
+    h("span", { class: "check-mark" }, ok ? icons.check() : icons.alert()),
     h("div", {},
       h("p", {}, h("strong", {}, t(`system.${name}`)), " ", t(ok ? `system.${name}.ok` : `system.${name}.fail`)),
       problem ? h("p", { class: "small muted" }, t("system.problem"), " ", h("span", { class: "server-message", translate: "no" }, problem)) : null,
@@ -80,6 +82,7 @@ export function render(container) {
           [t("system.acked"), formatNumber(lat.count ?? 0)],
         ])),
       card("sys-scheduler", t("system.scheduler"), facts([
+        sched.enabled != null ? [t("system.schedulerState"), t(sched.enabled ? "system.schedulerOn" : "system.schedulerOff"), "scheduler"] : null,
         [t("system.enabledSchedules"), formatNumber(sched.enabledSchedules ?? 0), "schedules"],
         [t("system.nextDue"), when(sched.nextDueAt)],
         [t("system.lastRun"), sched.lastRunAt ? [when(sched.lastRunAt), sched.lastRunStatus ? [" · ", t(`run.${sched.lastRunStatus}`)] : null] : t("common.none")],
@@ -88,9 +91,32 @@ export function render(container) {
     mount(updated, t("system.updated"), " ", h("time", { datetime: new Date().toISOString() }, formatRelative(Date.now())));
   }
 
+  /** A server without /api/v1/system: readiness and version from the health routes, lamps from this page. */
+  async function fromHealth() {
+    const [ready, live] = await Promise.all([
+      fetch("/api/v1/health/ready", { headers: { Accept: "application/json" } }).then((r) => r.json()).catch(() => null),
+      get("/api/health").catch(() => null),
+    ]);
+    const checks = ready?.data?.checks ?? ready?.error?.details?.checks ?? {};
+    const part = (c) => ({ ready: c ? c.status === "ok" : undefined, problem: c?.error ?? null });
+    const ids = [...state.devices.keys()];
+    const online = ids.filter((id) => state.status.get(id)?.online === true).length;
+    const offline = ids.filter((id) => state.status.get(id)?.online === false).length;
+    return {
+      version: live?.version, database: part(checks.database), broker: part(checks.broker),
+      devices: { known: ids.length, online, offline, unknown: ids.length - online - offline },
+    };
+  }
+
   async function load() {
     try {
-      const s = await get("/api/v1/system", { timeoutMs: 8000 });
+      let s;
+      try {
+        s = await get("/api/v1/system", { timeoutMs: 8000 });
+      } catch (error) {
+        if (error.status !== 404) throw error;
+        s = await fromHealth();
+      }
       if (!alive) return;
       paint(s || {});
     } catch (error) {
