@@ -63,9 +63,9 @@ export function render(container) {
           refused.length ? h("p", { class: "small" }, t("system.refused"), " ", h("code", { translate: "no" }, refused.join(", "))) : h("p", { class: "small muted" }, t("system.noRefused")))),
       card("sys-server", t("system.server"), facts([
         [t("system.version"), h("span", { translate: "no" }, s.version ?? t("common.none")), "version"],
-        [t("system.uptime"), s.uptimeSec != null ? durationText(s.uptimeSec) : t("common.none"), "uptime"],
-        [t("system.started"), when(s.startedAt)],
-        [t("system.streams"), formatNumber(s.realtime?.openStreams ?? 0), "streams"],
+        s.uptimeSec != null ? [t("system.uptime"), durationText(s.uptimeSec), "uptime"] : null,
+        s.startedAt ? [t("system.started"), when(s.startedAt)] : null,
+        s.realtime ? [t("system.streams"), formatNumber(s.realtime.openStreams ?? 0), "streams"] : null,
       ])),
       card("sys-devices", t("system.devices"), facts([
         [t("system.known"), formatNumber(devices.known ?? 0), "known"],
@@ -73,7 +73,7 @@ export function render(container) {
         [t("system.offline"), formatNumber(devices.offline ?? 0), "offline"],
         [t("system.unknown"), formatNumber(devices.unknown ?? 0), "unknown"],
       ])),
-      card("sys-commands", t("system.commands"),
+      s.commands && card("sys-commands", t("system.commands"),
         h("p", { class: "small muted" }, t("system.since"), " ", when(cmd.since)),
         facts([
           ...Object.entries(outcomes).map(([k, v]) => [t(`outcome.${k}`), formatNumber(v), `outcome-${k}`]),
@@ -81,7 +81,7 @@ export function render(container) {
           [t("system.p95"), lat.p95 != null ? t("audit.ms", { n: formatNumber(lat.p95) }) : t("common.none"), "p95"],
           [t("system.acked"), formatNumber(lat.count ?? 0)],
         ])),
-      card("sys-scheduler", t("system.scheduler"), facts([
+      s.scheduler && card("sys-scheduler", t("system.scheduler"), facts([
         sched.enabled != null ? [t("system.schedulerState"), t(sched.enabled ? "system.schedulerOn" : "system.schedulerOff"), "scheduler"] : null,
         [t("system.enabledSchedules"), formatNumber(sched.enabledSchedules ?? 0), "schedules"],
         [t("system.nextDue"), when(sched.nextDueAt)],
