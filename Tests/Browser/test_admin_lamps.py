@@ -142,6 +142,20 @@ def test_member_who_manages_a_lamp_edits_it_but_cannot_add_or_delete(open_page, 
     dialog.get_by_role("button", name="Simpan").click()
     expect(dialog).to_have_count(0)
     assert admin_api.get(f"/api/v1/devices/{device_id}")["name"] == "Lampu Belajar"
+    # The lamp's drawer offers the same edit to whoever manages it, and nothing on a lamp it only controls.
+    page.evaluate(f"location.hash = '#/lampu/{device_id}'")
+    drawer = page.get_by_role("dialog", name="Lampu Belajar")
+    drawer.get_by_role("button", name="Ubah").click()
+    dialog = page.get_by_role("dialog", name="Ubah lampu")
+    dialog.get_by_label("Ruangan").fill("Kamar Belajar")
+    dialog.get_by_role("button", name="Simpan").click()
+    expect(dialog).to_have_count(0)
+    assert admin_api.get(f"/api/v1/devices/{device_id}")["location"] == "Kamar Belajar"
+    page.keyboard.press("Escape")
+    page.evaluate("location.hash = '#/lampu/rumah_000001'")
+    expect(page.get_by_role("dialog", name="Lampu Sofa")).to_be_visible()
+    expect(page.locator("#drawer-edit")).to_have_count(0)
+    page.keyboard.press("Escape")
     # An admin part typed in by hand leads back to the lamps part.
     page.evaluate("location.hash = '#/kelola/kunci'")
     expect(page).to_have_url(w.base + "/#/kelola/lampu")

@@ -18,7 +18,7 @@ function topicOf(device) {
 }
 
 /** Relays each MQTT id reported (admins only: discovery is theirs), as {mqttId → [POWER1, …]}. */
-async function reportedRelays() {
+export async function reportedRelays() {
   if (!isAdmin()) return new Map();
   try {
     const data = await get("/api/v1/devices/discovery");
