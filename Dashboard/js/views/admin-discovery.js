@@ -37,7 +37,7 @@ function group(entries) {
 
 export function render(container) {
   const status = h("p", { class: "muted", role: "status" }, t("common.loading"));
-  const probeNote = h("p", { class: "small", role: "status" });
+  const probeNote = h("p", { class: "small", role: "status", id: "discovery-probe-note" });
   const probe = h("button", { type: "button", class: "btn", id: "discovery-probe" }, t("discovery.probe"));
   const list = h("div", { class: "discovery-list" });
   const roomsId = uid("rooms");
