@@ -5,7 +5,7 @@
 import { h, mount, uid } from "../dom.js";
 import { t, formatNumber } from "../i18n.js";
 import { get, post, patch, del } from "../api.js";
-import { on, isAdmin, emit } from "../store.js";
+import { on, isAdmin, emit, lampState } from "../store.js";
 import { toast, confirmDialog, errorText } from "../ui.js";
 import { icons } from "../icons.js";
 import { field, markFields, serverFieldMessages, knownRooms, formDialog, compare } from "./admin-common.js";
@@ -181,7 +181,8 @@ export function render(container) {
     mount(list, shown.map((d) => h("li", { class: "admin-row", dataset: { id: d.id } },
       h("div", { class: "admin-row-main" },
         h("p", { class: "admin-row-title" }, h("strong", { translate: "no" }, d.name), " ",
-          h("span", { class: "badge" }, d.location ? h("span", { translate: "no" }, d.location) : t("lamps.noRoom"))),
+          h("span", { class: "badge" }, d.location ? h("span", { translate: "no" }, d.location) : t("lamps.noRoom")),
+          h("span", { class: ["badge", `lamp-state-${lampState(d.id)}`] }, t(`state.${lampState(d.id)}`))),
         h("dl", { class: "facts" },
           h("dt", {}, t("lampform.id")), h("dd", {}, h("code", { translate: "no" }, d.id)),
           h("dt", {}, t("lampform.channel")), h("dd", {}, h("code", { translate: "no" }, d.commandChannel || "POWER")),
@@ -233,7 +234,13 @@ export function render(container) {
     }
   });
   search.addEventListener("input", paint);
-  const offs = [on("lamps", () => load())];
+  const offs = [on("lamps", () => load()), on("lamp", ({ id }) => {
+    const badge = list.querySelector(`.admin-row[data-id="${CSS.escape(id)}"] [class*="lamp-state-"]`);
+    if (badge) {
+      badge.className = `badge lamp-state-${lampState(id)}`;
+      badge.textContent = t(`state.${lampState(id)}`);
+    }
+  })];
   load();
   return () => {
     alive = false;
