@@ -131,3 +131,23 @@ def test_system_page_shows_the_broker_down_and_recovered(open_page, workdir):
     finally:
         srv.stop()
         broker.stop()
+
+
+def test_audit_pages_with_a_cursor(open_page, admin_api, observer, audit_lamp):
+    """More rows than one page: "Muat lebih banyak" follows nextCursor and the rows are the API's, in order."""
+    from test_lamps import fake_lamp
+    device_id = fake_lamp(observer, admin_api, "Lampu Kedip", "Gudang")
+    for i in range(60):
+        observer.publish(f"stat/{device_id}/POWER", "ON" if i % 2 == 0 else "OFF")
+    wait_until(lambda: len(api_ids(admin_api, f"deviceId={device_id}")) >= 55, 15, message="device-side rows")
+    expected = api_ids(admin_api, f"deviceId={device_id}")
+    w = admin_page(open_page, "#/kelola/audit", ".audit-table tbody tr")
+    page = w.page
+    page.get_by_label("Lampu", exact=True).select_option(device_id)
+    wait_until(lambda: table_ids(page) == expected[:50], 10, message="the first page")
+    page.get_by_role("button", name="Muat lebih banyak").click()
+    wait_until(lambda: table_ids(page) == expected, 10, message="both pages")
+    expect(page.get_by_role("button", name="Muat lebih banyak")).to_be_hidden()
+    expect(page.locator(".audit-table tbody tr").first).to_contain_text("di perangkat")
+    admin_api.delete(f"/api/v1/devices/{device_id}", idempotent=True)
+    assert w.console_errors == []
