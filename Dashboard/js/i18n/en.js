@@ -357,7 +357,7 @@ export default {
   "lampform.mqtt": "Device MQTT ID",
   "lampform.mqttHelp": "The device's Tasmota topic. Empty: same as the lamp ID.",
   "lampform.channel": "Relay (command channel)",
-  "lampform.channelReported": "The device reported {n} relays.",
+  "lampform.channelReported": "Relays the device reported: {n}.",
   "lampform.channelNone": "The device has not reported its relays yet; POWER for a single-relay device.",
   "lampform.topic": "Tasmota command topic:",
   "lampform.topicShort": "Command topic",

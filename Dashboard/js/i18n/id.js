@@ -357,7 +357,7 @@ export default {
   "lampform.mqtt": "ID MQTT perangkat",
   "lampform.mqttHelp": "Topik Tasmota perangkat. Kosong: sama dengan ID lampu.",
   "lampform.channel": "Relai (kanal perintah)",
-  "lampform.channelReported": "Perangkat melaporkan {n} relai.",
+  "lampform.channelReported": "Relai yang dilaporkan perangkat: {n}.",
   "lampform.channelNone": "Perangkat belum melaporkan relainya; POWER untuk perangkat satu relai.",
   "lampform.topic": "Topik perintah Tasmota:",
   "lampform.topicShort": "Topik perintah",
