@@ -3,7 +3,7 @@
 // device reported (discovery), POWER when it reported none. Members who manage a lamp edit its name, room and
 // channel; adding and deleting are for administrators. A delete names what goes with it (GET …/usage).
 import { h, mount, uid } from "../dom.js";
-import { t, formatNumber } from "../i18n.js";
+import { t, formatNumber, formatRelative, formatFull } from "../i18n.js";
 import { get, post, patch, del } from "../api.js";
 import { on, isAdmin, emit, lampState } from "../store.js";
 import { toast, confirmDialog, errorText } from "../ui.js";
@@ -186,7 +186,8 @@ export function render(container) {
         h("dl", { class: "facts" },
           h("dt", {}, t("lampform.id")), h("dd", {}, h("code", { translate: "no" }, d.id)),
           h("dt", {}, t("lampform.channel")), h("dd", {}, h("code", { translate: "no" }, d.commandChannel || "POWER")),
-          h("dt", {}, t("lampform.topicShort")), h("dd", {}, h("code", { translate: "no" }, topicOf(d))))),
+          h("dt", {}, t("lampform.topicShort")), h("dd", {}, h("code", { translate: "no" }, topicOf(d))),
+          d.lastSeenAt != null ? [h("dt", {}, t("discovery.lastSeen")), h("dd", {}, h("time", { datetime: new Date(d.lastSeenAt).toISOString(), title: formatFull(d.lastSeenAt) }, formatRelative(d.lastSeenAt)))] : null)),
       h("div", { class: "actions" },
         h("button", { type: "button", class: "btn btn-small", "aria-label": t("lampadmin.editNamed", { name: d.name }), onclick: () => edit(d) }, icons.edit(), t("common.edit")),
         admin ? h("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": t("lampadmin.deleteNamed", { name: d.name }), onclick: () => remove(d) }, icons.trash(), t("common.delete")) : null))));
