@@ -590,5 +590,6 @@ export default {
   "system.updated": "Updated",
   "system.schedulerState": "On this server",
   "system.schedulerOn": "running",
-  "system.schedulerOff": "switched off (scheduler.enabled = false)"
+  "system.schedulerOff": "switched off (scheduler.enabled = false)",
+  "audit.you": "You"
 };

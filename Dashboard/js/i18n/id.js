@@ -590,5 +590,6 @@ export default {
   "system.updated": "Diperbarui",
   "system.schedulerState": "Di server ini",
   "system.schedulerOn": "berjalan",
-  "system.schedulerOff": "dimatikan (scheduler.enabled = false)"
+  "system.schedulerOff": "dimatikan (scheduler.enabled = false)",
+  "audit.you": "Anda"
 };

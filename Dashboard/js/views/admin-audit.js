@@ -26,7 +26,7 @@ function actorText(item) {
   if (type === "device") return [t("audit.byDevice")];
   if (type === "schedule") return [t("audit.bySchedule"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? ` #${a.id}` : null];
   if (type === "api_key") return [t("audit.byKey"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? ` #${a.id}` : null];
-  if (a.id != null && a.id === state.viewer?.id) return [t("history.byYou")];
+  if (a.id != null && a.id === state.viewer?.id) return [t("audit.you")];
   return [a.name ? h("span", { translate: "no" }, a.name) : t("history.bySomeone")];
 }
 
@@ -68,6 +68,29 @@ export function render(container) {
     status, more));
 
   let alive = true;
+  /** An older server without /api/v1/history: commands only, from /api/v1/commands, filtered here; no CSV. */
+  let legacy = false;
+  const names = new Map();
+  async function legacyPage(q) {
+    const lq = new URLSearchParams({ limit: q.get("limit") });
+    for (const k of ["deviceId", "cursor"]) if (q.get(k)) lq.set(k, q.get(k));
+    const page = await get(`/api/v1/commands?${lq}`);
+    csv.hidden = true;
+    const from = Number(q.get("from") || 0);
+    const to = Number(q.get("to") || Infinity);
+    const items = (page?.items || []).map((c) => ({
+      id: c.requestId, kind: "command", at: c.issuedAt, deviceId: c.deviceId, power: c.action, origin: c.origin,
+      status: c.status, ackLatencyMs: c.ackLatencyMs,
+      actor: {
+        type: c.origin, id: c.origin === "api_key" ? c.clientId : c.origin === "schedule" ? c.scheduleId : c.userId,
+        name: c.origin === "api_key" ? names.get(`key:${c.clientId}`) : c.origin === "user" ? names.get(`user:${c.userId}`) : null,
+      },
+    })).filter((c) => (!q.get("origin") || c.origin === q.get("origin")) && (!q.get("status") || c.status === q.get("status"))
+      && (!q.get("userId") || String(c.actor.id) === q.get("userId") && c.origin === "user")
+      && (!q.get("clientId") || String(c.actor.id) === q.get("clientId") && c.origin === "api_key")
+      && c.at >= from && c.at < to);
+    return { items, nextCursor: page?.nextCursor || null };
+  }
   let cursor = null;
   let seq = 0;
   let shown = 0;
@@ -117,7 +140,11 @@ export function render(container) {
     if (cursor) q.set("cursor", cursor);
     more.disabled = true;
     try {
-      const page = await get(`/api/v1/history?${q}`);
+      const page = legacy ? await legacyPage(q) : await get(`/api/v1/history?${q}`).catch((error) => {
+        if (error.status !== 404) throw error;
+        legacy = true;
+        return legacyPage(q);
+      });
       if (!alive || mine !== seq) return;
       const items = page?.items || [];
       for (const item of items) body.append(row(item));
@@ -143,6 +170,8 @@ export function render(container) {
       if (!alive) return;
       const people = (Array.isArray(users) ? users : users?.items || []).sort((a, b) => compare(a.name, b.name));
       const clients = (Array.isArray(keys) ? keys : keys?.items || []).sort((a, b) => compare(a.name, b.name));
+      for (const u of people) names.set(`user:${u.id}`, u.name);
+      for (const k of clients) names.set(`key:${k.id}`, k.name);
       who.append(
         h("optgroup", { label: t("audit.people") }, people.map((u) => h("option", { value: `user:${u.id}`, translate: "no" }, u.name))),
         clients.length ? h("optgroup", { label: t("audit.keys") }, clients.map((k) => h("option", { value: `key:${k.id}`, translate: "no" }, k.name))) : null);
