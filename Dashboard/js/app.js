@@ -1,8 +1,9 @@
-// SmartLamp dashboard: boot, session, shell and hash routes (#/lampu, #/lampu/<id>, #/jadwal, #/riwayat, #/akun).
+// SmartLamp dashboard: boot, session, shell and hash routes (#/lampu, #/lampu/<id>, #/jadwal, #/riwayat, #/akun,
+// #/kelola/<bagian> for administrators and for members who manage a lamp).
 import { h, mount, setText, attr } from "./dom.js";
 import { t, setLanguage, onLanguageChange, currentLanguage } from "./i18n.js";
 import { get, post, ApiError, setSessionExpiredHandler, sessionStarted } from "./api.js";
-import { state, on, setDevices, isAdmin, emit } from "./store.js";
+import { state, on, setDevices, isAdmin, emit, canManageAny } from "./store.js";
 import { installUI, toast, announce, errorText } from "./ui.js";
 import { icons } from "./icons.js";
 import { applyTheme, localPrefs, adoptServerPrefs, chooseLanguage } from "./prefs.js";
@@ -37,12 +38,15 @@ const ROUTES = [
   { path: "jadwal", nav: "jadwal", load: () => import("./views/schedules.js") },
   { path: "riwayat", nav: "riwayat", load: () => import("./views/activity.js") },
   { path: "akun", nav: "akun", load: () => import("./views/account.js") },
+  { path: "kelola", nav: "kelola", load: () => import("./views/admin.js") },
 ];
 const NAV = [
   { id: "lampu", icon: icons.lamps, label: "nav.lamps" },
   { id: "jadwal", icon: icons.clock, label: "nav.schedules" },
   { id: "riwayat", icon: icons.history, label: "nav.history" },
   { id: "akun", icon: icons.user, label: "nav.account" },
+  // Administrators, and members who manage at least one lamp (they edit its name, room and channel there).
+  { id: "kelola", icon: icons.manage, label: "nav.manage", shown: () => isAdmin() || canManageAny() },
 ];
 
 let shell = null;
@@ -99,7 +103,8 @@ function buildShell() {
   }, t("lang.switchShort"));
   const banner = h("div", { class: "banner", role: "status", id: "stream-banner", hidden: true });
   const nav = h("nav", { class: "nav", "aria-label": t("nav.label") },
-    h("ul", {}, NAV.map((n) => h("li", {}, h("a", { href: `#/${n.id}`, dataset: { nav: n.id } }, n.icon(), h("span", {}, t(n.label)))))));
+    h("ul", {}, NAV.map((n) => h("li", { hidden: n.shown ? !n.shown() : false },
+      h("a", { href: `#/${n.id}`, dataset: { nav: n.id } }, n.icon(), h("span", {}, t(n.label)))))));
   const main = h("main", { id: "main", class: "main", tabindex: "-1" });
   const header = h("header", { class: "topbar" },
     h("a", { class: "brand", href: "#/lampu" }, icons.bulb(), h("span", { class: "brand-name", translate: "no" }, "SmartLamp")),
@@ -117,6 +122,13 @@ function updateConnection() {
   if (!shell) return;
   shell.conn.dataset.stream = state.stream;
   setText(shell.connText, t(`conn.${state.stream}`));
+}
+
+function updateNav() {
+  if (!shell) return;
+  NAV.forEach((n, index) => {
+    if (n.shown) shell.nav.querySelectorAll("li")[index].hidden = !n.shown();
+  });
 }
 
 function updateAllOffButton() {
@@ -155,6 +167,7 @@ on("stream", ({ after }) => {
 });
 on("reconnected", () => showBanner("back"));
 on("lamps", updateAllOffButton);
+on("lamps", updateNav);
 on("devices-changed", async () => {
   try {
     setDevices(await get("/api/v1/devices"));

@@ -79,6 +79,9 @@ function handle(frame) {
     case "devices":
       emit("devices-changed");
       break;
+    case "discovery":
+      emit("discovery", frame);
+      break;
     default:
       break;
   }

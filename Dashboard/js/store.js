@@ -56,6 +56,12 @@ export function canControl(id) {
   return (RANK[permissionOf(id)] || 0) >= RANK.control;
 }
 
+/** Whether the viewer may edit at least one lamp (admins: all of them). */
+export function canManageAny() {
+  if (isAdmin()) return true;
+  return [...state.devices.values()].some((d) => d.devicePermission === "manage");
+}
+
 export function schedulePermissionOf(id) {
   if (isAdmin()) return "manage";
   return state.devices.get(id)?.schedulePermission || "none";

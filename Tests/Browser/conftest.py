@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from harness import (
-    ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, BINARY, Broker, Observer, Server, Simulator, register,
+    ADMIN_EMAIL, ADMIN_PASSWORD, ARTIFACTS, BINARY, ApiError, Broker, Observer, Server, Simulator, create_member,
+    register,
 )
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -198,3 +199,21 @@ def admin_speaks_indonesian(request):
             request.getfixturevalue("admin_api").patch("/api/v1/profile", {"preferences": {"language": "id"}})
         except Exception:  # noqa: BLE001 - a server without preferences keeps nothing to reset
             pass
+
+
+@pytest.fixture(scope="session")
+def admin_data(household, admin_api):
+    """For the Kelola views: a member with two lamps and an API key, so the lists and the matrix have rows; `full`
+    tells whether the server has the adminapi routes (/api/v1/system, /api/v1/history)."""
+    import uuid
+
+    suffix = uuid.uuid4().hex[:6]
+    member = create_member(admin_api, f"rina{suffix}@rumah.test", "Rina", "rahasia-rina-1",
+                           {"rumah_000001": ("monitoring", "none"), "rumah_000003": ("control", "manage")})
+    key = admin_api.post("/api/v1/integrations/clients", {"name": "Home Assistant", "scopes": ["read", "command"]})
+    try:
+        admin_api.get("/api/v1/system")
+        full = True
+    except ApiError as error:
+        full = error.status != 404
+    yield {"member": member, "key": key, "full": full}

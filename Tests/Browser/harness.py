@@ -113,6 +113,13 @@ class Broker:
     def stop(self):
         self.process.stop()
 
+    def start_again(self):
+        """After stop(): the same broker on the same port (a broker outage that ends)."""
+        self.process = Process(["mosquitto", "-c", str(self.dir / "mosquitto.conf")], self.dir / "mosquitto-again.log")
+        wait_until(lambda: port_open(self.port) or not self.process.alive(), 10, message="mosquitto again")
+        if not self.process.alive():
+            raise RuntimeError("mosquitto did not start again: " + self.process.output())
+
 
 class Observer:
     """An independent MQTT client (paho) that records every message, to check the screen against the broker."""
@@ -292,13 +299,15 @@ class Server:
 class Simulator:
     """`smartlamp simulate`: simulated Tasmota lamps `<prefix>_000001…` on the broker."""
 
-    def __init__(self, broker, workdir, prefix, devices=1, drop_rate=0.0, latency_ms=0):
+    def __init__(self, broker, workdir, prefix, devices=1, drop_rate=0.0, latency_ms=0, relays=1):
         self.prefix = prefix
         self.ids = [f"{prefix}_{i:06X}" for i in range(1, devices + 1)]
         args = [
             BINARY, "simulate", "--broker", broker.url, "--devices", str(devices), "--prefix", prefix,
             "--teleperiod", "0", "--drop-rate", str(drop_rate), "--latency-ms", str(latency_ms),
         ]
+        if relays != 1:
+            args += ["--relays", str(relays)]
         self.process = Process(args, Path(workdir) / f"simulate-{prefix}.log")
 
     def stop(self):

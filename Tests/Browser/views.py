@@ -160,7 +160,28 @@ def used_keys():
     return keys
 
 
+def admin_views(member_id):
+    """The Kelola views: (name, route, selector that shows the view is ready)."""
+    return [
+        ("lamps", "#/kelola/lampu", ".lamp-admin-list .admin-row"),
+        ("discovery", "#/kelola/penemuan", ".discovery-card"),
+        ("members", "#/kelola/anggota", ".member-list .admin-row"),
+        ("member", f"#/kelola/anggota/{member_id}", ".assign-row"),
+        ("keys", "#/kelola/kunci", ".key-list .admin-row"),
+        ("audit", "#/kelola/audit", ".audit-filters"),
+        ("system", "#/kelola/sistem", "#system-title"),
+    ]
+
+
+# Which button opens each view's dialog worth a look.
+ADMIN_DIALOGS = {
+    "lamps": ("lamp-dialog", ".lamp-admin-list .admin-row button"),
+    "members": ("member-dialog", "#member-add"),
+    "keys": ("key-dialog", "#key-add"),
+}
+
+
 __all__ = [
     "SIGNED_IN_VIEWS", "dictionary", "open_view", "axe_serious", "horizontal_overflow", "small_targets",
-    "TextChecker", "visible_texts", "used_keys", "Path",
+    "TextChecker", "visible_texts", "used_keys", "Path", "admin_views", "ADMIN_DIALOGS",
 ]

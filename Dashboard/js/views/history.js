@@ -3,9 +3,9 @@
 import { h, mount } from "../dom.js";
 import { t, formatTime, formatFull, formatDateTime } from "../i18n.js";
 import { get } from "../api.js";
-import { state, lampState } from "../store.js";
+import { state, lampState, permissionOf, emit } from "../store.js";
 import { icons } from "../icons.js";
-import { errorText } from "../ui.js";
+import { errorText, toast } from "../ui.js";
 
 const PAGE = 100;
 
@@ -90,17 +90,30 @@ export function openHistory(id, onClosed) {
   const device = state.devices.get(id);
   let byRoute = false;
   const titleId = "history-title";
+  const title = h("h2", { id: titleId, translate: "no" }, device?.name ?? id);
   const list = h("ol", { class: "history-list" });
   const today = h("div", {});
   const more = h("button", { type: "button", class: "btn", hidden: true }, t("history.more"));
   const status = h("p", { class: "muted", role: "status" }, t("common.loading"));
   const close = h("button", { type: "button", class: "icon-btn", "aria-label": t("common.close"), onclick: () => dialog.close() }, icons.close());
+  // Whoever manages the lamp (admins, members with Kelola) edits its name, room and relay from here too.
+  const edit = permissionOf(id) === "manage" ? h("button", {
+    type: "button", class: "btn btn-small", id: "drawer-edit",
+    onclick: async () => {
+      const module = await import("./admin-lamps.js");
+      const saved = await module.lampDialog(state.devices.get(id), await module.reportedRelays());
+      if (!saved) return;
+      toast(t("lampform.saved", { name: saved.name ?? "" }), { kind: "success" });
+      emit("devices-changed");
+      if (saved.name) title.textContent = saved.name;
+    },
+  }, icons.edit(), t("common.edit")) : null;
   const dialog = h("dialog", { class: "drawer", "aria-labelledby": titleId, dataset: { lamp: id } },
     h("div", { class: "drawer-head" },
       h("div", {},
-        h("h2", { id: titleId, translate: "no" }, device?.name ?? id),
+        title,
         h("p", { class: "muted" }, t("history.title"), " · ", t(`state.${lampState(id) === "offline" ? "offline" : lampState(id)}`))),
-      close),
+      h("div", { class: "drawer-actions" }, edit, close)),
     today, status, list, more);
   const items = [];
   let cursor = null;
