@@ -24,8 +24,8 @@ function actorText(item) {
   const a = item.actor || {};
   const type = a.type || item.origin;
   if (type === "device") return [t("audit.byDevice")];
-  if (type === "schedule") return [t("audit.bySchedule"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? ` #${a.id}` : null];
-  if (type === "api_key") return [t("audit.byKey"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? ` #${a.id}` : null];
+  if (type === "schedule") return [t("audit.bySchedule"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? [" ", h("span", { translate: "no" }, `#${a.id}`)] : null];
+  if (type === "api_key") return [t("audit.byKey"), a.name ? [" ", h("span", { translate: "no" }, a.name)] : a.id != null ? [" ", h("span", { translate: "no" }, `#${a.id}`)] : null];
   if (a.id != null && a.id === state.viewer?.id) return [t("audit.you")];
   return [a.name ? h("span", { translate: "no" }, a.name) : t("history.bySomeone")];
 }
