@@ -35,6 +35,8 @@ public enum Authorization {
     case profile
     /// Read the command audit log (filtered to visible devices for members).
     case readCommandLog
+    /// The system overview: readiness, versions, counts, scheduler (administrators; keys need `admin`).
+    case readSystem
   }
 
   /// The outcome of a question.
@@ -71,7 +73,7 @@ public enum Authorization {
   public static func requiredScope(for action: GlobalAction) -> APIScope? {
     switch action {
     case .listDevices, .readCommandLog: .read
-    case .createOrDeleteDevice, .discovery, .manageUsers: .admin
+    case .createOrDeleteDevice, .discovery, .manageUsers, .readSystem: .admin
     case .manageAPIKeys, .profile: nil
     }
   }
@@ -149,7 +151,7 @@ public enum Authorization {
     switch action {
     case .listDevices, .readCommandLog, .profile:
       return effectiveRole(of: principal) == nil ? .denied(.deviceAccess) : .allowed
-    case .createOrDeleteDevice, .discovery, .manageUsers, .manageAPIKeys:
+    case .createOrDeleteDevice, .discovery, .manageUsers, .manageAPIKeys, .readSystem:
       return isAdmin(principal) ? .allowed : .denied(.adminRequired)
     }
   }

@@ -35,5 +35,6 @@ public struct Store: Sendable {
   public var schedules: ScheduleRepository { ScheduleRepository(database: database) }
   public var deviceHistory: DeviceHistoryRepository { DeviceHistoryRepository(database: database) }
   public var lampHistory: LampHistoryRepository { LampHistoryRepository(database: database) }
+  public var auditLog: AuditLogRepository { AuditLogRepository(database: database) }
   public var setup: SetupRepository { SetupRepository(database: database) }
 }

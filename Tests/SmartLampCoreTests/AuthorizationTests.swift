@@ -81,7 +81,7 @@ import Testing
     #expect(A.check(.listDevices, principal: Self.member) == .allowed)
     #expect(A.check(.readCommandLog, principal: Self.member) == .allowed)
     #expect(A.check(.profile, principal: Self.member) == .allowed)
-    for action in [A.GlobalAction.createOrDeleteDevice, .discovery, .manageUsers, .manageAPIKeys] {
+    for action in [A.GlobalAction.createOrDeleteDevice, .discovery, .manageUsers, .manageAPIKeys, .readSystem] {
       #expect(A.check(action, principal: Self.member) == .denied(.adminRequired))
     }
   }
@@ -166,7 +166,7 @@ import Testing
             A.check(action, principal: principal) == (scopes.contains(.read) ? .allowed : .denied(.missingScope(.read)))
           )
         }
-        for action in [A.GlobalAction.createOrDeleteDevice, .discovery, .manageUsers] {
+        for action in [A.GlobalAction.createOrDeleteDevice, .discovery, .manageUsers, .readSystem] {
           let expected: A.Decision =
             !scopes.contains(.admin)
             ? .denied(.missingScope(.admin)) : ownerRole == .admin ? .allowed : .denied(.adminRequired)

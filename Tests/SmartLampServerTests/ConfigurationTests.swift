@@ -65,6 +65,7 @@ import Testing
     ("SMARTLAMP_LOG_FORMAT", "xml", "log.format", "not one of"),
     ("SMARTLAMP_DEMO", "perhaps", "demo", "not a boolean"),
     ("SMARTLAMP_COMMANDS_ACK_TIMEOUT_MS", "5", "commands.ack-timeout-ms", "outside"),
+    ("SMARTLAMP_REALTIME_PING_INTERVAL_MS", "10", "realtime.ping-interval-ms", "outside"),
     ("SMARTLAMP_ADMIN_PASSWORD", "short", "admin.password", "8-128"),
   ])
   func badValuesNameTheSetting(variable: String, value: String, setting: String, fragment: String) throws {

@@ -114,6 +114,8 @@ func addAPIRoutes(to router: Router<AppRequestContext>, _ services: AppServices)
   BatchCommandRoutes(lamps: services.lamps).add(to: authenticated)
   SchedulePreviewRoutes().add(to: authenticated)
   HistoryRoutes(lamps: services.lamps).add(to: authenticated)
+  AuditRoutes(lamps: services.lamps).add(to: authenticated)
+  SystemRoutes(services: services).add(to: authenticated)
 }
 
 /// Middleware order (outermost first): request id, access log and metrics, security headers, CORS, errors, dashboard

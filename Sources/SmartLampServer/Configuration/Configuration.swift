@@ -36,6 +36,7 @@ public struct Configuration: Sendable, Equatable {
   public var mqttClientKeyFile: String? = nil
   public var instanceID: String? = nil
   public var ackTimeoutMs = 3000
+  public var realtimePingIntervalMs = 15_000
   public var schedulerEnabled = true
   public var schedulerIntervalMs = 1000
 

@@ -119,6 +119,13 @@ extension Setting {
       config.ackTimeoutMs = try SettingParse.int(raw, in: 100...60_000)
     },
     Setting(
+      key: "realtime.ping-interval-ms",
+      summary: "How often the realtime stream sends a ping (the dashboard's watchdog reads it from the hello frame)",
+      defaultText: "15000", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.realtimePingIntervalMs = try SettingParse.int(raw, in: 1000...300_000)
+    },
+    Setting(
       key: "scheduler.enabled",
       summary: "Run due schedules in this instance (several instances may; each slot runs once)",
       defaultText: "true", secret: false

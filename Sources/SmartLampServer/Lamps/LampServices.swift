@@ -50,6 +50,11 @@ public struct LampServices: Sendable {
       hub: hub, acks: acks, store: store.deviceStates, logger: logger,
       history: DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger))
     discovery = DiscoveryInventory()
+    let hubRef = hub
+    discovery.onChange { mqttDeviceID, change in
+      let event = RealtimeEvent.Discovery(change: change.rawValue, mqttDeviceId: mqttDeviceID, ts: RealtimeEvent.now())
+      hubRef.publish(device: nil, json: RealtimeEvent.json(event), adminsOnly: true)
+    }
     let stateRef = state
     let discoveryRef = discovery
     let brokerSink = LateBound<BrokerConnection>()
@@ -88,7 +93,9 @@ public struct LampServices: Sendable {
       windowSec: configuration.commandRateLimitWindowSec)
     idempotency = Idempotency(repository: store.idempotency)
     administration = DeviceAdministration(store: store, state: state, accessChanges: accessChanges)
-    realtime = RealtimeWatcher(hub: hub, store: store, state: state, accessChanges: accessChanges, logger: logger)
+    realtime = RealtimeWatcher(
+      hub: hub, store: store, state: state, accessChanges: accessChanges, logger: logger,
+      pingInterval: .milliseconds(configuration.realtimePingIntervalMs))
     demo =
       configuration.demo
       ? try DemoLamps(configuration: configuration, state: state, devices: store.devices, logger: logger) : nil

@@ -66,6 +66,26 @@ final class LabelledHistogram: Sendable {
     series.withLock { $0[labelValues]?.counts.reduce(0, +) ?? 0 }
   }
 
+  /// The `q` quantile (0…1) of a series estimated from its buckets as Prometheus' `histogram_quantile` does
+  /// (linear inside the bucket, from 0 for the first; an observation above the last bound reports that bound); nil
+  /// without observations.
+  func quantile(_ q: Double, _ labelValues: [String] = []) -> Double? {
+    guard let counts = series.withLock({ $0[labelValues]?.counts }) else { return nil }
+    let total = counts.reduce(0, +)
+    guard total > 0, !bounds.isEmpty else { return nil }
+    let rank = min(max(q, 0), 1) * Double(total)
+    var cumulative: UInt64 = 0
+    for (index, count) in counts.enumerated() {
+      let below = cumulative
+      cumulative += count
+      guard Double(cumulative) >= rank, count > 0 else { continue }
+      guard index < bounds.count else { return bounds[bounds.count - 1] }
+      let lower = index == 0 ? 0 : bounds[index - 1]
+      return lower + (bounds[index] - lower) * (rank - Double(below)) / Double(count)
+    }
+    return bounds.last
+  }
+
   var family: MetricFamily {
     let all = series.withLock { $0 }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     var samples: [MetricFamily.Sample] = []

@@ -17,6 +17,9 @@ extension PermissionMatrixTests {
         return gate == 200 && caller.devicePermission == nil ? 404 : gate
       }),
     Route(.get, "/api/v1/realtime/stream", stream: true, expected: scoped("read", 200)),
+    // The audit log: members get their lamps' rows, never a refusal for lamps they lack.
+    Route(.get, "/api/v1/history", expected: scoped("read", 200)),
+    Route(.get, "/api/v1/history/export.csv", expected: scoped("read", 200)),
   ]
 
   static let publicRoutes: [Route] = [

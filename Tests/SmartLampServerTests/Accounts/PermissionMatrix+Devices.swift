@@ -9,6 +9,8 @@ extension PermissionMatrixTests {
       .post, "/api/v1/devices", idempotent: true,
       body: { ["deviceId": .string("made-\($0.counter)"), "name": "Made by matrix"] }, expected: admins(201)),
     Route(.get, "/api/v1/devices/discovery", expected: admins(200)),
+    // No broker in the matrix: an allowed probe answers 503 BROKER_UNAVAILABLE.
+    Route(.post, "/api/v1/devices/discovery/probe", expected: admins(503)),
     Route(
       .get, "/api/v1/devices/{deviceId}", uri: { _ in "/api/v1/devices/\(matrixLamp)" },
       expected: onDevice("read", .monitoring, 200)),
@@ -22,6 +24,9 @@ extension PermissionMatrixTests {
       .delete, "/api/v1/devices/{deviceId}", uri: { "/api/v1/devices/\(doomedLamp($0.callerIndex))" },
       idempotent: true, expected: admins(200)),
     Route(.get, "/api/v1/status", expected: scoped("read", 200)),
+    Route(
+      .get, "/api/v1/devices/{deviceId}/usage", uri: { _ in "/api/v1/devices/\(matrixLamp)/usage" },
+      expected: admins(200)),
   ]
 
   static let matrixLamp = "matrix-lamp"

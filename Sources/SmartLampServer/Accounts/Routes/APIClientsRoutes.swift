@@ -17,7 +17,8 @@ struct APIClientsRoutes: Sendable {
     api.delete("integrations/clients/:clientId", use: revoke)
   }
 
-  /// An API client as listed (never with its secret); `apiKey` only in the answer that created it.
+  /// An API client as listed (never with its secret); `apiKey` only in the answer that created it. `ownerName` and
+  /// `ownerEmail` (issue #8) are null without an owner or once the owner is gone.
   struct ClientJSON: Encodable, Sendable {
     let id: Int64
     let name: String
@@ -30,9 +31,11 @@ struct APIClientsRoutes: Sendable {
     @NullEncoded var expiresAt: Int64?
     @NullEncoded var lastUsedAt: Int64?
     @NullEncoded var revokedAt: Int64?
+    @NullEncoded var ownerName: String?
+    @NullEncoded var ownerEmail: String?
     let apiKey: String?
 
-    init(_ client: APIKeys.Client, apiKey: String? = nil) {
+    init(_ client: APIKeys.Client, owner: (name: String, email: String)? = nil, apiKey: String? = nil) {
       id = client.id
       name = client.name
       scopes = client.scopes
@@ -44,6 +47,8 @@ struct APIClientsRoutes: Sendable {
       expiresAt = client.expiresAt
       lastUsedAt = client.lastUsedAt
       revokedAt = client.revokedAt
+      ownerName = owner?.name
+      ownerEmail = owner?.email
       self.apiKey = apiKey
     }
   }
@@ -60,20 +65,26 @@ struct APIClientsRoutes: Sendable {
     let creator = context.principal.effectiveUserId
     let (client, key) = try await apiKeys.create(
       name: name, scopes: scopes, ownerUserId: ownerUserId ?? creator ?? 0, expiresAt: expiresAt, createdBy: creator)
+    let owners = try await apiKeys.owners()
     return try EnvelopeResponse.success(
-      ClientJSON(client, apiKey: key), status: .created, requestID: context.requestID)
+      ClientJSON(client, owner: client.ownerUserId.flatMap { owners[$0] }, apiKey: key), status: .created,
+      requestID: context.requestID)
   }
 
   func list(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorize(.manageAPIKeys)
     let clients = try await apiKeys.list()
-    return try EnvelopeResponse.success(clients.map { ClientJSON($0) }, requestID: context.requestID)
+    let owners = try await apiKeys.owners()
+    return try EnvelopeResponse.success(
+      clients.map { ClientJSON($0, owner: $0.ownerUserId.flatMap { owners[$0] }) }, requestID: context.requestID)
   }
 
   func revoke(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorize(.manageAPIKeys)
     let client = try await apiKeys.revoke(try context.idParameter("clientId"))
-    return try EnvelopeResponse.success(ClientJSON(client), requestID: context.requestID)
+    let owners = try await apiKeys.owners()
+    return try EnvelopeResponse.success(
+      ClientJSON(client, owner: client.ownerUserId.flatMap { owners[$0] }), requestID: context.requestID)
   }
 
   // MARK: fields

@@ -31,7 +31,7 @@ struct BootstrapRoutes: Sendable {
       viewer = ["kind": "client", "id": .int(Int(key.clientId)), "name": .string(key.name)]
     }
     let payload = Payload(
-      devices: devices.map { DeviceJSON($0.device, grant: $0.grant, profile: lamps.state.profile(of: $0.device)) },
+      devices: devices.map { DeviceJSON($0.device, grant: $0.grant, state: lamps.state) },
       viewer: viewer, realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
     return try EnvelopeResponse.success(payload, requestID: context.requestID)
   }

@@ -27,6 +27,12 @@ struct APIKeyAdministration: Sendable {
     try await APIKeys.list(database: database)
   }
 
+  /// Name and email of each key's owner (archived people included: their keys still list), by user id.
+  func owners() async throws -> [Int64: (name: String, email: String)] {
+    let users = try await Store(database: database).users.list(includeArchived: true)
+    return Dictionary(users.map { ($0.id, (name: $0.name, email: $0.email)) }, uniquingKeysWith: { first, _ in first })
+  }
+
   /// Revokes a key; `404` when there is none with this id.
   func revoke(_ id: Int64) async throws -> APIKeys.Client {
     let client: APIKeys.Client

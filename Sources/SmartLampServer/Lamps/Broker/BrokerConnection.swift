@@ -61,6 +61,8 @@ final class BrokerConnection: Service, Sendable {
   }
 
   var isConnected: Bool { client.state.isConnected }
+  /// Subscription filters the broker refused (tried again with backoff); empty when all were granted.
+  var refusedFilters: [String] { refused.withLock { $0 } }
 
   /// How many times the connection was (re)established, for tests and metrics.
   var connectionCount: Int { connections.load(ordering: .relaxed) }

@@ -25,6 +25,13 @@ final class DiscoveryInventory: Sendable {
     /// kinds send them) only fill in an unknown profile.
     var profile: DeviceProfile?
 
+    /// What the inbox shows of the entry besides times and power.
+    fileprivate var inboxFields: InboxFields {
+      InboxFields(
+        online: online, channels: channels, tasmotaTopic: tasmotaTopic, friendlyNames: friendlyNames,
+        deviceName: deviceName, profile: profile, order: order)
+    }
+
     /// How a discovery probe asks this device to answer: `STATUS 0` for Tasmota, an empty `POWER` (state query)
     /// for a native lamp, which answers it on `home/<id>/status`.
     var probe: (topic: String, payload: String) {
@@ -34,15 +41,37 @@ final class DiscoveryInventory: Sendable {
     }
   }
 
+  fileprivate struct InboxFields: Equatable {
+    var online: Bool?
+    var channels: Set<TasmotaChannel>
+    var tasmotaTopic: String?
+    var friendlyNames: [String]
+    var deviceName: String?
+    var profile: DeviceProfile?
+    var order: TasmotaTopicOrder
+  }
+
   private struct State {
     var entries: [String: Entry] = [:]
     /// MAC → device key, so a withdrawn discovery config can be matched.
     var macs: [String: String] = [:]
   }
 
+  /// What the inbox shows changed for a device: it appeared (`added`), or its online state, relays, names, topic or
+  /// profile changed (`changed`). Last-seen times alone are no change: every report would be one.
+  enum Change: String, Sendable {
+    case added, changed
+  }
+
   private let state = Mutex(State())
+  private let listener = Mutex<(@Sendable (_ mqttDeviceID: String, _ change: Change) -> Void)?>(nil)
   /// Devices kept at most (oldest forgotten first), so a broker full of strangers cannot exhaust memory.
   let capacity: Int
+
+  /// Calls `listener` (outside the inventory's lock) after each change the inbox shows.
+  func onChange(_ listener: @escaping @Sendable (_ mqttDeviceID: String, _ change: Change) -> Void) {
+    self.listener.withLock { $0 = listener }
+  }
 
   init(capacity: Int = 10_000) {
     self.capacity = capacity
@@ -134,8 +163,9 @@ final class DiscoveryInventory: Sendable {
     _ deviceID: String, order: TasmotaTopicOrder, source: String, now: Int64, _ change: (inout Entry) -> Void
   ) {
     let key = TasmotaTopic.deviceKey(deviceID)
-    state.withLock { state in
-      var entry = state.entries[key] ?? Entry(mqttDeviceID: deviceID)
+    let shown = state.withLock { state -> Change? in
+      let before = state.entries[key]
+      var entry = before ?? Entry(mqttDeviceID: deviceID)
       entry.mqttDeviceID = deviceID
       entry.order = order
       entry.sources.insert(source)
@@ -147,7 +177,10 @@ final class DiscoveryInventory: Sendable {
       {
         state.entries[oldest.key] = nil
       }
+      guard let before else { return .added }
+      return before.inboxFields == entry.inboxFields ? nil : .changed
     }
+    if let shown, let listener = listener.withLock({ $0 }) { listener(deviceID, shown) }
   }
 
   /// Every device, newest first (then by id).

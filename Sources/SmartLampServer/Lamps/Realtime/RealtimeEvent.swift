@@ -5,6 +5,8 @@ enum RealtimeEvent {
   struct Hello: Encodable {
     let type = "hello"
     let ts: Int64
+    /// How often pings come (`realtime.ping-interval-ms`): a client's watchdog knows when the stream went silent.
+    let pingIntervalMs: Int
   }
 
   struct Ping: Encodable {
@@ -50,6 +52,15 @@ enum RealtimeEvent {
     let ackLatencyMs: Int64?
     /// The lamp's refusal code when a native lamp refused the command (status `FAILED`).
     var error: String? = nil
+    let ts: Int64
+  }
+
+  /// The discovery inbox changed (administrators only): re-read `GET /api/v1/devices/discovery`.
+  struct Discovery: Encodable {
+    let type = "discovery"
+    /// `added` or `changed`.
+    let change: String
+    let mqttDeviceId: String
     let ts: Int64
   }
 

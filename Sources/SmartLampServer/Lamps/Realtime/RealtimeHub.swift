@@ -11,6 +11,8 @@ final class RealtimeHub: Sendable {
     let id: UInt64
     let device: Int64?
     let json: String
+    /// Only for streams of principals that may administer devices (the discovery inbox).
+    var adminsOnly = false
   }
 
   /// Who a stream belongs to, for visibility and session checks.
@@ -32,6 +34,12 @@ final class RealtimeHub: Sendable {
     let continuation: AsyncStream<Event>.Continuation
     var visible: Set<Int64>
     let owner: Owner
+    /// May see admin-only events (decided once: a demoted admin's stream is closed by the session checks).
+    let administers: Bool
+
+    func sees(_ event: Event) -> Bool {
+      (event.device.map(visible.contains) ?? true) && (!event.adminsOnly || administers)
+    }
   }
 
   fileprivate struct State {
@@ -60,14 +68,17 @@ final class RealtimeHub: Sendable {
     let (id, replay, position) = state.withLock { state -> (Int, [Event]?, UInt64) in
       state.nextSubscriber += 1
       let id = state.nextSubscriber
-      state.subscribers[id] = Subscriber(continuation: continuation, visible: visible, owner: owner)
+      let subscriber = Subscriber(
+        continuation: continuation, visible: visible, owner: owner,
+        administers: Authorization.check(.discovery, principal: owner.principal) == .allowed)
+      state.subscribers[id] = subscriber
       var replay: [Event]?
       if let lastEventID, lastEventID <= state.nextID {
         let buffered = state.orderedReplay
         let oldest = buffered.first?.id ?? state.nextID + 1
         // Resumable when nothing after lastEventID has been evicted yet.
         if lastEventID + 1 >= oldest || lastEventID == state.nextID {
-          replay = buffered.filter { $0.id > lastEventID && ($0.device.map(visible.contains) ?? true) }
+          replay = buffered.filter { $0.id > lastEventID && subscriber.sees($0) }
         }
       }
       return (id, replay, state.nextID)
@@ -76,13 +87,14 @@ final class RealtimeHub: Sendable {
     return Subscription(id: id, events: events, replay: replay, position: position)
   }
 
-  /// Publishes an event about `device` (nil: for everyone) to every subscriber that sees it.
+  /// Publishes an event about `device` (nil: for everyone; with `adminsOnly`, for administrators only) to every
+  /// subscriber that sees it.
   @discardableResult
-  func publish(device: Int64?, json: String) -> UInt64 {
+  func publish(device: Int64?, json: String, adminsOnly: Bool = false) -> UInt64 {
     let (id, dropped) = state.withLock { state -> (UInt64, [AsyncStream<Event>.Continuation]) in
       var dropped: [AsyncStream<Event>.Continuation] = []
       state.nextID += 1
-      let event = Event(id: state.nextID, device: device, json: json)
+      let event = Event(id: state.nextID, device: device, json: json, adminsOnly: adminsOnly)
       if state.replay.count < replayCapacity {
         state.replay.append(event)
       } else {
@@ -90,7 +102,7 @@ final class RealtimeHub: Sendable {
         state.replayStart = (state.replayStart + 1) % replayCapacity
       }
       // Yielding under the lock keeps every subscriber's order equal to the id order; yield never blocks.
-      for (id, subscriber) in state.subscribers where device.map(subscriber.visible.contains) ?? true {
+      for (id, subscriber) in state.subscribers where subscriber.sees(event) {
         if case .dropped = subscriber.continuation.yield(event) {
           dropped += state.drop(id)
         }

@@ -20,6 +20,7 @@ struct DeviceRoutes: Sendable {
     api.patch("devices/:deviceId", use: update)
     api.delete("devices/:deviceId", use: delete)
     api.get("devices/:deviceId/status", use: deviceStatus)
+    api.get("devices/:deviceId/usage", use: usage)
     api.get("status", use: statusList)
   }
 
@@ -44,6 +45,25 @@ struct DeviceRoutes: Sendable {
     let lastCommands = try await lamps.commandLogs.lastCommands()
     return try EnvelopeResponse.success(
       lamps.state.status(of: device, lastCommand: lastCommands[device.id]), requestID: context.requestID)
+  }
+
+  /// What a delete would take with it (issue #8: the delete dialog names it). Admins, as delete.
+  func usage(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+    try context.authorize(.createOrDeleteDevice)
+    let id = try context.parameters.require("deviceId")
+    guard let device = lamps.state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
+    struct Usage: Encodable {
+      let deviceId: String
+      let usage: DeviceUsage
+      func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(deviceId, forKey: .deviceId)
+        try usage.encode(to: encoder)
+      }
+      enum Keys: String, CodingKey { case deviceId }
+    }
+    let usage = try await lamps.store.devices.usage(internalId: device.id)
+    return try EnvelopeResponse.success(Usage(deviceId: device.deviceId, usage: usage), requestID: context.requestID)
   }
 
   func statusList(_ request: Request, context: AuthenticatedContext) async throws -> Response {
@@ -122,7 +142,7 @@ struct DeviceRoutes: Sendable {
   }
 
   private func json(_ device: LampDevice, grant: DeviceGrant) -> DeviceJSON {
-    DeviceJSON(device, grant: grant, profile: lamps.state.profile(of: device))
+    DeviceJSON(device, grant: grant, state: lamps.state)
   }
 
   // MARK: fields

@@ -2,7 +2,9 @@ import Hummingbird
 import SmartLampCore
 
 /// A device as the devices API shows it (upstream-spec §5.7, plus `mqttDeviceId`, the `profile` it was heard
-/// speaking, null until then, and whether it has a signing secret — never the secret).
+/// speaking, null until then, and whether it has a signing secret — never the secret). Issue #8 adds what the
+/// administrator's lamp screen shows: the topic commands go to, when the device was last heard and since when it
+/// has been online or offline (epoch ms, null while unknown).
 struct DeviceJSON: Encodable, Sendable {
   let id: String
   let name: String
@@ -13,8 +15,11 @@ struct DeviceJSON: Encodable, Sendable {
   let schedulePermission: String
   @NullEncoded var profile: String?
   let hasSecret: Bool
+  let commandTopic: String
+  @NullEncoded var lastSeenAt: Int64?
+  @NullEncoded var onlineChangedAt: Int64?
 
-  init(_ device: LampDevice, grant: DeviceGrant, profile: DeviceProfile?) {
+  init(_ device: LampDevice, grant: DeviceGrant, state: DeviceStateService) {
     id = device.deviceId
     name = device.name
     location = device.location
@@ -22,8 +27,12 @@ struct DeviceJSON: Encodable, Sendable {
     mqttDeviceId = device.mqttDeviceId
     devicePermission = grant.devicePermission.rawValue
     schedulePermission = grant.schedulePermission.rawValue
-    self.profile = profile?.rawValue
+    profile = state.profile(of: device)?.rawValue
     hasSecret = device.secret != nil
+    commandTopic = state.commandTopic(of: device)
+    let presence = state.presence(of: device)
+    lastSeenAt = presence.lastSeenAt
+    onlineChangedAt = presence.onlineChangedAt
   }
 }
 

@@ -7,7 +7,8 @@ import SmartLampCore
 /// `GET /api/v1/realtime/stream` (CONTRACT §8): `retry:` first, `hello`, then either the events missed since
 /// `Last-Event-ID` (when still buffered) or a snapshot of one `status` per visible device, then live events.
 /// Every frame after `hello` carries an `id:`. The stream ends when the client leaves, the server shuts down, the
-/// hub drops a client that fell behind, or the caller's session is revoked.
+/// hub drops a client that fell behind, or the caller's session is revoked. `?lastEventId=` resumes like the header
+/// (the header wins), for clients that reconnect by hand and cannot set headers on an EventSource.
 struct RealtimeRoutes: Sendable {
   let lamps: LampServices
 
@@ -19,7 +20,7 @@ struct RealtimeRoutes: Sendable {
     try context.authorize(.listDevices)
     let principal = context.principal
     let visible = try await lamps.visibleDevices(for: principal)
-    let lastEventID = request.headers[.lastEventID].flatMap {
+    let lastEventID = (request.headers[.lastEventID] ?? request.uri.queryParameters.get("lastEventId")).flatMap {
       UInt64($0.trimmingCharacters(in: .whitespaces))
     }
     let subscription = lamps.hub.subscribe(
@@ -42,6 +43,7 @@ struct RealtimeRoutes: Sendable {
     }
     let hub = lamps.hub
     let snapshot = frames
+    let pingIntervalMs = lamps.configuration.realtimePingIntervalMs
     var headers = HTTPFields()
     headers[.contentType] = "text/event-stream; charset=utf-8"
     headers[.cacheControl] = "no-cache, no-transform"
@@ -51,7 +53,9 @@ struct RealtimeRoutes: Sendable {
       body: ResponseBody { writer in
         defer { hub.close(subscription.id) }
         var head = "retry: 2000\n\n"
-        head += Self.frame(id: nil, json: RealtimeEvent.json(RealtimeEvent.Hello(ts: RealtimeEvent.now())))
+        head += Self.frame(
+          id: nil,
+          json: RealtimeEvent.json(RealtimeEvent.Hello(ts: RealtimeEvent.now(), pingIntervalMs: pingIntervalMs)))
         if let replay = subscription.replay {
           for event in replay { head += Self.frame(id: event.id, json: event.json) }
         } else {

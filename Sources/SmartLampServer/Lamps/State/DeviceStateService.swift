@@ -120,6 +120,25 @@ final class DeviceStateService: Sendable {
     table.withLock { $0.live[mqttKey]?.wireID }
   }
 
+  /// When the device was last heard and when its online state last changed (epoch ms; nil when unknown).
+  func presence(of device: LampDevice) -> (lastSeenAt: Int64?, onlineChangedAt: Int64?) {
+    table.withLock { table in
+      let live = table.live[device.mqttKey]
+      return (live?.lastSeenAt, live?.onlineChangedAt)
+    }
+  }
+
+  /// The topic an ON/OFF for `device` is published to: the channel's Tasmota command topic, or `POWER` for a
+  /// signed (native) lamp, in the id's wire case and the topic order the device uses.
+  func commandTopic(of device: LampDevice) -> String {
+    table.withLock { table in
+      let live = table.live[device.mqttKey]
+      return TasmotaCommand.topic(
+        deviceID: live?.wireID ?? device.mqttDeviceId, channel: device.secret == nil ? device.channel : .power,
+        order: live?.order ?? .prefixFirst)
+    }
+  }
+
   var counters: (ingested: Int, malformed: Int) { table.withLock { ($0.ingested, $0.malformed) } }
 
   // MARK: ingest
@@ -330,7 +349,10 @@ final class DeviceStateService: Sendable {
       live.lastSeenAt = now
       live.wireID = availability.deviceID
       live.profile = profile.applied(to: live.profile)
-      if let online = availability.online { live.online = online }
+      if let online = availability.online {
+        if live.online != online { live.onlineChangedAt = now }
+        live.online = online
+      }
       table.live[key] = live
       var events: [(Int64, String)] = []
       var channels: Set<TasmotaChannel> = []

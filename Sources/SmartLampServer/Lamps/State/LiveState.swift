@@ -16,6 +16,8 @@ struct LiveDevice: Sendable, Hashable {
   var wireID: String?
   /// From LWT; nil until one was seen.
   var online: Bool?
+  /// When `online` last took a different value (the dashboard's "offline since 18.02"); nil until it first did.
+  var onlineChangedAt: Int64?
   var lastSeenAt: Int64?
   var rssi: Int?
   var uptimeSec: Int?
