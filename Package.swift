@@ -50,7 +50,8 @@ let package = Package(
     .target(
       name: "SmartLampStore",
       dependencies: [
-        "SmartLampCore",
+        "SmartLampCore", "CMariaDB",
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),

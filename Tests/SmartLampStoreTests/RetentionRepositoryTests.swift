@@ -1,6 +1,7 @@
 import SmartLampCore
 import SmartLampStore
 import Testing
+import TestSupport
 
 /// Age-based deletion in batches, the indexes it seeks by, and the sweep of abandoned schedule claims.
 @Suite struct RetentionRepositoryTests {
@@ -31,8 +32,8 @@ import Testing
     }
   }
 
-  @Test func commandLogsOlderThanTheCutoffGoInBatchesAndNewerOnesStay() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func commandLogsOlderThanTheCutoffGoInBatchesAndNewerOnesStay(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     // Newer rows between old ones by id: deletion goes by age, not by id.
     try await insertLogs(f, count: 6_000, prefix: "old") { Self.cutoff - 3_001 - Int64($0) * 1_000 }
     try await insertLogs(f, count: 50, prefix: "new") { Self.cutoff + Int64($0) }
@@ -53,8 +54,8 @@ import Testing
     #expect(page.items.allSatisfy { $0.requestId.hasPrefix("new-") })
   }
 
-  @Test func aCommandStillInsideItsAckWindowAtTheCutoffIsKept() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aCommandStillInsideItsAckWindowAtTheCutoffIsKept(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let cutoff = Self.now - 1_000
     try await insertLogs(f, count: 1, prefix: "waiting", pending: true) { _ in cutoff - 500 }
     try await insertLogs(f, count: 1, prefix: "expired", pending: true) { _ in cutoff - 5_000 }
@@ -63,8 +64,8 @@ import Testing
     #expect(try await f.store.commandLogs.byRequestId("expired-0") == nil)
   }
 
-  @Test func scheduleRunsOlderThanTheCutoffGoInBatches() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func scheduleRunsOlderThanTheCutoffGoInBatches(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device()
     let schedule = try await f.store.schedules.create(
@@ -93,8 +94,8 @@ import Testing
     #expect(left.map(\.plannedAt).min() == cutoff)
   }
 
-  @Test func theDeletionsAndTheClaimSweepSeekByAnIndex() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func theDeletionsAndTheClaimSweepSeekByAnIndex(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     func plan(_ sql: String, _ binds: [SQLValue]) async throws -> String {
       try await f.database.read { conn in
         try conn.query("EXPLAIN QUERY PLAN " + sql, binds).map { try $0.string("detail") }
@@ -113,8 +114,8 @@ import Testing
     #expect(claims.contains("idx_schedule_runs_claimed"), "\(claims)")
   }
 
-  @Test func claimsWithoutAnOutcomeAreMarkedAbandonedOnceStale() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimsWithoutAnOutcomeAreMarkedAbandonedOnceStale(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device()
     let schedule = try await f.store.schedules.create(
@@ -135,8 +136,8 @@ import Testing
     #expect(try await repo.failAbandonedClaims(claimedBefore: Self.now - 5 * 60_000) == 0)
   }
 
-  @Test func claimAndAdvanceClaimsOnceAndMovesTheCursor() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimAndAdvanceClaimsOnceAndMovesTheCursor(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device()
     let schedule = try await f.store.schedules.create(
