@@ -259,8 +259,8 @@ import Testing
   }
 }
 
+/// The calling thread's name as the kernel knows it (NIOThreadPool names its threads `TP-#n`).
 private func currentThreadName() -> String {
-  var buffer = [CChar](repeating: 0, count: 64)
-  pthread_getname_np(pthread_self(), &buffer, buffer.count)
-  return String(cString: buffer)
+  let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+  return name.trimmingCharacters(in: .whitespacesAndNewlines)
 }

@@ -60,11 +60,11 @@ import Testing
     let fixture = try await StoreFixture()
     let limit = FixedWindowLimit(limit: 5, windowMs: 60_000)
     _ = try await fixture.store.rateLimits.hit("queued", limit: limit)
-    #expect(fixture.database.writesRunInline.load(ordering: .relaxed) == 0)
+    #expect(fixture.sqlite.writesRunInline.load(ordering: .relaxed) == 0)
     try await SQLWritePriority.$latencyCritical.withValue(true) {
       _ = try await fixture.store.rateLimits.hit("inline", limit: limit)
     }
-    #expect(fixture.database.writesRunInline.load(ordering: .relaxed) == 1)
+    #expect(fixture.sqlite.writesRunInline.load(ordering: .relaxed) == 1)
     #expect(try await fixture.store.rateLimits.window("inline")?.count == 1)
   }
 

@@ -13,7 +13,7 @@ final class MariaDBConnection: @unchecked Sendable {
   private(set) var isBroken = false
   let serverVersion: Int
 
-  /// Connects (blocking) and prepares the session: utf8mb4, UTC, strict SQL mode, READ COMMITTED.
+  /// Connects (blocking) and prepares the session: utf8mb4, UTC, strict SQL mode.
   init(_ configuration: MariaDBConfiguration) throws(MariaDBConnectFailure) {
     MariaDBLibrary.initialise()
     guard let handle = mysql_init(nil) else {
@@ -23,11 +23,11 @@ final class MariaDBConnection: @unchecked Sendable {
     var timeout = UInt32(configuration.connectTimeoutSeconds)
     mysql_options(handle, MYSQL_OPT_CONNECT_TIMEOUT, &timeout)
     mysql_options(handle, MYSQL_SET_CHARSET_NAME, "utf8mb4")
-    // READ COMMITTED: no gap locks, so concurrent INSERT IGNORE/upserts of different keys never deadlock on
-    // ranges; the repositories lock the rows they read-then-change with FOR UPDATE.
+    // Strict: a value that does not fit is an error, never silently cut (SQLite would store it whole). The
+    // isolation level is chosen per transaction (MariaDBDatabase).
     mysql_options(
       handle, MYSQL_INIT_COMMAND,
-      "SET SESSION time_zone = '+00:00', SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED, "
+      "SET SESSION time_zone = '+00:00', "
         + "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
         + "NO_ENGINE_SUBSTITUTION', SESSION innodb_lock_wait_timeout = 10")
     var host: String?

@@ -333,6 +333,29 @@ enum MariaDBSchema {
       "ALTER TABLE schedule_runs ADD COLUMN IF NOT EXISTS ack_status VARCHAR(16) NULL",
       "ALTER TABLE schedule_runs ADD COLUMN IF NOT EXISTS acked_at BIGINT NULL",
       "ALTER TABLE schedule_runs ADD COLUMN IF NOT EXISTS ack_latency_ms BIGINT NULL",
+      // Ids, keys and tokens compare byte for byte, as on SQLite (and in MQTT topics): upstream's case- and
+      // trailing-space-insensitive collation would make `Lamp-1` the same device as `lamp-1` and two idempotency
+      // keys differing in case one key. Moving to a stricter collation never makes an existing unique key clash.
+      """
+      ALTER TABLE devices MODIFY device_id VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+        MODIFY mqtt_device_id VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL DEFAULT ''
+      """,
+      """
+      ALTER TABLE command_logs
+        MODIFY request_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+        MODIFY device_public_id VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL DEFAULT ''
+      """,
+      """
+      ALTER TABLE idempotency_records
+        MODIFY idempotency_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL,
+        MODIFY principal VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL DEFAULT 'legacy'
+      """,
+      "ALTER TABLE rate_limit_hits MODIFY rate_key VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL",
+      """
+      ALTER TABLE auth_sessions
+        MODIFY family_id VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NOT NULL DEFAULT ''
+      """,
+      "ALTER TABLE schedule_runs MODIFY request_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin NULL",
       "ALTER TABLE device_schedules ADD INDEX IF NOT EXISTS idx_device_schedules_user (user_id)",
       "ALTER TABLE device_schedules ADD INDEX IF NOT EXISTS idx_device_schedules_device (device_id)",
       "ALTER TABLE schedule_runs ADD INDEX IF NOT EXISTS idx_schedule_runs_device (device_id)",
