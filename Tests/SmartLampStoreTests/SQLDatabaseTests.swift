@@ -81,12 +81,16 @@ import Testing
     let text = "Küche 💡 — ランプ \u{1F469}\u{200D}\u{1F467} ' \" \\ %"
     let blob = Data([0, 1, 2, 255])
     let row = try await fixture.database.write { conn in
-      try conn.execute("CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, f INTEGER)")
+      try conn.execute(
+        conn.dialect == .sqlite
+          ? "CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, f INTEGER)"
+          : "CREATE TABLE t (i BIGINT, d DOUBLE, s TEXT, b BLOB, n TEXT, f TINYINT(1))")
       let inserted = try conn.execute(
         "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
         [.int64(.max), .double(1.5), .text(text), .blob(blob), .null, .bool(true)])
       #expect(inserted.rowsAffected == 1)
-      #expect(inserted.lastInsertID == 1)
+      // SQLite reports the rowid; MariaDB only an AUTO_INCREMENT value, and `t` has none.
+      #expect(inserted.lastInsertID == (conn.dialect == .sqlite ? 1 : 0))
       return try conn.queryOne("SELECT * FROM t")
     }
     let r = try #require(row)
@@ -143,10 +147,10 @@ import Testing
     #expect(sqlite.placeholders(0) == "")
   }
 
-  @Test(arguments: StoreEngine.all) func dialectUpsertAndInsertIgnoreRunOnSQLite(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func dialectUpsertAndInsertIgnoreRun(engine: StoreEngine) async throws {
     let fixture = try await StoreFixture(engine)
     let values = try await fixture.database.write { conn in
-      try conn.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)")
+      try conn.execute("CREATE TABLE kv (k VARCHAR(64) PRIMARY KEY, v INTEGER)")
       let d = conn.dialect
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 1]).rowsAffected == 1)
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 2]).rowsAffected == 0)

@@ -239,3 +239,28 @@ import TestSupport
     #expect(!(try await users.updatePasswordHash(999, "x")))
   }
 }
+
+@Suite struct LastAdminConcurrencyTests {
+  /// Two admins demoted at the same time: exactly one demotion goes through, on every engine (InnoDB needs the
+  /// admins' rows locked; without it each transaction still sees the other admin active).
+  @Test(arguments: StoreEngine.all) func concurrentDemotionsLeaveOneAdmin(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
+    let users = fixture.store.users
+    for round in 0..<5 {
+      let first = try await fixture.user("a\(round)@example.com", role: .admin)
+      let second = try await fixture.user("b\(round)@example.com", role: .admin)
+      let results = await withTaskGroup(of: Bool.self) { group in
+        for id in [first.id, second.id] {
+          group.addTask { (try? await users.update(id, UserChanges(role: .member))) != nil }
+        }
+        return await group.reduce(into: [Bool]()) { $0.append($1) }
+      }
+      #expect(results.filter { $0 }.count == 1, "round \(round): \(results)")
+      #expect(try await users.countActiveAdmins() == 1)
+      // The next round starts without admins.
+      for id in [first.id, second.id] {
+        _ = try await users.update(id, UserChanges(role: .member), protectLastAdmin: false)
+      }
+    }
+  }
+}

@@ -15,7 +15,7 @@ public final class MariaDBDatabase: SQLDatabase {
   private let threads: NIOThreadPool
   private let closed = Atomic(false)
   /// Transactions re-run after InnoDB rolled them back as a deadlock victim.
-  static let deadlockAttempts = 5
+  static let deadlockAttempts = 10
 
   public var dialect: SQLDialect { .mariadb }
 
