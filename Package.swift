@@ -121,6 +121,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
+      name: "StoreBench",
+      dependencies: ["SmartLampStore", "SmartLampCore"],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
       name: "TasmotaBench",
       dependencies: ["Tasmota", "DeviceSimulator", "MQTT", .product(name: "Logging", package: "swift-log")],
       swiftSettings: swiftSettings
@@ -141,7 +146,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "TasmotaTests", dependencies: ["Tasmota", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SmartLampStoreTests",
       dependencies: ["SmartLampStore", "SmartLampCore", "TestSupport"],

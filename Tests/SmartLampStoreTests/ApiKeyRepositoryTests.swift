@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ApiKeyRepositoryTests {
   @Test(arguments: StoreEngine.all) func createFindListRevoke(engine: StoreEngine) async throws {
@@ -70,7 +70,8 @@ import TestSupport
       expiresAt: expiresAt)
   }
 
-  @Test(arguments: StoreEngine.all) func lookupCarriesTheOwnersRoleWhileTheOwnerMayAct(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func lookupCarriesTheOwnersRoleWhileTheOwnerMayAct(engine: StoreEngine) async throws
+  {
     let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
@@ -91,7 +92,9 @@ import TestSupport
     }
   }
 
-  @Test(arguments: StoreEngine.all) func usableIdsLeaveOutRevokedExpiredAndInactiveKeys(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func usableIdsLeaveOutRevokedExpiredAndInactiveKeys(engine: StoreEngine)
+    async throws
+  {
     let fixture = try await StoreFixture(engine)
     let keys = fixture.store.apiKeys
     let live = try await keys.create(newKey("a", owner: nil))

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DeviceStateRepositoryTests {
   @Test(arguments: StoreEngine.all) func upsertBatchAndLoadAll(engine: StoreEngine) async throws {
@@ -155,7 +155,9 @@ import TestSupport
       origin: .user, issuedAt: at, expiresAt: at + 3_000)
   }
 
-  @Test(arguments: StoreEngine.all) func anOutcomeKnownBeforeTheInsertIsStoredWithTheRow(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func anOutcomeKnownBeforeTheInsertIsStoredWithTheRow(engine: StoreEngine)
+    async throws
+  {
     let fixture = try await StoreFixture(engine)
     let device = try await fixture.device("a")
     var early = log("fast", device: device, at: 10)

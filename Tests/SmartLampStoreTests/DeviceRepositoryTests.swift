@@ -1,10 +1,11 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DeviceRepositoryTests {
-  @Test(arguments: StoreEngine.all) func createKeepsTheSubmittedIdAndDefaultsTheTopic(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func createKeepsTheSubmittedIdAndDefaultsTheTopic(engine: StoreEngine) async throws
+  {
     let fixture = try await StoreFixture(engine)
     let device = try await fixture.store.devices.create(
       NewDevice(
@@ -172,7 +173,9 @@ import TestSupport
     #expect(try await assignments.listForUser(member.id).isEmpty)
   }
 
-  @Test(arguments: StoreEngine.all) func replaceAllChecksInRequestOrderAndOnlyForActiveMembers(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func replaceAllChecksInRequestOrderAndOnlyForActiveMembers(engine: StoreEngine)
+    async throws
+  {
     let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
@@ -240,7 +243,9 @@ import TestSupport
     #expect(try await devices.visibilitySignature() != afterChange)
   }
 
-  @Test(arguments: StoreEngine.all) func replacingPausesSchedulesTheUserCanNoLongerManage(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func replacingPausesSchedulesTheUserCanNoLongerManage(engine: StoreEngine)
+    async throws
+  {
     let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     let a = try await fixture.device("a")

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// `devices.hmac_secret` (issue #11) and `device_state.profile`: upstream's placeholder means no secret, a set
 /// secret reads back, clearing restores the placeholder, and any change moves the visibility signature (which is

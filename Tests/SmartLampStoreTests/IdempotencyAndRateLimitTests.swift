@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct IdempotencyRepositoryTests {
   func claim(_ key: String = "k1", principal: String = "user:1", hash: String = "abc") -> IdempotencyClaim {

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// Device-side history rows and a lamp's merged history: order over both tables, cursor pages that neither repeat
 /// nor skip, actor names, `since`, pruning, and rows going with their device.
@@ -25,7 +25,9 @@ import TestSupport
       deviceInternalId: device.id, channel: .power, power: power, source: "tasmota_stat_power", occurredAt: at)
   }
 
-  @Test(arguments: StoreEngine.all) func entriesOfBothSourcesComeNewestFirstWithTheirActors(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func entriesOfBothSourcesComeNewestFirstWithTheirActors(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let person = try await f.user("siti@example.com", name: "Siti")
     let lamp = try await f.device("teras")
@@ -63,7 +65,9 @@ import TestSupport
   }
 
   /// Pages of one entry walk the whole history exactly once, also where both sources share an instant.
-  @Test(arguments: StoreEngine.all) func cursorPagesNeitherRepeatNorSkipAcrossTheTwoSources(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func cursorPagesNeitherRepeatNorSkipAcrossTheTwoSources(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let lamp = try await f.device("teras")
     var expected: [LampHistoryPosition] = []
@@ -100,7 +104,9 @@ import TestSupport
     #expect(LampHistoryPosition(text: "12.d.3.4") == nil)
   }
 
-  @Test(arguments: StoreEngine.all) func rowsOfDeletedDevicesAreSkippedAndGoWithTheirDevice(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func rowsOfDeletedDevicesAreSkippedAndGoWithTheirDevice(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let lamp = try await f.device("teras")
     let gone = try await f.device("gudang")

@@ -78,7 +78,9 @@ import Testing
     #expect(try await store.users.byEmail(UpstreamMariaDBFixture.legacyEmail)?.id == 3)
 
     #expect(try await store.devices.byPublicId("lampu-teras")?.id == 9)
-    #expect(try await store.assignments.grant(userId: 2, deviceId: "lampu-ruang-tamu") == DeviceGrant(devicePermission: .control, schedulePermission: .manage))
+    #expect(
+      try await store.assignments.grant(userId: 2, deviceId: "lampu-ruang-tamu")
+        == DeviceGrant(devicePermission: .control, schedulePermission: .manage))
     #expect(try await store.assignments.grant(userId: 1, deviceId: "lampu-ruang-tamu") == .full)
 
     let logs = try await store.commandLogs.page(limit: 10)
@@ -93,8 +95,9 @@ import Testing
 
     let legacy = try await store.idempotency.find(principal: "legacy", key: "idem-1", now: -1)
     #expect(legacy?.statusCode == 200)
-    #expect(try await store.sessions.byRefreshHash(
-      "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100")?.familyId == "legacy-7")
+    #expect(
+      try await store.sessions.byRefreshHash(
+        "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100")?.familyId == "legacy-7")
 
     // Command logs outlive their device now, as on SQLite.
     #expect(try await store.devices.delete("lampu-ruang-tamu"))
@@ -190,8 +193,9 @@ import Testing
         group.addTask {
           try await database.read { conn in
             _ = try conn.query("SELECT SLEEP(0.05) AS s")
-            let open = try conn.queryOne(
-              "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ?", [.text(name)])?.int("n") ?? -1
+            let open =
+              try conn.queryOne(
+                "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = ?", [.text(name)])?.int("n") ?? -1
             return (open, currentThreadName())
           }
         }
@@ -243,12 +247,15 @@ import Testing
     let fixture = try await StoreFixture(.mariadb)
     let long = String(repeating: "Küche 💡 ", count: 2_000)
     let row = try await fixture.database.write { conn in
-      try conn.execute("CREATE TABLE IF NOT EXISTS rt (id BIGINT PRIMARY KEY AUTO_INCREMENT, t LONGTEXT, d DOUBLE, b LONGBLOB, n BIGINT NULL, f TINYINT(1))")
+      try conn.execute(
+        "CREATE TABLE IF NOT EXISTS rt (id BIGINT PRIMARY KEY AUTO_INCREMENT, t LONGTEXT, d DOUBLE, b LONGBLOB, n BIGINT NULL, f TINYINT(1))"
+      )
       let inserted = try conn.execute(
         "INSERT INTO rt (t, d, b, n, f) VALUES (?, ?, ?, ?, ?)",
         [.text(long), .double(1.5), .blob(Data([0, 1, 2, 255])), .null, .bool(true)])
       #expect(inserted.lastInsertID == 1 && inserted.rowsAffected == 1)
-      return try conn.queryOne("SELECT t, d, b, n, f, CAST(12.50 AS DECIMAL(6,2)) AS dec_value FROM rt WHERE id = ?", [1])
+      return try conn.queryOne(
+        "SELECT t, d, b, n, f, CAST(12.50 AS DECIMAL(6,2)) AS dec_value FROM rt WHERE id = ?", [1])
     }
     #expect(try row?.string("t") == long)
     #expect(try row?.double("d") == 1.5)

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// Age-based deletion in batches, the indexes it seeks by, and the sweep of abandoned schedule claims.
 @Suite struct RetentionRepositoryTests {
@@ -32,7 +32,9 @@ import TestSupport
     }
   }
 
-  @Test(arguments: StoreEngine.all) func commandLogsOlderThanTheCutoffGoInBatchesAndNewerOnesStay(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func commandLogsOlderThanTheCutoffGoInBatchesAndNewerOnesStay(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     // Newer rows between old ones by id: deletion goes by age, not by id.
     try await insertLogs(f, count: 6_000, prefix: "old") { Self.cutoff - 3_001 - Int64($0) * 1_000 }
@@ -54,7 +56,9 @@ import TestSupport
     #expect(page.items.allSatisfy { $0.requestId.hasPrefix("new-") })
   }
 
-  @Test(arguments: StoreEngine.all) func aCommandStillInsideItsAckWindowAtTheCutoffIsKept(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func aCommandStillInsideItsAckWindowAtTheCutoffIsKept(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let cutoff = Self.now - 1_000
     try await insertLogs(f, count: 1, prefix: "waiting", pending: true) { _ in cutoff - 500 }
@@ -112,7 +116,9 @@ import TestSupport
     #expect(claims.contains("idx_schedule_runs_claimed"), "\(claims)")
   }
 
-  @Test(arguments: StoreEngine.all) func claimsWithoutAnOutcomeAreMarkedAbandonedOnceStale(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func claimsWithoutAnOutcomeAreMarkedAbandonedOnceStale(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device()

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// `ScheduleRepository.listWithLastRun`: the schedules list with each device's name and its newest finished run.
 @Suite struct ScheduleListTests {
@@ -9,7 +9,9 @@ import TestSupport
     ScheduleFields(action: "ON", cron: "* * * * * *", timezone: "UTC", nextRunAt: 1_000)
   }
 
-  @Test(arguments: StoreEngine.all) func eachScheduleCarriesItsDeviceNameAndNewestFinishedRun(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func eachScheduleCarriesItsDeviceNameAndNewestFinishedRun(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let d1 = try await f.device("lamp-1")

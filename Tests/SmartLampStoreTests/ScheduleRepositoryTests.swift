@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ScheduleRepositoryTests {
   static func fields(next: Int64 = 1_000, cron: String = "* * * * * *") -> ScheduleFields {
@@ -76,7 +76,9 @@ import TestSupport
     #expect(try await f.store.schedules.delete(s.id) == false)
   }
 
-  @Test(arguments: StoreEngine.all) func dueSelectsEnabledAndPastCursorsOldestFirstWithLimit(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func dueSelectsEnabledAndPastCursorsOldestFirstWithLimit(engine: StoreEngine)
+    async throws
+  {
     let f = try await StoreFixture(engine)
     let owner = try await f.user()
     _ = try await f.device("lamp-1")

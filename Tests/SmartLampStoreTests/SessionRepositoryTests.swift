@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SessionRepositoryTests {
   func newSession(_ userId: Int64, _ hash: String, expiresAt: Int64 = 1_000_000) -> NewSession {

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// The setup code's digest in `server_state` (replaced, spent once, only while no admin exists) and a person's
 /// sessions as families (listed, revoked one or all but the current).

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 /// `users.preferences` (migration 0005): read and merged apart from the account row.
 @Suite struct UserPreferencesTests {

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct UserRepositoryTests {
   @Test(arguments: StoreEngine.all) func createAndLookUp(engine: StoreEngine) async throws {
@@ -188,7 +188,9 @@ import TestSupport
     #expect(try await users.byId(root.id)?.isArchived == false)
   }
 
-  @Test(arguments: StoreEngine.all) func passwordChangeEndsOtherSessionsInTheSameTransaction(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func passwordChangeEndsOtherSessionsInTheSameTransaction(engine: StoreEngine)
+    async throws
+  {
     let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
@@ -228,7 +230,8 @@ import TestSupport
     #expect(try await fixture.store.users.restore(user.id).isUsable)
   }
 
-  @Test(arguments: StoreEngine.all) func passwordHashUpgradeOnlyReplacesTheHashItRead(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func passwordHashUpgradeOnlyReplacesTheHashItRead(engine: StoreEngine) async throws
+  {
     let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let users = fixture.store.users

@@ -183,7 +183,8 @@ final class MariaDBConnection: @unchecked Sendable {
     case ER_DUP_ENTRY, ER_DUP_KEY, ER_DUP_UNIQUE: .uniqueViolation(message)
     case ER_ROW_IS_REFERENCED, ER_ROW_IS_REFERENCED_2, ER_NO_REFERENCED_ROW, ER_NO_REFERENCED_ROW_2:
       .foreignKeyViolation(message)
-    case ER_BAD_NULL_ERROR, ER_NO_DEFAULT_FOR_FIELD, ER_DATA_TOO_LONG, ER_CONSTRAINT_FAILED: .constraintViolation(message)
+    case ER_BAD_NULL_ERROR, ER_NO_DEFAULT_FOR_FIELD, ER_DATA_TOO_LONG, ER_CONSTRAINT_FAILED:
+      .constraintViolation(message)
     case ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT: .busy(message)
     case CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR, CR_SERVER_GONE_ERROR, CR_SERVER_LOST, CR_UNKNOWN_HOST,
       CR_SERVER_LOST_EXTENDED, CR_SSL_CONNECTION_ERROR, CR_COMMANDS_OUT_OF_SYNC, ER_CONNECTION_KILLED,
@@ -403,7 +404,9 @@ private struct ParameterBuffers {
 
   private static func copy(_ bytes: [UInt8]) -> UnsafeMutableRawPointer {
     let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 8)
-    bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(buffer), byteCount: bytes.count) }
+    bytes.withUnsafeBytes {
+      buffer.copyMemory(from: $0.baseAddress ?? UnsafeRawPointer(buffer), byteCount: bytes.count)
+    }
     return buffer
   }
 

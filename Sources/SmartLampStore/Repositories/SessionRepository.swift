@@ -244,8 +244,9 @@ public struct SessionRepository: Sendable {
   static func fetch(refreshHash: String, _ conn: any SQLConnection, lock: Bool = false) throws -> SessionRecord? {
     try conn.queryOne(
       "SELECT \(columns) FROM auth_sessions WHERE refresh_token_hash = ?" + (lock ? conn.dialect.lockForUpdate : ""),
-      [.text(refreshHash)])
-      .map(SessionRecord.init(row:))
+      [.text(refreshHash)]
+    )
+    .map(SessionRecord.init(row:))
   }
 
   @discardableResult

@@ -156,7 +156,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test(arguments: StoreEngine.all) func missedSlotIsRecordedAndTheCursorJumpsPastNow(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func missedSlotIsRecordedAndTheCursorJumpsPastNow(engine: StoreEngine) async throws
+  {
     try await withEnv(engine) { env in
       let s = try await env.schedule(cron: "0 * * * *", next: Self.t0 - 3_600_000)
       let report = try await env.runner.tick(now: Self.t0 + 90_000)
@@ -179,7 +180,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test(arguments: StoreEngine.all) func ownersWhoMayNoLongerRunItAreSkippedWithTheReason(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func ownersWhoMayNoLongerRunItAreSkippedWithTheReason(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       let member = try await env.store.users.create(
         NewUser(name: "M", email: "m@example.com", passwordHash: "x", role: .member))
@@ -281,7 +284,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     try #require(try await Store(database: env.database).schedules.run(scheduleId: s.id, plannedAt: plannedAt))
   }
 
-  @Test(arguments: StoreEngine.all) func anUnexpectedErrorInTheCommandIsRecordedWithItsText(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func anUnexpectedErrorInTheCommandIsRecordedWithItsText(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       env.executor.failFromNowOn(with: HarnessError("disk full"))
       let s = try await env.schedule()
@@ -293,7 +298,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test(arguments: StoreEngine.all) func anOutcomeTheDatabaseRefusesAtFirstIsWrittenOnRetry(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func anOutcomeTheDatabaseRefusesAtFirstIsWrittenOnRetry(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       let s = try await env.schedule()
       env.faults.fail(statementsContaining: Self.recordOutcome, times: 2)
@@ -304,7 +311,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test(arguments: StoreEngine.all) func aClaimWhoseOutcomeIsLostIsMarkedAbandonedByALaterTick(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func aClaimWhoseOutcomeIsLostIsMarkedAbandonedByALaterTick(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       let s = try await env.schedule()
       env.faults.fail(statementsContaining: Self.recordOutcome)
@@ -341,7 +350,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test(arguments: StoreEngine.all) func aTickThatFailsAfterClaimingStillRunsWhatItClaimed(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func aTickThatFailsAfterClaimingStillRunsWhatItClaimed(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       let first = try await env.schedule()
       let second = try await env.schedule(device: "lamp-b")
@@ -357,7 +368,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
   }
 
   /// The service itself (child tasks), stopped by cancellation while a command waits for its device.
-  @Test(arguments: StoreEngine.all) func aCommandCancelledAtShutdownIsRecordedCancelled(engine: StoreEngine) async throws {
+  @Test(arguments: StoreEngine.all) func aCommandCancelledAtShutdownIsRecordedCancelled(engine: StoreEngine)
+    async throws
+  {
     try await withEnv(engine) { env in
       env.executor.blockFromNowOn()
       let s = try await env.schedule()
