@@ -88,12 +88,12 @@ public final class MariaDBDatabase: SQLDatabase {
     try await threads.shutdownGracefully()
   }
 
-  /// Runs `body` between `begin` and COMMIT on a leased connection (ROLLBACK when it throws); a pooled connection
-  /// that fails at `begin` is replaced once before giving up.
+  /// Runs `body` between `begin` and COMMIT on a leased connection (ROLLBACK when it throws); pooled connections
+  /// that fail at `begin` are dropped and replaced before giving up.
   private func transaction<T: Sendable>(
     begin: [String], _ body: @escaping @Sendable (any SQLConnection) throws -> T
   ) async throws -> T {
-    var replacedStale = false
+    var staleReplaced = 0
     while true {
       let (connection, fresh) = try await leaseConnection()
       do {
@@ -116,8 +116,9 @@ public final class MariaDBDatabase: SQLDatabase {
         return result
       } catch let stale as StaleConnection {
         giveBack(connection)
-        if connection.isBroken, !fresh, !replacedStale {
-          replacedStale = true
+        // After a server restart every idle connection is dead: drop each one met, a fresh one never retries.
+        if connection.isBroken, !fresh, staleReplaced < configuration.poolSize {
+          staleReplaced += 1
           continue
         }
         throw stale.error
