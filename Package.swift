@@ -50,7 +50,8 @@ let package = Package(
     .target(
       name: "SmartLampStore",
       dependencies: [
-        "SmartLampCore",
+        "SmartLampCore", "CMariaDB",
+        .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "GRDB", package: "GRDB.swift"),
         .product(name: "GRDBSQLite", package: "GRDB.swift"),
         .product(name: "Logging", package: "swift-log"),
@@ -120,6 +121,11 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .executableTarget(
+      name: "StoreBench",
+      dependencies: ["SmartLampStore", "SmartLampCore"],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
       name: "TasmotaBench",
       dependencies: ["Tasmota", "DeviceSimulator", "MQTT", .product(name: "Logging", package: "swift-log")],
       swiftSettings: swiftSettings
@@ -140,7 +146,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "TasmotaTests", dependencies: ["Tasmota", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SmartLampStoreTests",
       dependencies: ["SmartLampStore", "SmartLampCore", "TestSupport"],

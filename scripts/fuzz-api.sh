@@ -4,7 +4,8 @@
 # headers and schemas. The server runs on a free loopback port with a throw-away SQLite folder and a dead broker
 # URL; an admin and a `*` API key are made with the CLI (a JWT would not survive fuzzing /auth/logout).
 # Exits non-zero on any failure. Usage: scripts/fuzz-api.sh [extra schemathesis options]
-# Environment: FUZZ_MAX_EXAMPLES (default 50 per operation).
+# Environment: FUZZ_MAX_EXAMPLES (default 50 per operation); FUZZ_DATABASE_URL runs the server on that (empty)
+# database instead of a throw-away SQLite file, e.g. a MariaDB database: mariadb://user:pass@127.0.0.1:3306/fuzz.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -36,7 +37,7 @@ smartlamp="$(swift build --show-bin-path)/smartlamp"
 
 port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 # Port 1 never has a broker: commands answer 503 BROKER_UNAVAILABLE, which is documented.
-options=(--database-url "sqlite://$work/smartlamp.sqlite" --host 127.0.0.1 --port "$port"
+options=(--database-url "${FUZZ_DATABASE_URL:-sqlite://$work/smartlamp.sqlite}" --host 127.0.0.1 --port "$port"
   --mqtt-url "mqtt://127.0.0.1:1" --log-level error --set "data.dir=$work/data")
 
 admin=fuzz-admin@example.com

@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # Installs what SmartLamp's build, run and tests need on a fresh Debian machine.
-# Idempotent: skips what is present. Usage: scripts/install-deps.sh [--test | --browser]
-# --test: everything the tests need, including the dashboard's browser tests (--browser: only those).
+# Idempotent: skips what is present. Usage: scripts/install-deps.sh [--test | --browser | --mariadb]
+# --test: everything the tests need, including the dashboard's browser tests (--browser: only those) and a MariaDB
+# server the tests start privately (--mariadb: only that; the tests never use a system-wide instance).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 want_test=0
 want_browser=0
-[ "${1:-}" = "--test" ] && want_test=1 && want_browser=1
+want_mariadb=0
+[ "${1:-}" = "--test" ] && want_test=1 && want_browser=1 && want_mariadb=1
 [ "${1:-}" = "--browser" ] && want_browser=1
+[ "${1:-}" = "--mariadb" ] && want_mariadb=1
 
 apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
 # libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp).
 if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
+# MariaDB server binaries (mariadbd, mariadb-install-db, the mariadb client): the test harness starts its own
+# instance on a free loopback port with a datadir in a temp folder. Debian's package cannot start a daemon here
+# (policy-rc.d, no systemd), which is what we want.
+if [ "$want_mariadb" = 1 ]; then apt_pkgs+=(mariadb-server mariadb-client); fi
 # Browser tests: Debian's Chromium (Playwright never downloads a browser here) and a font for stable screenshots.
 if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv); fi
 missing=()

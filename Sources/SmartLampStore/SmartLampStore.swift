@@ -1,5 +1,5 @@
-/// Persistence for SmartLamp: the small ``SQLDatabase`` interface with its drivers (``SQLiteDatabase`` on GRDB;
-/// MariaDB drops in as another driver plus its migration SQL), versioned migrations per dialect recorded in
+/// Persistence for SmartLamp: the small ``SQLDatabase`` interface with its drivers (``SQLiteDatabase`` on GRDB,
+/// ``MariaDBDatabase`` on Connector/C), versioned migrations per dialect recorded in
 /// `schema_migrations`, and ONE set of repositories written against ``SQLDatabase`` with methods named for intent.
 ///
 /// Times: epoch-millisecond integers for everything used in arithmetic, ISO-8601 UTC strings in `created_at`,
@@ -15,6 +15,18 @@ public struct Store: Sendable {
   public static func openSQLite(path: String) async throws -> Store {
     let database = try SQLiteDatabase(path: path)
     try await Migrator(database: database).migrate()
+    return Store(database: database)
+  }
+
+  /// Connects to MariaDB (checking every setting, see ``MariaDBOpenError``) and applies every pending migration.
+  public static func openMariaDB(_ configuration: MariaDBConfiguration) async throws -> Store {
+    let database = try await MariaDBDatabase.open(configuration)
+    do {
+      try await Migrator(database: database).migrate()
+    } catch {
+      try? await database.close()
+      throw error
+    }
     return Store(database: database)
   }
 

@@ -28,6 +28,19 @@ struct TestServer {
     adjust(&configuration)
   }
 
+  /// The same server on `engine`: SQLite as ``init(_:)`` has it, or a fresh database on the shared test MariaDB.
+  static func on(_ engine: StoreEngine, _ adjust: (inout Configuration) -> Void = { _ in }) async throws -> TestServer {
+    var server = TestServer(adjust)
+    if engine == .mariadb {
+      let database = try await MariaDBServer.shared().createDatabase(prefix: "srv")
+      server.configuration.database = .mariadb(
+        host: "127.0.0.1", port: database.server.port, user: database.server.user,
+        password: database.server.password, database: database.name)
+      server.configuration.databaseURL = database.url
+    }
+    return server
+  }
+
   func run<T: Sendable>(
     _ mode: TestingSetup = .live, _ body: @Sendable (any TestClientProtocol) async throws -> T
   ) async throws -> T {

@@ -1,10 +1,11 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct ApiKeyRepositoryTests {
-  @Test func createFindListRevoke() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createFindListRevoke(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let keys = fixture.store.apiKeys
     let key = try await keys.create(
@@ -46,8 +47,8 @@ import Testing
     #expect(!(try await keys.revoke(999)))
   }
 
-  @Test func touchLastUsedIsThrottled() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func touchLastUsedIsThrottled(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let keys = fixture.store.apiKeys
     let key = try await keys.create(
       NewApiKey(name: "k", apiKeyHash: "h", keyPrefix: nil, scopes: .all, ownerUserId: nil, createdByUserId: nil))
@@ -69,8 +70,9 @@ import Testing
       expiresAt: expiresAt)
   }
 
-  @Test func lookupCarriesTheOwnersRoleWhileTheOwnerMayAct() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func lookupCarriesTheOwnersRoleWhileTheOwnerMayAct(engine: StoreEngine) async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
     let keys = fixture.store.apiKeys
@@ -90,8 +92,10 @@ import Testing
     }
   }
 
-  @Test func usableIdsLeaveOutRevokedExpiredAndInactiveKeys() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func usableIdsLeaveOutRevokedExpiredAndInactiveKeys(engine: StoreEngine)
+    async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let keys = fixture.store.apiKeys
     let live = try await keys.create(newKey("a", owner: nil))
     let expiring = try await keys.create(newKey("b", owner: nil, expiresAt: 1_000))

@@ -1,10 +1,11 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct DeviceStateRepositoryTests {
-  @Test func upsertBatchAndLoadAll() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func upsertBatchAndLoadAll(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.device("a")
     _ = try await fixture.device("b")
     let states = fixture.store.deviceStates
@@ -47,8 +48,8 @@ import Testing
       origin: .user, userId: nil, issuedAt: at, expiresAt: at + 3_000)
   }
 
-  @Test func insertAndAcknowledge() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func insertAndAcknowledge(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let device = try await fixture.device("a")
     let logs = fixture.store.commandLogs
@@ -82,8 +83,8 @@ import Testing
     #expect(try await logs.byRequestId("missing") == nil)
   }
 
-  @Test func originsAndReferencesAreStored() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func originsAndReferencesAreStored(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let owner = try await fixture.user()
     let device = try await fixture.device("a")
     let key = try await fixture.store.apiKeys.create(
@@ -96,8 +97,8 @@ import Testing
     #expect(inserted.origin == .apiKey && inserted.clientId == key.id && inserted.userId == nil)
   }
 
-  @Test func cursorPagesNewestFirstWithFilters() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func cursorPagesNewestFirstWithFilters(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let a = try await fixture.device("a")
     let b = try await fixture.device("b")
     let logs = fixture.store.commandLogs
@@ -124,8 +125,8 @@ import Testing
     #expect(try await logs.page(limit: 10_000).items.count == 7)
   }
 
-  @Test func latestSentCommandPerExistingDevice() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func latestSentCommandPerExistingDevice(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let a = try await fixture.device("a")
     let b = try await fixture.device("b")
     let c = try await fixture.device("c")
@@ -154,8 +155,10 @@ import Testing
       origin: .user, issuedAt: at, expiresAt: at + 3_000)
   }
 
-  @Test func anOutcomeKnownBeforeTheInsertIsStoredWithTheRow() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func anOutcomeKnownBeforeTheInsertIsStoredWithTheRow(engine: StoreEngine)
+    async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.device("a")
     var early = log("fast", device: device, at: 10)
     early.status = .acked
@@ -169,8 +172,8 @@ import Testing
     #expect(try await fixture.store.commandLogs.insert(late).ackStatus == .timeout)
   }
 
-  @Test func visibilityIsByInternalDeviceId() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func visibilityIsByInternalDeviceId(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let old = try await fixture.device("lamp")
     let logs = fixture.store.commandLogs
     _ = try await logs.insert(log("r1", device: old, at: 1))

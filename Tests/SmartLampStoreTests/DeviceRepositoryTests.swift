@@ -1,10 +1,12 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct DeviceRepositoryTests {
-  @Test func createKeepsTheSubmittedIdAndDefaultsTheTopic() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createKeepsTheSubmittedIdAndDefaultsTheTopic(engine: StoreEngine) async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.store.devices.create(
       NewDevice(
         deviceId: try DeviceID("Lampu-Teras"), name: "Teras 💡", location: "Depan",
@@ -28,8 +30,8 @@ import Testing
     #expect(try await fixture.store.devices.list().map(\.deviceId) == ["Lampu-Teras", "b"])
   }
 
-  @Test func createWithOwnerLinksInTheSameTransaction() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createWithOwnerLinksInTheSameTransaction(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let device = try await fixture.store.devices.create(
       NewDevice(deviceId: try DeviceID("lamp"), name: "L"), ownerUserId: admin.id)
@@ -44,8 +46,8 @@ import Testing
     #expect(try await fixture.store.devices.byPublicId("orphan") == nil)
   }
 
-  @Test func update() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func update(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.device("lamp")
     let devices = fixture.store.devices
     var updated = try await devices.update(
@@ -66,8 +68,8 @@ import Testing
     }
   }
 
-  @Test func anInvalidStoredChannelReadsAsPower() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func anInvalidStoredChannelReadsAsPower(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.device("lamp")
     try await fixture.database.write { conn in
       try conn.execute(
@@ -80,8 +82,8 @@ import Testing
   }
 
   /// CONTRACT §5: the device, its assignments, state, schedules and runs go in one transaction; logs keep the id.
-  @Test func deleteRemovesEverythingButTheAuditTrail() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func deleteRemovesEverythingButTheAuditTrail(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     let device = try await fixture.device("lamp")
     let keep = try await fixture.device("keep")
@@ -124,8 +126,8 @@ import Testing
 }
 
 @Suite struct AssignmentRepositoryTests {
-  @Test func replaceAllIsOneTransaction() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func replaceAllIsOneTransaction(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
     for id in ["a", "b", "c"] { _ = try await fixture.device(id) }
@@ -171,8 +173,10 @@ import Testing
     #expect(try await assignments.listForUser(member.id).isEmpty)
   }
 
-  @Test func replaceAllChecksInRequestOrderAndOnlyForActiveMembers() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func replaceAllChecksInRequestOrderAndOnlyForActiveMembers(engine: StoreEngine)
+    async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
     _ = try await fixture.device("a")
@@ -201,8 +205,8 @@ import Testing
     }
   }
 
-  @Test func devicesWithGrantsAndVisibilitySignature() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func devicesWithGrantsAndVisibilitySignature(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     _ = try await fixture.device("a")
     let b = try await fixture.device("b")
@@ -239,8 +243,10 @@ import Testing
     #expect(try await devices.visibilitySignature() != afterChange)
   }
 
-  @Test func replacingPausesSchedulesTheUserCanNoLongerManage() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func replacingPausesSchedulesTheUserCanNoLongerManage(engine: StoreEngine)
+    async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     let a = try await fixture.device("a")
     let b = try await fixture.device("b")
@@ -272,8 +278,8 @@ import Testing
     #expect(enabled == [true, false])
   }
 
-  @Test func singleAssignAndLookups() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func singleAssignAndLookups(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     let device = try await fixture.device("a")
     let assignments = fixture.store.assignments
@@ -301,8 +307,8 @@ import Testing
   }
 
   /// Stored text is read the way upstream heals it.
-  @Test func storedPermissionTextIsReadLeniently() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func storedPermissionTextIsReadLeniently(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let member = try await fixture.user()
     let device = try await fixture.device("a")
     try await fixture.database.write { conn in

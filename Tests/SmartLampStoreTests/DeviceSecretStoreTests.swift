@@ -1,13 +1,14 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 /// `devices.hmac_secret` (issue #11) and `device_state.profile`: upstream's placeholder means no secret, a set
 /// secret reads back, clearing restores the placeholder, and any change moves the visibility signature (which is
 /// how a running server notices a secret set by the CLI or another instance).
 @Suite struct DeviceSecretStoreTests {
-  @Test func secretIsStoredClearedAndSeenByTheSignature() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func secretIsStoredClearedAndSeenByTheSignature(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let devices = fixture.store.devices
     let plain = try await fixture.device("plain")
     #expect(plain.hmacSecret == nil)
@@ -46,8 +47,8 @@ import Testing
     #expect(try await devices.list().allSatisfy { $0.hmacSecret == nil })
   }
 
-  @Test func profileIsPersistedWithTheState() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func profileIsPersistedWithTheState(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.device("native")
     _ = try await fixture.device("unknown")
     let states = fixture.store.deviceStates
@@ -71,8 +72,8 @@ import Testing
 @Suite struct RefusedCommandStoreTests {
   /// A native lamp's refusal ends a pending command FAILED with its code, once: a command already acknowledged or
   /// timed out keeps its outcome.
-  @Test func refusalIsWrittenOnlyWhilePending() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func refusalIsWrittenOnlyWhilePending(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.device("lampu-s")
     let logs = fixture.store.commandLogs
     func log(_ id: String) -> NewCommandLog {

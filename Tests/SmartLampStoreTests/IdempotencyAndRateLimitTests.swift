@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct IdempotencyRepositoryTests {
@@ -10,8 +11,8 @@ import Testing
 
   /// The command route's one write before publishing: claim and rate-limit hit together, in upstream's order
   /// (a replay is not counted; a refused hit claims nothing).
-  @Test func claimCountingAHit() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimCountingAHit(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.idempotency
     let limits = fixture.store.rateLimits
     let limit = FixedWindowLimit(limit: 2, windowMs: 60_000)
@@ -44,8 +45,8 @@ import Testing
     }
   }
 
-  @Test func claimCompleteReplay() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimCompleteReplay(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.idempotency
     guard case .claimed(let record) = try await repo.claim(claim(), now: 1_000) else {
       Issue.record("first claim must win")
@@ -78,8 +79,8 @@ import Testing
     }
   }
 
-  @Test func releaseFindExpiryAndPurge() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func releaseFindExpiryAndPurge(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.idempotency
     _ = try await repo.claim(claim("a"), ttlMillis: 100, now: 0)
     #expect(try await repo.find(principal: "user:1", key: "a", now: 50) != nil)
@@ -103,8 +104,8 @@ import Testing
   }
 
   /// CONTRACT §6: two (here fifty) concurrent identical requests produce exactly one claim.
-  @Test func claimIsAtomicUnderConcurrency() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimIsAtomicUnderConcurrency(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.idempotency
     for round in 0..<3 {
       let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -123,8 +124,8 @@ import Testing
 }
 
 @Suite struct RateLimitRepositoryTests {
-  @Test func fixedWindow() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func fixedWindow(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let limit = FixedWindowLimit(limit: 2, windowMs: 60_000)
     let key = RateLimitKey.make(bucket: "command_execute", identifier: "user:1:127.0.0.1")
@@ -138,8 +139,8 @@ import Testing
     #expect(try await repo.window("other") == nil)
   }
 
-  @Test func loginBackoffAsUpstreamExample() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func loginBackoffAsUpstreamExample(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let policy = LoginBackoffPolicy(limit: 2, windowSec: 60, backoffBaseSec: 5, backoffFactor: 3, backoffMaxSec: 60)
     let key = RateLimitKey.make(bucket: "auth_login", identifier: "10.0.0.9")
@@ -160,8 +161,8 @@ import Testing
     #expect(try await repo.window(key) == nil)
   }
 
-  @Test func purgeExpired() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func purgeExpired(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let limit = FixedWindowLimit(limit: 5, windowMs: 1_000)
     _ = try await repo.hit("a", limit: limit, now: 0)
@@ -171,8 +172,8 @@ import Testing
   }
 
   /// The hit is atomic: 100 concurrent requests against a limit of 30 let exactly 30 through.
-  @Test func hitIsAtomicUnderConcurrency() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func hitIsAtomicUnderConcurrency(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let limit = FixedWindowLimit(limit: 30, windowMs: 600_000)
     let now = Timestamp.nowMillis()
@@ -186,8 +187,8 @@ import Testing
     #expect(try await repo.window("burst")?.count == 30)
   }
 
-  @Test func loginFailuresAreAtomicUnderConcurrency() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func loginFailuresAreAtomicUnderConcurrency(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let policy = LoginBackoffPolicy.default
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -201,8 +202,8 @@ import Testing
 }
 
 @Suite struct RateLimitMultiKeyTests {
-  @Test func severalWindowsChangeTogether() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func severalWindowsChangeTogether(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     let keys = ["auth_login:10.0.0.1", "auth_login_account:a@example.com"]
     let stored = try await repo.update(keys, now: 100) { windows in
@@ -229,8 +230,8 @@ import Testing
     #expect(try await repo.window(keys[1]) == RateWindow(count: 2, resetAt: 1_000))
   }
 
-  @Test func concurrentUpdatesDoNotLoseCounts() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func concurrentUpdatesDoNotLoseCounts(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let repo = fixture.store.rateLimits
     try await withThrowingTaskGroup(of: Void.self) { group in
       for _ in 0..<20 {
@@ -257,8 +258,8 @@ import Testing
       origin: .user, issuedAt: 10, expiresAt: 3_010)
   }
 
-  @Test func auditRowAndOutcomeLandTogether() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func auditRowAndOutcomeLandTogether(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.device()
     let repo = fixture.store.idempotency
     guard case .claimed = try await repo.claim(claim, now: 0) else {
@@ -277,8 +278,8 @@ import Testing
     #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.responseBody == "{}")
   }
 
-  @Test func aFailingAuditRowLeavesTheClaimOpen() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aFailingAuditRowLeavesTheClaimOpen(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let device = try await fixture.device()
     let repo = fixture.store.idempotency
     _ = try await repo.claim(claim, now: 0)
@@ -293,8 +294,8 @@ import Testing
 }
 
 @Suite struct StorePingTests {
-  @Test func pingAnswersWhileOpenAndFailsOnceClosed() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func pingAnswersWhileOpenAndFailsOnceClosed(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     try await fixture.store.ping()
     try await fixture.database.close()
     await #expect(throws: (any Error).self) { try await fixture.store.ping() }

@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 /// Device-side history rows and a lamp's merged history: order over both tables, cursor pages that neither repeat
@@ -24,8 +25,10 @@ import Testing
       deviceInternalId: device.id, channel: .power, power: power, source: "tasmota_stat_power", occurredAt: at)
   }
 
-  @Test func entriesOfBothSourcesComeNewestFirstWithTheirActors() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func entriesOfBothSourcesComeNewestFirstWithTheirActors(engine: StoreEngine)
+    async throws
+  {
+    let f = try await StoreFixture(engine)
     let person = try await f.user("siti@example.com", name: "Siti")
     let lamp = try await f.device("teras")
     let other = try await f.device("dapur")
@@ -62,8 +65,10 @@ import Testing
   }
 
   /// Pages of one entry walk the whole history exactly once, also where both sources share an instant.
-  @Test func cursorPagesNeitherRepeatNorSkipAcrossTheTwoSources() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func cursorPagesNeitherRepeatNorSkipAcrossTheTwoSources(engine: StoreEngine)
+    async throws
+  {
+    let f = try await StoreFixture(engine)
     let lamp = try await f.device("teras")
     var expected: [LampHistoryPosition] = []
     for (index, at) in [1_000, 2_000, 2_000, 3_000, 3_000, 3_000].enumerated() {
@@ -99,8 +104,10 @@ import Testing
     #expect(LampHistoryPosition(text: "12.d.3.4") == nil)
   }
 
-  @Test func rowsOfDeletedDevicesAreSkippedAndGoWithTheirDevice() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func rowsOfDeletedDevicesAreSkippedAndGoWithTheirDevice(engine: StoreEngine)
+    async throws
+  {
+    let f = try await StoreFixture(engine)
     let lamp = try await f.device("teras")
     let gone = try await f.device("gudang")
     #expect(try await f.store.devices.delete("gudang"))
@@ -110,8 +117,8 @@ import Testing
     #expect(try await f.count("device_history") == 0)
   }
 
-  @Test func pruningDeletesOnlyOlderRowsInBatches() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func pruningDeletesOnlyOlderRowsInBatches(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let lamp = try await f.device("teras")
     try await f.store.deviceHistory.record((0..<25).map { change(lamp, at: Int64($0) * 10) })
     let deleted = try await f.store.deviceHistory.deleteOccurred(before: 100, batchSize: 4)
@@ -124,21 +131,21 @@ import Testing
   }
 
   /// The history reads both tables through their (device, time) indexes rather than sorting every row.
-  @Test func historyQueriesUseTheDeviceTimeIndexes() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func historyQueriesUseTheDeviceTimeIndexes(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let plans = try await f.database.read { conn in
       try [
-        conn.query(
+        explain(
           """
-          EXPLAIN QUERY PLAN SELECT id FROM command_logs c WHERE c.device_id = 1 AND c.issued_at < 5
+          SELECT id FROM command_logs c WHERE c.device_id = 1 AND c.issued_at < 5
           ORDER BY c.issued_at DESC, c.id DESC LIMIT 3
-          """),
-        conn.query(
+          """, [], conn),
+        explain(
           """
-          EXPLAIN QUERY PLAN SELECT id FROM device_history WHERE device_id = 1 AND occurred_at < 5
+          SELECT id FROM device_history WHERE device_id = 1 AND occurred_at < 5
           ORDER BY occurred_at DESC, id DESC LIMIT 3
-          """),
-      ].map { rows in try rows.map { try $0.string("detail") }.joined(separator: " | ") }
+          """, [], conn),
+      ]
     }
     #expect(plans[0].contains("idx_command_logs_device_issued"), "\(plans[0])")
     #expect(plans[1].contains("idx_device_history_device"), "\(plans[1])")

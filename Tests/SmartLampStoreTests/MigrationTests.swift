@@ -63,9 +63,18 @@ import Testing
     let db = try SQLiteDatabase(path: dir.file("nested/folder/db.sqlite"))
     #expect(FileManager.default.fileExists(atPath: dir.file("nested/folder")))
     let migrator = try Migrator(database: db)
-    #expect(try await migrator.pendingVersions() == ["0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
-    #expect(try await migrator.migrate() == ["0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
-    #expect(try await migrator.appliedVersions() == ["0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
+    #expect(
+      try await migrator.pendingVersions() == [
+        "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
+    #expect(
+      try await migrator.migrate() == [
+        "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
+    #expect(
+      try await migrator.appliedVersions() == [
+        "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
     #expect(try await migrator.pendingVersions().isEmpty)
     for (table, expected) in Self.expectedColumns {
       #expect(Set(try await Self.columns(table, db)) == Set(expected), "\(table)")
@@ -78,13 +87,14 @@ import Testing
     try await db.close()
   }
 
-  @Test func reapplyingIsANoOp() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func reapplyingIsANoOp(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.user()
     let again = try await Migrator(database: fixture.database).migrate()
     #expect(again.isEmpty)
     #expect(try await fixture.count("users") == 1)
-    #expect(try await fixture.count("schema_migrations") == Migration.all(for: .sqlite)?.count)
+    #expect(
+      try await fixture.count("schema_migrations") == Migration.all(for: engine == .sqlite ? .sqlite : .mariadb)?.count)
   }
 
   @Test func sqliteRunsInWALWithForeignKeysAndABusyTimeout() async throws {
@@ -106,7 +116,10 @@ import Testing
     let db = try SQLiteDatabase(path: dir.file("old.sqlite"))
     let migrator = try Migrator(database: db)
     #expect(try await migrator.migrate(upTo: "0001_base") == ["0001_base"])
-    #expect(try await migrator.pendingVersions() == ["0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
+    #expect(
+      try await migrator.pendingVersions() == [
+        "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
     try await db.write { conn in
       try conn.execute(
         "INSERT INTO users (id, name, email, password_hash, role, is_active, created_at) VALUES (1, 'Administrator', 'admin@example.com', 'h', 'admin', 1, '2025-01-01T00:00:00Z')"
@@ -130,7 +143,10 @@ import Testing
         "INSERT INTO integration_clients (name, api_key_hash, scopes, is_active, created_at) VALUES ('demo-client', '10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd', 'read,command,schedule', 1, 'x')"
       )
     }
-    #expect(try await migrator.migrate() == ["0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
+    #expect(
+      try await migrator.migrate() == [
+        "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
     let store = Store(database: db)
 
     let logs = try await store.commandLogs.page(limit: 10)
@@ -166,10 +182,12 @@ import Testing
     try await db.close()
   }
 
-  @Test func aDatabaseFromANewerBuildIsRefused() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aDatabaseFromANewerBuildIsRefused(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     try await fixture.database.write { conn in
-      try conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ('9999_future', 'x')")
+      try conn.execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES ('9999_future', ?)",
+        [.text(conn.dialect == .sqlite ? "x" : "2026-12-04 12:00:00")])
     }
     await #expect(throws: Migrator.Failure.unknownVersions(["9999_future"])) {
       try await Migrator(database: fixture.database).migrate()
@@ -204,9 +222,11 @@ import Testing
     try await store.database.close()
   }
 
-  @Test func mariadbHasNoSchemaInThisBuild() {
-    #expect(Migration.all(for: .mariadb) == nil)
+  @Test func bothDialectsHaveTheSameVersions() {
+    #expect(Migration.all(for: .mariadb)?.map(\.version) == Migration.all(for: .sqlite)?.map(\.version))
     #expect(
-      Migration.all(for: .sqlite)?.map(\.version) == ["0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native"])
+      Migration.all(for: .sqlite)?.map(\.version) == [
+        "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+      ])
   }
 }

@@ -6,8 +6,8 @@ import Testing
 @Suite struct SQLDatabaseTests {
   struct Boom: Error {}
 
-  @Test func aThrowingWriteRollsBack() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aThrowingWriteRollsBack(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     await #expect(throws: Boom.self) {
       try await fixture.database.write { conn in
         try conn.execute(
@@ -19,8 +19,8 @@ import Testing
     #expect(try await fixture.count("users") == 0)
   }
 
-  @Test func aFailingStatementRollsBackEarlierOnes() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aFailingStatementRollsBackEarlierOnes(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     await #expect(throws: SQLError.self) {
       try await fixture.database.write { conn in
         try conn.execute("INSERT INTO users (name, email, password_hash, created_at) VALUES ('a', 'a@b.co', 'h', 'x')")
@@ -30,8 +30,8 @@ import Testing
     #expect(try await fixture.count("users") == 0)
   }
 
-  @Test func constraintViolationsAreClassified() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func constraintViolationsAreClassified(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     await #expect {
       try await fixture.database.write { conn in
@@ -67,8 +67,8 @@ import Testing
     }
   }
 
-  @Test func readsCannotWrite() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func readsCannotWrite(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     await #expect(throws: SQLError.self) {
       try await fixture.database.read { conn in
         try conn.execute("INSERT INTO users (name, email, password_hash, created_at) VALUES ('a', 'a@b.co', 'h', 'x')")
@@ -76,17 +76,21 @@ import Testing
     }
   }
 
-  @Test func valuesRoundTripIncludingUTF8AndEmoji() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func valuesRoundTripIncludingUTF8AndEmoji(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let text = "Küche 💡 — ランプ \u{1F469}\u{200D}\u{1F467} ' \" \\ %"
     let blob = Data([0, 1, 2, 255])
     let row = try await fixture.database.write { conn in
-      try conn.execute("CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, f INTEGER)")
+      try conn.execute(
+        conn.dialect == .sqlite
+          ? "CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, f INTEGER)"
+          : "CREATE TABLE t (i BIGINT, d DOUBLE, s TEXT, b BLOB, n TEXT, f TINYINT(1))")
       let inserted = try conn.execute(
         "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?)",
         [.int64(.max), .double(1.5), .text(text), .blob(blob), .null, .bool(true)])
       #expect(inserted.rowsAffected == 1)
-      #expect(inserted.lastInsertID == 1)
+      // SQLite reports the rowid; MariaDB only an AUTO_INCREMENT value, and `t` has none.
+      #expect(inserted.lastInsertID == (conn.dialect == .sqlite ? 1 : 0))
       return try conn.queryOne("SELECT * FROM t")
     }
     let r = try #require(row)
@@ -143,10 +147,10 @@ import Testing
     #expect(sqlite.placeholders(0) == "")
   }
 
-  @Test func dialectUpsertAndInsertIgnoreRunOnSQLite() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func dialectUpsertAndInsertIgnoreRun(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let values = try await fixture.database.write { conn in
-      try conn.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)")
+      try conn.execute("CREATE TABLE kv (k VARCHAR(64) PRIMARY KEY, v INTEGER)")
       let d = conn.dialect
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 1]).rowsAffected == 1)
       #expect(try conn.execute(d.insertIgnore(into: "kv", columns: ["k", "v"]), ["a", 2]).rowsAffected == 0)

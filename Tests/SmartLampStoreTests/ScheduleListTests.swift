@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 /// `ScheduleRepository.listWithLastRun`: the schedules list with each device's name and its newest finished run.
@@ -8,8 +9,10 @@ import Testing
     ScheduleFields(action: "ON", cron: "* * * * * *", timezone: "UTC", nextRunAt: 1_000)
   }
 
-  @Test func eachScheduleCarriesItsDeviceNameAndNewestFinishedRun() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func eachScheduleCarriesItsDeviceNameAndNewestFinishedRun(engine: StoreEngine)
+    async throws
+  {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let d1 = try await f.device("lamp-1")
     _ = try await f.device("lamp-2")
@@ -42,8 +45,8 @@ import Testing
     #expect(entries[0].lastRunStatus == .success && entries[0].lastRunReason == nil)
   }
 
-  @Test func filtersByDeviceLikeTheList() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func filtersByDeviceLikeTheList(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let d1 = try await f.device("lamp-1")
     let d2 = try await f.device("lamp-2")

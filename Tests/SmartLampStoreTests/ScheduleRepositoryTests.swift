@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct ScheduleRepositoryTests {
@@ -7,8 +8,8 @@ import Testing
     ScheduleFields(action: "ON", cron: cron, timezone: "UTC", nextRunAt: next)
   }
 
-  @Test func createReadsBackWithOwnerEmailAndDevice() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createReadsBackWithOwnerEmailAndDevice(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user("owner@example.com")
     let admin = try await f.user("admin@example.com", role: .admin)
     _ = try await f.device("lamp-1")
@@ -30,8 +31,8 @@ import Testing
     #expect(try await f.store.schedules.byId(created.id + 1) == nil)
   }
 
-  @Test func createRefusesUnknownDeviceAndUser() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createRefusesUnknownDeviceAndUser(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     await #expect(throws: StoreError.deviceNotFound("nope")) {
       _ = try await f.store.schedules.create(userId: owner.id, createdBy: nil, deviceId: "nope", Self.fields())
@@ -42,8 +43,8 @@ import Testing
     }
   }
 
-  @Test func listFiltersByDeviceNewestFirst() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func listFiltersByDeviceNewestFirst(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let d1 = try await f.device("lamp-1")
     let d2 = try await f.device("lamp-2")
@@ -55,8 +56,8 @@ import Testing
     #expect(try await f.store.schedules.list(deviceInternalIds: []).isEmpty)
   }
 
-  @Test func updateOverwritesAndDeleteTakesRuns() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func updateOverwritesAndDeleteTakesRuns(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device("lamp-1")
     let s = try await f.store.schedules.create(userId: owner.id, createdBy: nil, deviceId: "lamp-1", Self.fields())
@@ -75,8 +76,10 @@ import Testing
     #expect(try await f.store.schedules.delete(s.id) == false)
   }
 
-  @Test func dueSelectsEnabledAndPastCursorsOldestFirstWithLimit() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func dueSelectsEnabledAndPastCursorsOldestFirstWithLimit(engine: StoreEngine)
+    async throws
+  {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     _ = try await f.device("lamp-1")
     let repo = f.store.schedules
@@ -91,8 +94,8 @@ import Testing
     #expect(try await repo.due(now: 999).isEmpty)
   }
 
-  @Test func claimIsOncePerSlotAndCompleteRecordsOutcome() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func claimIsOncePerSlotAndCompleteRecordsOutcome(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device("lamp-1")
     let repo = f.store.schedules
@@ -124,8 +127,8 @@ import Testing
     #expect(try await repo.run(scheduleId: s.id, plannedAt: 2_000)?.reason == "broker down")
   }
 
-  @Test func advanceIsConditionalAndNilDisables() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func advanceIsConditionalAndNilDisables(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     _ = try await f.device("lamp-1")
     let repo = f.store.schedules
@@ -144,8 +147,8 @@ import Testing
     #expect(try await repo.due(now: 10_000).isEmpty)
   }
 
-  @Test func disable() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func disable(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     _ = try await f.device("lamp-1")
     let s = try await f.store.schedules.create(userId: owner.id, createdBy: nil, deviceId: "lamp-1", Self.fields())
@@ -154,8 +157,8 @@ import Testing
     #expect(try await f.store.schedules.disable(s.id + 1) == false)
   }
 
-  @Test func runsArePagedNewestPlannedFirst() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func runsArePagedNewestPlannedFirst(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device("lamp-1")
     let repo = f.store.schedules
@@ -176,8 +179,8 @@ import Testing
     #expect(try await repo.runs(scheduleId: s.id).items.count == 5)
   }
 
-  @Test func deletingTheDeviceTakesSchedulesAndRuns() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func deletingTheDeviceTakesSchedulesAndRuns(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let owner = try await f.user()
     let device = try await f.device("lamp-1")
     let s = try await f.store.schedules.create(userId: owner.id, createdBy: nil, deviceId: "lamp-1", Self.fields())

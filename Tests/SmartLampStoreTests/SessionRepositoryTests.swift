@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct SessionRepositoryTests {
@@ -7,8 +8,8 @@ import Testing
     NewSession(userId: userId, refreshTokenHash: hash, expiresAt: expiresAt, userAgent: "curl/8", ipAddress: "10.0.0.2")
   }
 
-  @Test func createAndFind() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createAndFind(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     let s = try await sessions.create(newSession(user.id, "h1"), now: 100)
@@ -31,8 +32,8 @@ import Testing
     #expect(long.userAgent?.count == 512 && long.ipAddress?.count == 255)
   }
 
-  @Test func refreshRotatesWithinTheFamily() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func refreshRotatesWithinTheFamily(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     let first = try await sessions.create(newSession(user.id, "h1"), now: 100)
@@ -57,8 +58,8 @@ import Testing
         == .notFound)
   }
 
-  @Test func reuseOfARotatedTokenRevokesTheFamily() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func reuseOfARotatedTokenRevokesTheFamily(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     let first = try await sessions.create(newSession(user.id, "h1"), now: 100)
@@ -78,8 +79,8 @@ import Testing
     #expect(try await sessions.byId(second.id)?.revokedAt == 300)
   }
 
-  @Test func expiredTokensAndDisabledUsersEndTheFamily() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func expiredTokensAndDisabledUsersEndTheFamily(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     _ = try await sessions.create(newSession(user.id, "old", expiresAt: 500))
@@ -96,8 +97,8 @@ import Testing
     #expect(try await sessions.byRefreshHash("n2") == nil)
   }
 
-  @Test func concurrentRefreshesOfOneTokenHaveOneWinner() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func concurrentRefreshesOfOneTokenHaveOneWinner(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     _ = try await sessions.create(newSession(user.id, "h", expiresAt: .max))
@@ -115,8 +116,8 @@ import Testing
     #expect(try await fixture.count("auth_sessions") == 2)
   }
 
-  @Test func logoutAndUserWideRevocation() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func logoutAndUserWideRevocation(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let other = try await fixture.user("other@example.com")
     let sessions = fixture.store.sessions
@@ -147,8 +148,8 @@ import Testing
     #expect(try await sessions.liveSessionIds(among: [foreign.id], now: 41).isEmpty, "archived user")
   }
 
-  @Test func purgeExpired() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func purgeExpired(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     _ = try await fixture.store.sessions.create(newSession(user.id, "old", expiresAt: 10))
     guard
@@ -163,8 +164,8 @@ import Testing
     #expect(try await fixture.count("auth_sessions") == 1)
   }
 
-  @Test func deletingAUserCascadesToSessions() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func deletingAUserCascadesToSessions(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     _ = try await fixture.store.sessions.create(newSession(user.id, "x"))
     try await fixture.database.write { conn in try conn.execute("DELETE FROM users WHERE id = ?", [.int64(user.id)]) }

@@ -1,5 +1,6 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 /// The setup code's digest in `server_state` (replaced, spent once, only while no admin exists) and a person's
@@ -9,8 +10,8 @@ import Testing
     NewUser(name: "First", email: email, passwordHash: "bcrypt-hash", role: .member)
   }
 
-  @Test func aCodeIsSpentOnceByTheFirstAdmin() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aCodeIsSpentOnceByTheFirstAdmin(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let setup = f.store.setup
     #expect(try await setup.needsSetup())
     #expect(try await setup.codeDigest() == nil)
@@ -33,8 +34,8 @@ import Testing
     #expect(try await setup.codeDigest() == nil)
   }
 
-  @Test func aTakenEmailChangesNothing() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func aTakenEmailChangesNothing(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     _ = try await f.user("taken@example.com")
     #expect(try await f.store.setup.replaceCode(hash: "h"))
     await #expect(throws: StoreError.duplicate(field: "email")) {
@@ -44,8 +45,8 @@ import Testing
     #expect(try await f.store.setup.needsSetup())
   }
 
-  @Test func concurrentCompletionsCreateOneAdmin() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func concurrentCompletionsCreateOneAdmin(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let setup = f.store.setup
     #expect(try await setup.replaceCode(hash: "h"))
     let outcomes = try await withThrowingTaskGroup(of: SetupCompletion.self) { group in
@@ -61,8 +62,8 @@ import Testing
     #expect(try await f.count("users") == 1)
   }
 
-  @Test func sessionsAreListedAndRevokedAsFamilies() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func sessionsAreListedAndRevokedAsFamilies(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let person = try await f.user()
     let stranger = try await f.user("stranger@example.com")
     let sessions = f.store.sessions

@@ -10,7 +10,7 @@ import Testing
 @Suite struct TwoProcessTests {
   @Test func rateLimitHitIsAtomicAcrossPools() async throws {
     let fixture = try await StoreFixture()
-    let second = try SQLiteDatabase(path: fixture.database.path)
+    let second = try SQLiteDatabase(path: fixture.sqlite.path)
     let repos = [fixture.store.rateLimits, RateLimitRepository(database: second)]
     let limit = FixedWindowLimit(limit: 25, windowMs: 600_000)
     let now = Timestamp.nowMillis()
@@ -28,7 +28,7 @@ import Testing
 
   @Test func idempotencyClaimIsAtomicAcrossPools() async throws {
     let fixture = try await StoreFixture()
-    let second = try SQLiteDatabase(path: fixture.database.path)
+    let second = try SQLiteDatabase(path: fixture.sqlite.path)
     let repos = [fixture.store.idempotency, IdempotencyRepository(database: second)]
     let claim = IdempotencyClaim(principal: "user:1", key: "k", method: "POST", path: "/p", requestHash: "h")
     let winners = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -47,7 +47,7 @@ import Testing
 
   @Test func migratingTwiceFromTwoPoolsAppliesOnce() async throws {
     let fixture = try await StoreFixture()
-    let second = try SQLiteDatabase(path: fixture.database.path)
+    let second = try SQLiteDatabase(path: fixture.sqlite.path)
     #expect(try await Migrator(database: second).migrate().isEmpty)
     #expect(try await Migrator(database: second).appliedVersions() == Migration.all(for: .sqlite)?.map(\.version))
     try await second.close()
@@ -60,11 +60,11 @@ import Testing
     let fixture = try await StoreFixture()
     let limit = FixedWindowLimit(limit: 5, windowMs: 60_000)
     _ = try await fixture.store.rateLimits.hit("queued", limit: limit)
-    #expect(fixture.database.writesRunInline.load(ordering: .relaxed) == 0)
+    #expect(fixture.sqlite.writesRunInline.load(ordering: .relaxed) == 0)
     try await SQLWritePriority.$latencyCritical.withValue(true) {
       _ = try await fixture.store.rateLimits.hit("inline", limit: limit)
     }
-    #expect(fixture.database.writesRunInline.load(ordering: .relaxed) == 1)
+    #expect(fixture.sqlite.writesRunInline.load(ordering: .relaxed) == 1)
     #expect(try await fixture.store.rateLimits.window("inline")?.count == 1)
   }
 
@@ -72,7 +72,7 @@ import Testing
   /// timeout) instead of waiting on the caller's thread, and completes once the lock is released.
   @Test func aWriteBehindAnotherProcessesLockIsQueuedAndCompletes() async throws {
     let fixture = try await StoreFixture()
-    let folder = (fixture.database.path as NSString).deletingLastPathComponent
+    let folder = (fixture.sqlite.path as NSString).deletingLastPathComponent
     let release = folder + "/release-lock"
     let script = """
       import sqlite3, sys, os, time
@@ -83,12 +83,12 @@ import Testing
       c.execute('COMMIT')
       """
     let holder = try ChildProcess(
-      executable: "/usr/bin/python3", arguments: ["-c", script, fixture.database.path, release],
+      executable: "/usr/bin/python3", arguments: ["-c", script, fixture.sqlite.path, release],
       stdoutPath: folder + "/holder.out", stderrPath: folder + "/holder.err")
     try await poll("the other process holds the write lock") { holder.standardOutput.contains("locked") }
     // A busy timeout longer than the poll's deadline: a write that waited for the lock on the caller's thread would
     // still be waiting when the poll gives up.
-    let sqlite = try SQLiteDatabase(path: fixture.database.path, busyTimeout: 120)
+    let sqlite = try SQLiteDatabase(path: fixture.sqlite.path, busyTimeout: 120)
     let limits = RateLimitRepository(database: sqlite)
     let write = Task {
       try await SQLWritePriority.$latencyCritical.withValue(true) {

@@ -1,13 +1,14 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 /// `users.preferences` (migration 0005): read and merged apart from the account row.
 @Suite struct UserPreferencesTests {
   struct Refused: Error {}
 
-  @Test func unsetThenMergedInOneTransaction() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func unsetThenMergedInOneTransaction(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     let user = try await f.user()
     let users = f.store.users
     #expect(try await users.preferences(user.id) == nil)
@@ -43,8 +44,8 @@ import Testing
     #expect(Set(merged.dropFirst(#"{"theme":"dark"}"#.count).split(separator: ",").map(String.init)).count == 20)
   }
 
-  @Test func unknownUsersAreRefused() async throws {
-    let f = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func unknownUsersAreRefused(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
     await #expect(throws: StoreError.userNotFound(42)) { _ = try await f.store.users.preferences(42) }
     await #expect(throws: StoreError.userNotFound(42)) {
       try await f.store.users.updatePreferences(42) { _ in "{}" }

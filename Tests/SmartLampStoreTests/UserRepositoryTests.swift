@@ -1,10 +1,11 @@
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @Suite struct UserRepositoryTests {
-  @Test func createAndLookUp() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func createAndLookUp(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let users = fixture.store.users
     let created = try await users.create(
       NewUser(name: "Ayah", email: "Ayah@Example.com", passwordHash: "$2b$12$x", role: .admin), now: 1_000)
@@ -19,8 +20,8 @@ import Testing
     #expect(try await users.byId(999) == nil)
   }
 
-  @Test func emailsAreUniqueCaseInsensitively() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func emailsAreUniqueCaseInsensitively(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.user("a@example.com")
     await #expect(throws: StoreError.duplicate(field: "email")) { try await fixture.user("A@EXAMPLE.com") }
     let b = try await fixture.user("b@example.com")
@@ -31,8 +32,8 @@ import Testing
     #expect(try await fixture.store.users.update(b.id, UserChanges(email: "B@example.com")).email == "B@example.com")
   }
 
-  @Test func listOrdersByRoleThenIdAndHidesArchived() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func listOrdersByRoleThenIdAndHidesArchived(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let m1 = try await fixture.user("m1@example.com")
     let admin = try await fixture.user("root@example.com", role: .admin)
     let m2 = try await fixture.user("m2@example.com")
@@ -41,8 +42,8 @@ import Testing
     #expect(try await fixture.store.users.list(includeArchived: true).map(\.id) == [admin.id, m1.id, m2.id])
   }
 
-  @Test func pagesInRoleThenIdOrder() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func pagesInRoleThenIdOrder(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     var ids: [Int64] = []
     for i in 0..<5 { ids.append(try await fixture.user("u\(i)@example.com").id) }
     let admin = try await fixture.user("root@example.com", role: .admin)
@@ -65,8 +66,8 @@ import Testing
     #expect(try await fixture.store.users.page(limit: 1, after: odd.next).items.map(\.id) == [ids[0]])
   }
 
-  @Test func updateFields() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func updateFields(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let updated = try await fixture.store.users.update(
       user.id, UserChanges(name: "Kakak", role: .admin, isActive: false), now: 5_000)
@@ -80,8 +81,8 @@ import Testing
     }
   }
 
-  @Test func theLastActiveAdminIsProtected() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func theLastActiveAdminIsProtected(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let users = fixture.store.users
     let root = try await fixture.user("root@example.com", role: .admin)
     #expect(try await users.countActiveAdmins() == 1)
@@ -101,8 +102,8 @@ import Testing
     #expect(try await users.countActiveAdmins() == 0)
   }
 
-  @Test func archiveAndRestore() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func archiveAndRestore(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let member = try await fixture.user()
     let archived = try await fixture.store.users.archive(member.id, by: admin.id, now: 10_000)
@@ -119,16 +120,16 @@ import Testing
     await #expect(throws: StoreError.userNotFound(77)) { try await fixture.store.users.archive(77, by: nil) }
   }
 
-  @Test func passwordHashUpdate() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func passwordHashUpdate(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     #expect(try await fixture.store.users.updatePasswordHash(user.id, "$2b$12$new"))
     #expect(try await fixture.store.users.byId(user.id)?.passwordHash == "$2b$12$new")
     #expect(!(try await fixture.store.users.updatePasswordHash(999, "x")))
   }
 
-  @Test func firstAdminBootstrapOnlyWhileNoAdminExists() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func firstAdminBootstrapOnlyWhileNoAdminExists(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     _ = try await fixture.user()
     let first = try await fixture.store.users.createAdminIfNoneExists(
       NewUser(name: "Root", email: "root@example.com", passwordHash: "h", role: .member, isActive: false))
@@ -140,8 +141,8 @@ import Testing
     #expect(try await fixture.store.users.byEmail("other@example.com") == nil)
   }
 
-  @Test func archivedAdminsDoNotCount() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func archivedAdminsDoNotCount(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let a = try await fixture.user("a@example.com", role: .admin)
     let b = try await fixture.user("b@example.com", role: .admin)
     _ = try await fixture.store.users.archive(b.id, by: a.id)
@@ -157,8 +158,8 @@ import Testing
 @Suite struct UserChangeTransactionTests {
   struct Refused: Error, Equatable {}
 
-  @Test func checkRunsFirstAndARefusalChangesNothing() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func checkRunsFirstAndARefusalChangesNothing(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let root = try await fixture.user("root@example.com", role: .admin)
     let other = try await fixture.user("other@example.com", role: .admin)
     let users = fixture.store.users
@@ -187,8 +188,10 @@ import Testing
     #expect(try await users.byId(root.id)?.isArchived == false)
   }
 
-  @Test func passwordChangeEndsOtherSessionsInTheSameTransaction() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func passwordChangeEndsOtherSessionsInTheSameTransaction(engine: StoreEngine)
+    async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let sessions = fixture.store.sessions
     let keep = try await sessions.create(NewSession(userId: user.id, refreshTokenHash: "keep", expiresAt: .max))
@@ -203,8 +206,8 @@ import Testing
     #expect(try await sessions.byId(keep.id)?.revokedReason == "user_disabled")
   }
 
-  @Test func archivePausesSchedulesAndEndsSessions() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func archivePausesSchedulesAndEndsSessions(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
     let admin = try await fixture.user("root@example.com", role: .admin)
     let user = try await fixture.user()
     let device = try await fixture.device()
@@ -227,8 +230,9 @@ import Testing
     #expect(try await fixture.store.users.restore(user.id).isUsable)
   }
 
-  @Test func passwordHashUpgradeOnlyReplacesTheHashItRead() async throws {
-    let fixture = try await StoreFixture()
+  @Test(arguments: StoreEngine.all) func passwordHashUpgradeOnlyReplacesTheHashItRead(engine: StoreEngine) async throws
+  {
+    let fixture = try await StoreFixture(engine)
     let user = try await fixture.user()
     let users = fixture.store.users
     #expect(!(try await users.updatePasswordHash(user.id, "upgraded", replacing: "stale")))
@@ -236,5 +240,30 @@ import Testing
     #expect(try await users.updatePasswordHash(user.id, "upgraded", replacing: "hash"))
     #expect(try await users.byId(user.id)?.passwordHash == "upgraded")
     #expect(!(try await users.updatePasswordHash(999, "x")))
+  }
+}
+
+@Suite struct LastAdminConcurrencyTests {
+  /// Two admins demoted at the same time: exactly one demotion goes through, on every engine (InnoDB needs the
+  /// admins' rows locked; without it each transaction still sees the other admin active).
+  @Test(arguments: StoreEngine.all) func concurrentDemotionsLeaveOneAdmin(engine: StoreEngine) async throws {
+    let fixture = try await StoreFixture(engine)
+    let users = fixture.store.users
+    for round in 0..<5 {
+      let first = try await fixture.user("a\(round)@example.com", role: .admin)
+      let second = try await fixture.user("b\(round)@example.com", role: .admin)
+      let results = await withTaskGroup(of: Bool.self) { group in
+        for id in [first.id, second.id] {
+          group.addTask { (try? await users.update(id, UserChanges(role: .member))) != nil }
+        }
+        return await group.reduce(into: [Bool]()) { $0.append($1) }
+      }
+      #expect(results.filter { $0 }.count == 1, "round \(round): \(results)")
+      #expect(try await users.countActiveAdmins() == 1)
+      // The next round starts without admins.
+      for id in [first.id, second.id] {
+        _ = try await users.update(id, UserChanges(role: .member), protectLastAdmin: false)
+      }
+    }
   }
 }

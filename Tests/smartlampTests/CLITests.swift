@@ -70,11 +70,33 @@ import Testing
     #expect(result.stderr.contains("invalid setting \(setting)"), "\(result.stderr)")
   }
 
-  @Test func mariadbIsAnsweredAsNotBuiltYet() throws {
+  /// An unreachable MariaDB stops `migrate` with one line naming the setting (never the password).
+  @Test func unreachableMariaDBIsOneLineNamingTheSetting() throws {
     let dir = TemporaryDirectory(prefix: "smartlamp-cli")
-    let result = try CLI.run(["migrate", "--database-url", "mariadb://lamp:pw@127.0.0.1:3306/lamps"], in: dir.path)
+    let result = try CLI.run(
+      ["migrate", "--database-url", "mariadb://lamp:pw-secret@127.0.0.1:\(freePort())/lamps"], in: dir.path)
     #expect(result.status == 1)
-    #expect(result.stderr.contains("MariaDB support not built yet"))
+    #expect(result.stderr.hasPrefix("smartlamp: database.url: cannot reach MariaDB at 127.0.0.1:"), "\(result.stderr)")
+    #expect(result.stderr.split(separator: "\n").count == 1)
+    #expect(!result.stderr.contains("pw-secret"))
+  }
+
+  /// `smartlamp migrate` on MariaDB (TCP and the Unix-socket form): applies every version once, then nothing.
+  @Test(.enabled(if: MariaDBServer.isEnabled)) func migrateOnMariaDB() async throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+    let database = try await MariaDBServer.shared().createDatabase(prefix: "cli")
+    let first = try CLI.run(["migrate", "--database-url", database.url], in: dir.path)
+    #expect(first.status == 0, "\(first.stderr)")
+    #expect(first.stdout.contains("0006_native"), "\(first.stdout)")
+    let again = try CLI.run(["migrate", "--database-url", database.socketURL], in: dir.path)
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stdout == first.stdout)
+    let denied = try CLI.run(
+      ["migrate", "--database-url", database.url.replacingOccurrences(of: database.server.password, with: "nope")],
+      in: dir.path)
+    #expect(denied.status == 1)
+    #expect(denied.stderr.contains("database.url: MariaDB at 127.0.0.1:"), "\(denied.stderr)")
+    #expect(denied.stderr.contains("refused user 'smartlamp'"), "\(denied.stderr)")
   }
 
   @Test func settingsListsEverySetting() throws {

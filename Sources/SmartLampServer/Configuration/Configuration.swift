@@ -10,7 +10,8 @@ public struct Configuration: Sendable, Equatable {
 
   public enum DatabaseLocation: Sendable, Equatable {
     case sqlite(path: String)
-    case mariadb(host: String, port: Int, user: String, password: String, database: String)
+    /// `socket`: reach the server through this Unix socket instead of host and port.
+    case mariadb(host: String, port: Int, user: String, password: String, database: String, socket: String? = nil)
   }
 
   // HTTP
@@ -22,6 +23,8 @@ public struct Configuration: Sendable, Equatable {
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"
   public var database: DatabaseLocation = .sqlite(path: "./data/smartlamp.sqlite")
+  /// PEM CA file of the MariaDB server's certificate: TLS is then required and the server verified.
+  public var databaseTLSCAFile: String? = nil
   public var dataDirectory = "./data"
   /// Days the command audit log and the schedule run history are kept; 0 keeps them forever.
   public var retentionCommandsDays = 90

@@ -44,11 +44,19 @@ extension Setting {
   private static let storage: [Setting] = [
     Setting(
       key: "database.url",
-      summary: "`sqlite://PATH` (embedded) or `mariadb://user:pass@host:port/db`",
+      summary:
+        "`sqlite://PATH` (embedded), `mariadb://user:pass@host:port/db` or `mariadb://user:pass@localhost/db?socket=/path`",
       defaultText: "sqlite://./data/smartlamp.sqlite", secret: true
     ) { config, raw throws(SettingValueError) in
       config.database = try DatabaseURL.parse(raw)
       config.databaseURL = raw
+    },
+    Setting(
+      key: "database.tls-ca-file",
+      summary: "PEM CA file that signs the MariaDB server's certificate (TLS required, server verified)",
+      defaultText: "(no TLS)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.databaseTLSCAFile = try SettingParse.existingFile(raw)
     },
     Setting(
       key: "data.dir", summary: "Folder for generated state (JWT secret file)", defaultText: "./data",

@@ -40,6 +40,13 @@ extension APIError {
       .serviceUnavailable, code: "BROKER_UNAVAILABLE", message: "The MQTT broker is not available", headers: headers)
   }
 
+  static func databaseUnavailable() -> APIError {
+    var headers = HTTPFields()
+    headers[.retryAfter] = "2"
+    return APIError(
+      .serviceUnavailable, code: "DATABASE_UNAVAILABLE", message: "The database is not available", headers: headers)
+  }
+
   /// `POST /setup` once an active admin exists.
   static let setupAlreadyDone = APIError(
     .conflict, code: "SETUP_ALREADY_DONE", message: "An administrator exists already; sign in instead")

@@ -13,8 +13,17 @@ public enum StoreBootstrap {
   public static func open(configuration: Configuration, logger: Logger) async throws -> any SQLDatabase {
     let database: any SQLDatabase
     switch configuration.database {
-    case .mariadb:
-      throw StartupError("database.url: MariaDB support not built yet; use sqlite://PATH for now")
+    case .mariadb(let host, let port, let user, let password, let name, let socket):
+      let mariadb = MariaDBConfiguration(
+        endpoint: socket.map { .socket(path: $0) } ?? .tcp(host: host, port: port), user: user, password: password,
+        database: name, tlsCAFile: configuration.databaseTLSCAFile)
+      do {
+        database = try await MariaDBDatabase.open(mariadb)
+      } catch let error as MariaDBOpenError {
+        throw StartupError(error.description)
+      } catch {
+        throw StartupError("database.url: cannot open MariaDB at \(mariadb.location): \(error)")
+      }
     case .sqlite(let path):
       do {
         database = try SQLiteDatabase(path: path)

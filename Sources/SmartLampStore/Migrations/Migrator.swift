@@ -41,7 +41,8 @@ public struct Migrator: Sendable {
     if let target, !migrations.contains(where: { $0.version == target }) { throw Failure.unknownTarget(target) }
     try await createBookkeeping()
     let known = Set(migrations.map(\.version))
-    let unknown = try await appliedVersions().filter { !known.contains($0) }
+    let dialect = database.dialect
+    let unknown = try await appliedVersions().filter { !known.contains($0) && !dialect.isForeignVersion($0) }
     guard unknown.isEmpty else { throw Failure.unknownVersions(unknown) }
     var applied: [String] = []
     for migration in migrations {
@@ -51,10 +52,19 @@ public struct Migrator: Sendable {
         let done = try conn.queryOne(
           "SELECT version FROM schema_migrations WHERE version = ?", [.text(migration.version)])
         guard done == nil else { return false }
+        // MariaDB commits each DDL statement at once, so there this is no transaction: every MariaDB statement is
+        // written to be re-run, and a migrate cut off halfway applies the whole version again.
         for statement in migration.statements { try conn.execute(statement) }
-        try conn.execute(
-          "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-          [.text(migration.version), .text(Timestamp.iso(Timestamp.nowMillis()))])
+        switch conn.dialect {
+        case .sqlite:
+          try conn.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+            [.text(migration.version), .text(Timestamp.iso(Timestamp.nowMillis()))])
+        case .mariadb:
+          // Upstream's table has `applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP`; ours is the same. IGNORE: a
+          // second process may have finished the same version meanwhile.
+          try conn.execute("INSERT IGNORE INTO schema_migrations (version) VALUES (?)", [.text(migration.version)])
+        }
         return true
       }
       if didApply { applied.append(migration.version) }
@@ -82,7 +92,10 @@ public struct Migrator: Sendable {
       case .sqlite:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
       case .mariadb:
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(191) NOT NULL PRIMARY KEY, applied_at VARCHAR(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+        """
+        CREATE TABLE IF NOT EXISTS schema_migrations (version VARCHAR(191) NOT NULL PRIMARY KEY,
+          applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP) \(MariaDBSchema.table)
+        """
       }
     try await database.write { conn in try conn.execute(sql) }
   }

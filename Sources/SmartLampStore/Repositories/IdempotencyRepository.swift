@@ -100,14 +100,19 @@ public struct IdempotencyRepository: Sendable {
         columns: [
           "principal", "idempotency_key", "method", "path", "route", "request_hash", "created_at", "expires_at",
         ])
+      // An existing record is locked first (InnoDB: an INSERT IGNORE that hits it would take a shared lock, and
+      // concurrent claimers upgrading shared locks deadlock); only a missing one is inserted.
+      if let existing = try Self.fetch(claim.principal, claim.key, conn, lock: true) {
+        guard existing.expiresAt <= now else { return .existing(existing) }
+        try conn.execute("DELETE FROM idempotency_records WHERE id = ?", [.int64(existing.id)])
+        try conn.execute(insert, binds)
+        return .claimed(try Self.fetchRequired(claim.principal, claim.key, conn))
+      }
       if try conn.execute(insert, binds).rowsAffected == 1 {
         return .claimed(try Self.fetchRequired(claim.principal, claim.key, conn))
       }
-      let existing = try Self.fetchRequired(claim.principal, claim.key, conn, lock: true)
-      guard existing.expiresAt <= now else { return .existing(existing) }
-      try conn.execute("DELETE FROM idempotency_records WHERE id = ?", [.int64(existing.id)])
-      try conn.execute(insert, binds)
-      return .claimed(try Self.fetchRequired(claim.principal, claim.key, conn))
+      // Lost to a concurrent claim that committed meanwhile (possible with row locks, not with SQLite's writer).
+      return .existing(try Self.fetchRequired(claim.principal, claim.key, conn))
     }
   }
 

@@ -46,19 +46,22 @@ public struct RateLimitRepository: Sendable {
   ) async throws -> T {
     try await database.write { conn in
       var windows: [String: RateWindow] = [:]
+      var placeholders: Set<String> = []
+      let iso = Timestamp.iso(now)
+      // Every row exists and is locked before deciding: a missing row cannot be locked (no gap locks at READ
+      // COMMITTED), so two first failures would both read "no window" and one count would be lost.
       for key in keys {
-        if let row = try conn.queryOne(
-          "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate,
-          [.text(key)])
-        {
-          windows[key] = RateWindow(count: try row.int("request_count"), resetAt: try row.int64("reset_at"))
-        }
+        let (row, placeholder) = try Self.lockedRow(key, iso: iso, on: conn)
+        if placeholder { placeholders.insert(key) }
+        let window = RateWindow(count: try row.int("request_count"), resetAt: try row.int64("reset_at"))
+        if !(window.count == 0 && window.resetAt == 0) { windows[key] = window }
       }
       let (changes, result) = try decide(windows)
-      let iso = Timestamp.iso(now)
+      var emptyPlaceholders = placeholders
       for (key, change) in changes {
+        emptyPlaceholders.remove(key)
         switch change {
-        case .keep: continue
+        case .keep: if placeholders.contains(key) { emptyPlaceholders.insert(key) }
         case .delete: try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)])
         case .store(let window):
           try conn.execute(
@@ -68,6 +71,7 @@ public struct RateLimitRepository: Sendable {
             [.text(key), .int64(Int64(window.count)), .int64(window.resetAt), .text(iso), .text(iso)])
         }
       }
+      for key in emptyPlaceholders { try conn.execute("DELETE FROM rate_limit_hits WHERE rate_key = ?", [.text(key)]) }
       return result
     }
   }
@@ -103,25 +107,33 @@ public struct RateLimitRepository: Sendable {
     return try apply(key, now: now, on: conn) { limit.hit($0, now: now) }
   }
 
+  /// The key's row, locked until the transaction ends; `placeholder` when this call had to create it (count 0,
+  /// reset 0, which reads as "no window"). The row is locked first and only created when missing: an existing
+  /// row is then taken with an exclusive lock at once (INSERT IGNORE on an existing key would take a shared lock,
+  /// and two callers upgrading shared locks deadlock on InnoDB); creating it first makes concurrent first hits
+  /// serialise on the new row instead of racing to insert.
+  static func lockedRow(_ key: String, iso: String, on conn: any SQLConnection) throws -> (SQLRow, placeholder: Bool) {
+    let select = "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate
+    if let row = try conn.queryOne(select, [.text(key)]) { return (row, false) }
+    let placeholder =
+      try conn.execute(
+        conn.dialect.insertIgnore(
+          into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"]),
+        [.text(key), 0, 0, .text(iso), .text(iso)]
+      ).rowsAffected == 1
+    guard let row = try conn.queryOne(select, [.text(key)]) else {
+      throw SQLError.engine(code: -1, message: "rate limit row vanished inside its transaction")
+    }
+    return (row, placeholder)
+  }
+
   static func apply(
     _ key: String, now: Int64, on conn: any SQLConnection,
     _ transition: (RateWindow?) -> (RateWindowChange, RateLimitDecision)
   ) throws -> RateLimitDecision {
     do {
-      // Make sure the row exists before locking it, so concurrent first hits serialise on the row lock
-      // (InnoDB) instead of racing to insert; a placeholder (count 0, reset 0) reads as "no window".
       let iso = Timestamp.iso(now)
-      let placeholder =
-        try conn.execute(
-          conn.dialect.insertIgnore(
-            into: "rate_limit_hits", columns: ["rate_key", "request_count", "reset_at", "created_at", "updated_at"]),
-          [.text(key), 0, 0, .text(iso), .text(iso)]
-        ).rowsAffected == 1
-      guard
-        let row = try conn.queryOne(
-          "SELECT request_count, reset_at FROM rate_limit_hits WHERE rate_key = ?" + conn.dialect.lockForUpdate,
-          [.text(key)])
-      else { throw SQLError.engine(code: -1, message: "rate limit row vanished inside its transaction") }
+      let (row, placeholder) = try lockedRow(key, iso: iso, on: conn)
       let stored = RateWindow(count: try row.int("request_count"), resetAt: try row.int64("reset_at"))
       let current: RateWindow? = placeholder || (stored.count == 0 && stored.resetAt == 0) ? nil : stored
       let (change, decision) = transition(current)

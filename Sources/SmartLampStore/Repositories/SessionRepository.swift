@@ -115,7 +115,7 @@ public struct SessionRepository: Sendable {
     ipAddress: String? = nil, now: Int64 = Timestamp.nowMillis()
   ) async throws -> SessionRefresh {
     try await database.write { conn in
-      guard let session = try Self.fetch(refreshHash: refreshTokenHash, conn) else { return .notFound }
+      guard let session = try Self.fetch(refreshHash: refreshTokenHash, conn, lock: true) else { return .notFound }
       if session.revokedAt != nil || session.rotatedAt != nil {
         try Self.revokeFamily(session.familyId, reason: .reuse, now: now, conn)
         return .reused
@@ -240,9 +240,13 @@ public struct SessionRepository: Sendable {
     try conn.queryOne("SELECT \(columns) FROM auth_sessions WHERE id = ?", [.int64(id)]).map(SessionRecord.init(row:))
   }
 
-  static func fetch(refreshHash: String, _ conn: any SQLConnection) throws -> SessionRecord? {
-    try conn.queryOne("SELECT \(columns) FROM auth_sessions WHERE refresh_token_hash = ?", [.text(refreshHash)])
-      .map(SessionRecord.init(row:))
+  /// `lock`: the row is about to change in this write (InnoDB row lock, so two refreshes of one token serialise).
+  static func fetch(refreshHash: String, _ conn: any SQLConnection, lock: Bool = false) throws -> SessionRecord? {
+    try conn.queryOne(
+      "SELECT \(columns) FROM auth_sessions WHERE refresh_token_hash = ?" + (lock ? conn.dialect.lockForUpdate : ""),
+      [.text(refreshHash)]
+    )
+    .map(SessionRecord.init(row:))
   }
 
   @discardableResult

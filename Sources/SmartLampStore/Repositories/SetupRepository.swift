@@ -29,7 +29,7 @@ public struct SetupRepository: Sendable {
   @discardableResult
   public func replaceCode(hash: String, now: Int64 = Timestamp.nowMillis()) async throws -> Bool {
     try await database.write { conn in
-      guard try UserRepository.activeAdminCount(conn) == 0 else {
+      guard try UserRepository.activeAdminCount(lock: true, conn) == 0 else {
         try Self.removeCode(conn)
         return false
       }
@@ -60,7 +60,7 @@ public struct SetupRepository: Sendable {
       let stored = try conn.queryOne(
         "SELECT value FROM server_state WHERE name = ?\(conn.dialect.lockForUpdate)", [.text(Self.codeName)]
       ).map { try $0.string("value") }
-      guard try UserRepository.activeAdminCount(conn) == 0 else { return .alreadyDone }
+      guard try UserRepository.activeAdminCount(lock: true, conn) == 0 else { return .alreadyDone }
       guard let stored, matches(stored) else { return .invalidCode }
       var user = admin
       user.role = .admin

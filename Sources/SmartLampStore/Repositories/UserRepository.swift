@@ -60,7 +60,7 @@ public struct UserGuard {
 
   /// Active, non-archived admins other than this user.
   public func otherActiveAdminCount() throws -> Int {
-    try UserRepository.activeAdminCount(excluding: user.id, conn)
+    try UserRepository.activeAdminCount(excluding: user.id, lock: true, conn)
   }
 }
 
@@ -127,7 +127,7 @@ public struct UserRepository: Sendable {
     -> UserRecord?
   {
     try await database.write { conn in
-      guard try Self.activeAdminCount(conn) == 0 else { return nil }
+      guard try Self.activeAdminCount(lock: true, conn) == 0 else { return nil }
       var admin = user
       admin.role = .admin
       admin.isActive = true
@@ -206,7 +206,7 @@ public struct UserRepository: Sendable {
       sets.append("updated_at = ?")
       binds.append(.text(Timestamp.iso(now)))
       try conn.execute("UPDATE users SET \(sets.joined(separator: ", ")) WHERE id = ?", binds + [.int64(id)])
-      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
+      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(lock: true, conn) == 0 {
         throw StoreError.lastActiveAdmin
       }
       if let revokeSessions {
@@ -233,7 +233,7 @@ public struct UserRepository: Sendable {
         UPDATE users SET is_active = 0, deleted_at = COALESCE(deleted_at, ?),
           deleted_by_user_id = COALESCE(deleted_by_user_id, ?), updated_at = ? WHERE id = ?
         """, [.text(iso), SQLValue(actor), .text(iso), .int64(id)])
-      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(conn) == 0 {
+      if protectLastAdmin, current.role == .admin, current.isUsable, try Self.activeAdminCount(lock: true, conn) == 0 {
         throw StoreError.lastActiveAdmin
       }
       try conn.execute(
@@ -296,7 +296,7 @@ public struct UserRepository: Sendable {
     -> String
   {
     try await database.write { conn in
-      let merged = try merge(try Self.preferences(id, conn))
+      let merged = try merge(try Self.preferences(id, conn, lock: true))
       try conn.execute("UPDATE users SET preferences = ? WHERE id = ?", [.text(merged), .int64(id)])
       return merged
     }
@@ -304,8 +304,10 @@ public struct UserRepository: Sendable {
 
   // MARK: helpers running inside a caller's transaction
 
-  static func preferences(_ id: Int64, _ conn: any SQLConnection) throws -> String? {
-    guard let row = try conn.queryOne("SELECT preferences FROM users WHERE id = ?", [.int64(id)]) else {
+  /// `lock`: inside a write that changes the row next (InnoDB row lock; SQLite's writer holds the file anyway).
+  static func preferences(_ id: Int64, _ conn: any SQLConnection, lock: Bool = false) throws -> String? {
+    let sql = "SELECT preferences FROM users WHERE id = ?" + (lock ? conn.dialect.lockForUpdate : "")
+    guard let row = try conn.queryOne(sql, [.int64(id)]) else {
       throw StoreError.userNotFound(id)
     }
     return try row.optionalString("preferences")
@@ -315,14 +317,17 @@ public struct UserRepository: Sendable {
     try conn.queryOne("SELECT \(columns) FROM users WHERE id = ?", [.int64(id)]).map(UserRecord.init(row:))
   }
 
-  /// Roles are compared as ``Role/init(storedValue:)`` reads them (trimmed, any case).
-  static func activeAdminCount(excluding userId: Int64? = nil, _ conn: any SQLConnection) throws -> Int {
-    try conn.queryOne(
-      """
-      SELECT COUNT(*) AS n FROM users
+  /// Roles are compared as ``Role/init(storedValue:)`` reads them (trimmed, any case). `lock` inside a write that
+  /// depends on the answer: InnoDB then reads the latest rows and locks them, so two concurrent demotions of the
+  /// last two admins cannot both see the other one still active (SQLite's single writer needs nothing).
+  static func activeAdminCount(excluding userId: Int64? = nil, lock: Bool = false, _ conn: any SQLConnection) throws
+    -> Int
+  {
+    let sql = """
+      SELECT id FROM users
       WHERE lower(trim(role)) = 'admin' AND is_active = 1 AND deleted_at IS NULL AND id <> ?
-      """, [.int64(userId ?? -1)]
-    )?.int("n") ?? 0
+      """
+    return try conn.query(sql + (lock ? conn.dialect.lockForUpdate : ""), [.int64(userId ?? -1)]).count
   }
 
   static func emailTaken(_ email: String, except id: Int64?, _ conn: any SQLConnection) throws -> Bool {

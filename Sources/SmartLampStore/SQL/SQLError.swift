@@ -20,6 +20,14 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
   /// A column held a value of another type.
   case typeMismatch(String, expected: String)
 
+  /// The database could not be reached or stayed locked: worth retrying later, not a bug.
+  public var isUnavailable: Bool {
+    switch self {
+    case .connection, .busy: true
+    default: false
+    }
+  }
+
   public var description: String {
     switch self {
     case .uniqueViolation(let m): "unique constraint violated: \(m)"

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import SmartLampStore
 import TestSupport
 
@@ -16,6 +17,18 @@ enum Accounts {
 
   static func server(_ adjust: (inout Configuration) -> Void = { _ in }) -> TestServer {
     TestServer { config in
+      config.adminEmail = adminEmail
+      config.adminPassword = adminPassword
+      config.jwtSecret = jwtSecret
+      adjust(&config)
+    }
+  }
+
+  /// ``server(_:)`` on `engine`.
+  static func server(on engine: StoreEngine, _ adjust: (inout Configuration) -> Void = { _ in }) async throws
+    -> TestServer
+  {
+    try await TestServer.on(engine) { config in
       config.adminEmail = adminEmail
       config.adminPassword = adminPassword
       config.jwtSecret = jwtSecret
@@ -145,10 +158,13 @@ extension TestClientProtocol {
 extension TestServer {
   var databasePath: String { directory.file("smartlamp.sqlite") }
 
-  /// Runs `body` on a second connection to the server's SQLite file (WAL lets both work at once).
+  /// Runs `body` on a second connection to the server's database (SQLite's WAL lets both work at once; MariaDB
+  /// is a server anyway).
   func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-    // Migrating first lets tests seed rows before the server has ever started on this file.
-    let database = try await Store.openSQLite(path: databasePath).database
+    // Migrating first lets tests seed rows before the server has ever started on this database.
+    var logger = Logger(label: "test")
+    logger.logLevel = .error
+    let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
     do {
       let result = try await body(database)
       try await database.close()

@@ -63,8 +63,8 @@ import Testing
     accountRoutes + deviceRoutes + scheduleRoutes + commandRoutes + publicRoutes + metricsRoutes + dashboardRoutes
     + [logout]
 
-  @Test func everyRouteAnswersEveryCallerAsTheTableSays() async throws {
-    let server = Accounts.server {
+  @Test(arguments: StoreEngine.all) func everyRouteAnswersEveryCallerAsTheTableSays(engine: StoreEngine) async throws {
+    let server = try await Accounts.server(on: engine) {
       $0.loginRateLimitMax = 100_000
       $0.mqttURL = "mqtt://127.0.0.1:\(freePort())"
     }

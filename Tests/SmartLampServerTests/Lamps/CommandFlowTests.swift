@@ -128,8 +128,8 @@ import Testing
     }
   }
 
-  @Test func concurrentDuplicatesPublishOnce() async throws {
-    try await LampEnv.with { env in
+  @Test(arguments: StoreEngine.all) func concurrentDuplicatesPublishOnce(engine: StoreEngine) async throws {
+    try await LampEnv.with(engine: engine) { env in
       try await env.createDevice("lamp-i")
       let lamp = try await env.startLamp("lamp-i")
       let observer = try await Observer.start(url: env.brokerURL, filter: "cmnd/lamp-i/+")
@@ -212,8 +212,8 @@ import Testing
     }
   }
 
-  @Test func commandRateLimitAnswers429() async throws {
-    try await LampEnv.with({ $0.commandRateLimitMax = 2 }) { env in
+  @Test(arguments: StoreEngine.all) func commandRateLimitAnswers429(engine: StoreEngine) async throws {
+    try await LampEnv.with(engine: engine, { $0.commandRateLimitMax = 2 }) { env in
       try await env.createDevice("lamp-r")
       let lamp = try await env.startLamp("lamp-r")
       let first = try await env.execute("lamp-r", "ON")

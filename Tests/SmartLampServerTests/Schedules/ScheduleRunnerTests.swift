@@ -83,8 +83,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     func close() async throws { try await database.close() }
   }
 
-  func withEnv(_ body: (Env) async throws -> Void) async throws {
-    let server = TestServer()
+  func withEnv(_ engine: StoreEngine, _ body: (Env) async throws -> Void) async throws {
+    let server = try await TestServer.on(engine)
     let logger = Logger(label: "test")
     let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
     let store = Store(database: database)
@@ -105,8 +105,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     try await env.close()
   }
 
-  @Test func dueSlotRunsOnceAndTheCursorMovesOneSlot() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func dueSlotRunsOnceAndTheCursorMovesOneSlot(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let s = try await env.schedule()
       let report = try await env.runner.tick(now: Self.t0)
       #expect(report.executed == 1)
@@ -130,8 +130,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func aSlotClaimedElsewhereIsNotRunTwice() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func aSlotClaimedElsewhereIsNotRunTwice(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let s = try await env.schedule()
       #expect(
         try await env.store.schedules.claim(scheduleId: s.id, deviceInternalId: s.deviceInternalId, plannedAt: Self.t0))
@@ -142,8 +142,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func twoRunnersAtOnceRunEachSlotOnce() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func twoRunnersAtOnceRunEachSlotOnce(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       for device in ["lamp-a", "lamp-b"] { _ = try await env.schedule(device: device) }
       let first = env.runner
       let second = env.runner
@@ -156,8 +156,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func missedSlotIsRecordedAndTheCursorJumpsPastNow() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func missedSlotIsRecordedAndTheCursorJumpsPastNow(engine: StoreEngine) async throws
+  {
+    try await withEnv(engine) { env in
       let s = try await env.schedule(cron: "0 * * * *", next: Self.t0 - 3_600_000)
       let report = try await env.runner.tick(now: Self.t0 + 90_000)
       #expect(report.skipped == 1)
@@ -169,8 +170,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func slotsWithinTheGraceCatchUpInOneTick() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func slotsWithinTheGraceCatchUpInOneTick(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let s = try await env.schedule(next: Self.t0 - 3_000)
       let report = try await env.runner.tick(now: Self.t0)
       #expect(report.executed == 4)
@@ -179,8 +180,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func ownersWhoMayNoLongerRunItAreSkippedWithTheReason() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func ownersWhoMayNoLongerRunItAreSkippedWithTheReason(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       let member = try await env.store.users.create(
         NewUser(name: "M", email: "m@example.com", passwordHash: "x", role: .member))
       try await env.store.assignments.assign(
@@ -213,8 +216,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func schedulesPastTheirEndAreDisabled() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func schedulesPastTheirEndAreDisabled(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let expired = try await env.schedule(next: Self.t0, endAt: Self.t0 - 1)
       let last = try await env.schedule(device: "lamp-b", next: Self.t0, endAt: Self.t0 + 500)
       let report = try await env.runner.tick(now: Self.t0)
@@ -227,8 +230,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func aFailedPublishIsRecordedAndNotRetried() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func aFailedPublishIsRecordedAndNotRetried(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       env.executor.failFromNowOn()
       let s = try await env.schedule()
       let report = try await env.runner.tick(now: Self.t0)
@@ -242,8 +245,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
   }
 
   /// scheduler-runner.test.ts 2: ON 18:00–23:00 and OFF 23:00–23:30 (Jakarta) at 23:00:00 → only OFF fires.
-  @Test func windowEndsAreExclusive() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func windowEndsAreExclusive(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       var ids: [String: Int64] = [:]
       for (action, window) in [("ON", (18 * 3600, 23 * 3600, 60)), ("OFF", (23 * 3600, 23 * 3600 + 1800, 60))] {
         let fields = ScheduleFields(
@@ -263,8 +266,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func rowsTheAPIWouldRefuseAreDisabled() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func rowsTheAPIWouldRefuseAreDisabled(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let s = try await env.schedule(cron: "not a cron")
       let report = try await env.runner.tick(now: Self.t0)
       #expect(report.disabled == 1)
@@ -281,8 +284,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     try #require(try await Store(database: env.database).schedules.run(scheduleId: s.id, plannedAt: plannedAt))
   }
 
-  @Test func anUnexpectedErrorInTheCommandIsRecordedWithItsText() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func anUnexpectedErrorInTheCommandIsRecordedWithItsText(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       env.executor.failFromNowOn(with: HarnessError("disk full"))
       let s = try await env.schedule()
       #expect(try await env.runner.tick(now: Self.t0).failed == 1)
@@ -293,8 +298,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func anOutcomeTheDatabaseRefusesAtFirstIsWrittenOnRetry() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func anOutcomeTheDatabaseRefusesAtFirstIsWrittenOnRetry(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       let s = try await env.schedule()
       env.faults.fail(statementsContaining: Self.recordOutcome, times: 2)
       #expect(try await env.runner.tick(now: Self.t0).executed == 1)
@@ -304,8 +311,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func aClaimWhoseOutcomeIsLostIsMarkedAbandonedByALaterTick() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func aClaimWhoseOutcomeIsLostIsMarkedAbandonedByALaterTick(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       let s = try await env.schedule()
       env.faults.fail(statementsContaining: Self.recordOutcome)
       _ = try await env.runner.tick(now: Self.t0)
@@ -326,8 +335,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func theClaimAndTheCursorMoveAreOneTransaction() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func theClaimAndTheCursorMoveAreOneTransaction(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
       let s = try await env.schedule()
       env.faults.fail(statementsContaining: "UPDATE device_schedules SET next_run_at", times: 1)
       await #expect(throws: FaultInjectingDatabase.InjectedFault.self) { try await env.runner.tick(now: Self.t0) }
@@ -341,8 +350,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     }
   }
 
-  @Test func aTickThatFailsAfterClaimingStillRunsWhatItClaimed() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func aTickThatFailsAfterClaimingStillRunsWhatItClaimed(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       let first = try await env.schedule()
       let second = try await env.schedule(device: "lamp-b")
       // The second schedule's claim fails; the first is already claimed by then.
@@ -357,8 +368,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
   }
 
   /// The service itself (child tasks), stopped by cancellation while a command waits for its device.
-  @Test func aCommandCancelledAtShutdownIsRecordedCancelled() async throws {
-    try await withEnv { env in
+  @Test(arguments: StoreEngine.all) func aCommandCancelledAtShutdownIsRecordedCancelled(engine: StoreEngine)
+    async throws
+  {
+    try await withEnv(engine) { env in
       env.executor.blockFromNowOn()
       let s = try await env.schedule()
       let runner = ScheduleRunner(

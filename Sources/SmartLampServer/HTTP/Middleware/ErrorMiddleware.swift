@@ -1,9 +1,11 @@
 import Hummingbird
 import Logging
+import SmartLampStore
 
 /// The one place errors become HTTP answers: ``APIError`` as is, Hummingbird's own errors mapped to our codes
-/// (404 → 405 when the path exists with another method), anything else a 500 that is logged with the request id
-/// and never leaks its text.
+/// (404 → 405 when the path exists with another method), an unreachable or locked database a 503 (the client may
+/// retry; the driver reconnects by itself), anything else a 500 that is logged with the request id and never leaks
+/// its text.
 struct ErrorMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
   let routes: RouteTable
@@ -22,6 +24,9 @@ struct ErrorMiddleware: RouterMiddleware {
       return EnvelopeResponse.failure(map(error, request: request), requestID: context.requestID)
     } catch is CancellationError {
       throw CancellationError()
+    } catch let error as SQLError where error.isUnavailable {
+      context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+      return EnvelopeResponse.failure(.databaseUnavailable(), requestID: context.requestID)
     } catch {
       context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
       return EnvelopeResponse.failure(.internalError(), requestID: context.requestID)

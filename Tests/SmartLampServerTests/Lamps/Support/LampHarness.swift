@@ -22,12 +22,12 @@ struct LampEnv: Sendable {
 
   /// Runs `body` against a fresh environment and tears everything down afterwards.
   static func with(
-    transport: MosquittoBroker.Transport = .tcp,
+    transport: MosquittoBroker.Transport = .tcp, engine: StoreEngine = .sqlite,
     _ adjust: @escaping (inout Configuration) -> Void = { _ in }, _ body: @Sendable (LampEnv) async throws -> Void
   ) async throws {
     let broker = try await MosquittoBroker.start(username: nil, password: nil)
     do {
-      let server = TestServer { configuration in
+      let server = try await TestServer.on(engine) { configuration in
         configuration.mqttURL = broker.url(transport)
         configuration.mqttCAFile = broker.caFile
         configuration.adminEmail = adminEmail

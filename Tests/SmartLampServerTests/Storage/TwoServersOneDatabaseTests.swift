@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Logging
+import SmartLampStore
+import TestSupport
+import Testing
+
+@testable import SmartLampServer
+
+/// issue #9 item 4, first step past one machine: two servers on one MariaDB database and one broker. Both serve the
+/// same people and lamps, each command is audited once whichever server took it, and an idempotency key used on
+/// one server is answered from the record on the other (one publish).
+@Suite(.enabled(if: MariaDBServer.isEnabled)) struct TwoServersOneDatabaseTests {
+  @Test func twoServersShareOneDatabase() async throws {
+    let mariadb = try await MariaDBServer.shared()
+    let created = try await mariadb.createDatabase(prefix: "two")
+    let broker = try await MosquittoBroker.start(username: nil, password: nil)
+    defer { Task { await broker.stop() } }
+    func server(_ instance: String) throws -> TestServer {
+      var server = TestServer {
+        $0.mqttURL = broker.url(.tcp)
+        $0.adminEmail = LampEnv.adminEmail
+        $0.adminPassword = LampEnv.adminPassword
+        $0.jwtSecret = "two-servers-share-this-jwt-secret-value"
+        $0.instanceID = instance
+        $0.ackTimeoutMs = 5000
+      }
+      server.configuration.database = try DatabaseURL.parse(created.url)
+      server.configuration.databaseURL = created.url
+      return server
+    }
+    let first = try server("one")
+    let second = try server("two")
+    try await first.run(.live) { clientA in
+      try await second.run(.live) { clientB in
+        let portA = try #require(clientA.port)
+        let portB = try #require(clientB.port)
+        for port in [portA, portB] {
+          try await poll("server ready", timeout: .seconds(20)) {
+            try await LampEnv.call(port: port, .get, "/api/v1/health/ready").status == 200
+          }
+        }
+        // A session made on A is good on B (one users table, one secret).
+        let token = try await LampEnv.login(port: portA, email: LampEnv.adminEmail, password: LampEnv.adminPassword)
+        let a = LampEnv(port: portA, broker: broker, adminToken: token, brokerURL: broker.url(.tcp))
+        let b = LampEnv(port: portB, broker: broker, adminToken: token, brokerURL: broker.url(.tcp))
+        _ = try await a.createDevice("shared-lamp")
+        // B learns of devices made elsewhere from its periodic check (RealtimeWatcher, every 2 s).
+        try await poll("B sees the lamp A registered", timeout: .seconds(20)) {
+          try await b.call(.get, "/api/v1/devices/shared-lamp").status == 200
+        }
+        let lamp = try await a.startLamp("shared-lamp")
+        let observer = try await Observer.start(url: broker.url(.tcp), filter: "cmnd/shared-lamp/+")
+
+        // One command through each server: each acknowledged and audited exactly once.
+        let viaA = try await a.execute("shared-lamp", "ON", requestID: "via-a")
+        let viaB = try await b.execute("shared-lamp", "OFF", requestID: "via-b")
+        #expect(viaA.data?["status"]?.string == "ACKED", "\(viaA.body)")
+        #expect(viaB.data?["status"]?.string == "ACKED", "\(viaB.body)")
+        let audited = try await first.withDatabase { db in
+          try await db.read { conn in
+            try conn.query(
+              "SELECT request_id, COUNT(*) AS n FROM command_logs WHERE request_id IN ('via-a', 'via-b') GROUP BY request_id"
+            ).map { "\(try $0.string("request_id"))=\(try $0.int("n"))" }.sorted()
+          }
+        }
+        #expect(audited == ["via-a=1", "via-b=1"])
+        #expect(try await b.call(.get, "/api/v1/commands/via-a").data?["status"]?.string == "ACKED")
+
+        // The same idempotency key on A, then on B: B replays A's answer and nothing is published again.
+        let onA = try await a.execute("shared-lamp", "ON", key: "shared-key", requestID: "idem-1")
+        let onB = try await b.execute("shared-lamp", "ON", key: "shared-key", requestID: "idem-1")
+        #expect(onA.status == 200 && onB.status == 200)
+        #expect(onB.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+        _ = try await b.execute("shared-lamp", "OFF", key: "marker", requestID: "marker")
+        // The marker is the second OFF: once it is seen, every earlier publish has been seen too.
+        try await poll("marker published") { observer.messages.filter { $0.payload == "OFF" }.count >= 2 }
+        #expect(observer.messages.filter { $0.payload == "ON" }.count == 2, "via-a and idem-1, not idem-1 twice")
+        await observer.stop()
+        await lamp.stop()
+      }
+    }
+  }
+}
