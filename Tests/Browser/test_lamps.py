@@ -71,7 +71,9 @@ def test_lamps_render_per_room_with_truthful_states(open_page, household, observ
         expect(switch).to_have_attribute("aria-checked", "true" if reported == "ON" else "false")
     # Rooms are sorted by name with "Tanpa ruangan" last; each says how many lamps are on.
     headings = page.locator("section.room:not(.room-favourites) h2").all_inner_texts()
-    assert headings[-1] == "Tanpa ruangan"
+    sections = page.locator("section.room").evaluate_all(
+        "els => els.map((e) => [e.dataset.room, e.hidden, e.className, [...e.querySelectorAll('article')].map((a) => a.dataset.id)])")
+    assert headings[-1] == "Tanpa ruangan", "\n".join(map(str, sections))
     assert headings[:-1] == sorted(headings[:-1], key=str.lower)
     room = page.locator("section.room", has=tile(page, "rumah_000001"))
     expect(room.locator(".room-count")).to_have_text(re.compile(r"^\d+ dari 2 menyala$"))
