@@ -94,13 +94,13 @@ def main():
         admin = server.admin()
         # Registered before the lamps come online, so the server asks each for its state when it sees the LWT.
         for i in range(LAMPS):
-            register(admin, f"bench_{i + 1:06d}", f"Lampu {i + 1:03d}", f"Ruang {i // 10 + 1:02d}")
+            register(admin, f"bench_{i + 1:06X}", f"Lampu {i + 1:03d}", f"Ruang {i // 10 + 1:02d}")
         sim = Simulator(broker, work, "bench", LAMPS)
         fake = f"benchfake_{uuid.uuid4().hex[:6]}"
         register(admin, fake, "Lampu Ukur", "Ruang Ukur")
         observer.publish(f"tele/{fake}/LWT", "Online", retain=True)
         observer.publish(f"stat/{fake}/POWER", "OFF")
-        seen = lambda: len({t.split('/')[1] for t, _ in observer.since(0, r"tele/bench_\d+/(STATE|LWT)")})  # noqa: E731
+        seen = lambda: len({t.split('/')[1] for t, _ in observer.since(0, r"tele/bench_[0-9A-F]{6}/(STATE|LWT)")})  # noqa: E731
         # Wait for the lamps to come online (on a busy 2-core machine some may take long or not at all: the figure
         # below says how many reported; lamps that did not are drawn "unknown", which costs the grid the same).
         deadline = time.monotonic() + 60

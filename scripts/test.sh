@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/install-deps.sh --test
+echo "== design-document citations (every cited CONTRACT/UPSTREAM section exists)"
+bash scripts/check-doc-citations.sh
 echo "== build"
 log=$(mktemp)
 if ! swift build --build-tests > "$log" 2>&1; then

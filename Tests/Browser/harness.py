@@ -301,7 +301,7 @@ class Simulator:
 
     def __init__(self, broker, workdir, prefix, devices=1, drop_rate=0.0, latency_ms=0, relays=1):
         self.prefix = prefix
-        self.ids = [f"{prefix}_{i:06d}" for i in range(1, devices + 1)]
+        self.ids = [f"{prefix}_{i:06X}" for i in range(1, devices + 1)]
         args = [
             BINARY, "simulate", "--broker", broker.url, "--devices", str(devices), "--prefix", prefix,
             "--teleperiod", "0", "--drop-rate", str(drop_rate), "--latency-ms", str(latency_ms),
