@@ -72,12 +72,12 @@ def test_audit_filters_and_csv_match_the_api(open_page, admin_api, audit_lamp):
     wait_until(lambda: table_ids(page) == expected, 10, message="rows of the lamp")
     assert len([i for i in expected if i.startswith("c")]) == 4
     assert csv_ids(admin_api, page.locator("#audit-csv").get_attribute("href")) == expected
-    # Person + outcome: the admin's three confirmed commands, not the key's.
+    # Person + outcome: the admin's confirmed commands (a key's commands count for its owner too).
     admin_id = next(u for u in admin_api.get("/api/v1/users") if u["role"] == "admin")["id"]
     page.get_by_label("Oleh").select_option(f"user:{admin_id}")
     page.get_by_label("Hasil").select_option("ACKED")
     expected = api_ids(admin_api, f"deviceId={device_id}&userId={admin_id}&status=ACKED")
-    assert len(expected) == 3
+    assert len(expected) >= 3
     wait_until(lambda: table_ids(page) == expected, 10, message="the admin's confirmed commands")
     href = page.locator("#audit-csv").get_attribute("href")
     assert "userId=" in href and "status=ACKED" in href
@@ -139,8 +139,11 @@ def test_audit_pages_with_a_cursor(open_page, admin_api, observer, audit_lamp):
     device_id = fake_lamp(observer, admin_api, "Lampu Kedip", "Gudang")
     for i in range(60):
         observer.publish(f"stat/{device_id}/POWER", "ON" if i % 2 == 0 else "OFF")
-    wait_until(lambda: len(api_ids(admin_api, f"deviceId={device_id}")) >= 55, 15, message="device-side rows")
+    # Every report stored (the last one is OFF), so the list no longer grows while the page reads it.
+    wait_until(lambda: len(api_ids(admin_api, f"deviceId={device_id}")) >= 60, 15, interval=0.2,
+               message="device-side rows")
     expected = api_ids(admin_api, f"deviceId={device_id}")
+    assert len(expected) > 50
     w = admin_page(open_page, "#/kelola/audit", ".audit-table tbody tr")
     page = w.page
     page.get_by_label("Lampu", exact=True).select_option(device_id)
@@ -148,6 +151,6 @@ def test_audit_pages_with_a_cursor(open_page, admin_api, observer, audit_lamp):
     page.get_by_role("button", name="Muat lebih banyak").click()
     wait_until(lambda: table_ids(page) == expected, 10, message="both pages")
     expect(page.get_by_role("button", name="Muat lebih banyak")).to_be_hidden()
-    expect(page.locator(".audit-table tbody tr").first).to_contain_text("di perangkat")
+    expect(page.locator(".audit-table tbody tr").first).to_contain_text("Di perangkat")
     admin_api.delete(f"/api/v1/devices/{device_id}", idempotent=True)
     assert w.console_errors == []

@@ -11,6 +11,8 @@ import { durationText } from "./admin-common.js";
 import { icons } from "../icons.js";
 
 const REFRESH_MS = 3000;
+const OUTCOME_ORDER = ["ACKED", "PUBLISHED", "TIMEOUT", "FAILED", "REFUSED"];
+const outcomeRank = (k) => (OUTCOME_ORDER.includes(k) ? OUTCOME_ORDER.indexOf(k) : OUTCOME_ORDER.length);
 
 function when(ms) {
   return ms ? h("time", { datetime: new Date(ms).toISOString(), title: formatFull(ms) }, formatDateTime(ms)) : t("common.none");
@@ -60,7 +62,8 @@ export function render(container) {
         h("p", { class: ["badge", ready ? "status-active" : "status-bad"], dataset: { ready: String(ready) } }, t(ready ? "system.ready" : "system.notReady")),
         check("database", db.ready !== false, db.problem, db.dialect ? h("p", { class: "small muted" }, t("system.dialect"), " ", h("span", { translate: "no" }, db.dialect)) : null),
         check("broker", broker.ready !== false && broker.connected !== false, broker.problem,
-          refused.length ? h("p", { class: "small" }, t("system.refused"), " ", h("code", { translate: "no" }, refused.join(", "))) : h("p", { class: "small muted" }, t("system.noRefused")))),
+          refused.length ? h("p", { class: "small" }, t("system.refused"), " ", h("code", { translate: "no" }, refused.join(", ")))
+            : broker.connected ? h("p", { class: "small muted" }, t("system.noRefused")) : null)),
       card("sys-server", t("system.server"), facts([
         [t("system.version"), h("span", { translate: "no" }, s.version ?? t("common.none")), "version"],
         s.uptimeSec != null ? [t("system.uptime"), durationText(s.uptimeSec), "uptime"] : null,
@@ -76,7 +79,7 @@ export function render(container) {
       s.commands && card("sys-commands", t("system.commands"),
         h("p", { class: "small muted" }, t("system.since"), " ", when(cmd.since)),
         facts([
-          ...Object.entries(outcomes).map(([k, v]) => [t(`outcome.${k}`), formatNumber(v), `outcome-${k}`]),
+          ...Object.entries(outcomes).sort(([a], [b]) => outcomeRank(a) - outcomeRank(b)).map(([k, v]) => [t(`outcome.${k}`), formatNumber(v), `outcome-${k}`]),
           [t("system.p50"), lat.p50 != null ? t("audit.ms", { n: formatNumber(lat.p50) }) : t("common.none"), "p50"],
           [t("system.p95"), lat.p95 != null ? t("audit.ms", { n: formatNumber(lat.p95) }) : t("common.none"), "p95"],
           [t("system.acked"), formatNumber(lat.count ?? 0)],
