@@ -127,7 +127,7 @@ extension UserCommand {
   }
 }
 
-extension Role: @retroactive ExpressibleByArgument {}
+extension Role: ExpressibleByArgument {}
 
 /// Applies one recovery change; refusals print one line (exit 1), bad fields one line each (exit 2).
 private func recover(_ change: AccountRecovery.Change, email: String, config: Configuration) async throws

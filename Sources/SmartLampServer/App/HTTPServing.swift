@@ -13,7 +13,7 @@ import UnixSignals
 /// How the main listener speaks: plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1 chosen by ALPN when
 /// `http.tls-cert-file`/`http.tls-key-file` are set. With TLS come the services that keep it going: the certificate
 /// reload on SIGHUP and, when `http.redirect-port` is set, a plain listener that only redirects to HTTPS.
-struct HTTPServing: Sendable {
+struct HTTPServing {
   let server: HTTPServerBuilder
   let services: [any Service]
   let servesTLS: Bool
@@ -168,7 +168,7 @@ enum HTTPSRedirect {
     {
       guard
         let location = HTTPSRedirect.location(
-          host: request.head.authority ?? request.headers[.host], path: request.uri.description, httpsPort: httpsPort)
+          host: request.head.authority, path: request.uri.description, httpsPort: httpsPort)
       else {
         return Response(status: .badRequest, body: .init(byteBuffer: .init(string: "Use HTTPS.\n")))
       }
