@@ -12,8 +12,9 @@ want_browser=0
 apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
 # libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp).
 if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
-# Browser tests: Debian's Chromium (Playwright never downloads a browser here) and a font for stable screenshots.
-if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv); fi
+# Browser tests: Debian's Chromium (Playwright never downloads a browser here), a font for stable screenshots, and
+# certutil (libnss3-tools) to trust the household CA in Chromium's store for the HTTPS test.
+if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv libnss3-tools); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
