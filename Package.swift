@@ -24,6 +24,8 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.0"),
+    .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
   ],
   targets: [
     // MARK: libraries, in dependency order (arrows point down, never back)
@@ -72,6 +74,13 @@ let package = Package(
       dependencies: [
         "MQTT", "Tasmota", "SmartLampCore", "SmartLampStore", "DeviceSimulator",
         .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "SwiftASN1", package: "swift-asn1"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),

@@ -19,8 +19,9 @@ if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
 # instance on a free loopback port with a datadir in a temp folder. Debian's package cannot start a daemon here
 # (policy-rc.d, no systemd), which is what we want.
 if [ "$want_mariadb" = 1 ]; then apt_pkgs+=(mariadb-server mariadb-client); fi
-# Browser tests: Debian's Chromium (Playwright never downloads a browser here) and a font for stable screenshots.
-if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv); fi
+# Browser tests: Debian's Chromium (Playwright never downloads a browser here), a font for stable screenshots, and
+# certutil (libnss3-tools) to trust the household CA in Chromium's store for the HTTPS test.
+if [ "$want_browser" = 1 ]; then apt_pkgs+=(chromium fonts-dejavu-core python3-venv libnss3-tools); fi
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -11,7 +11,8 @@ struct SmartLampCommand: AsyncParsableCommand {
     version: SmartLampVersion.version,
     subcommands: [
       ServeCommand.self, MigrateCommand.self, UserCommand.self, APIKeyCommand.self, SimulateCommand.self,
-      SettingsCommand.self, SetupCodeCommand.self, DeviceCommand.self,
+      SettingsCommand.self, SetupCodeCommand.self, DeviceCommand.self, CertCommand.self,
+      InstallCommand.self, UninstallCommand.self, BackupCommand.self, DoctorCommand.self,
     ]
   )
 }

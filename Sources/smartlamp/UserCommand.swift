@@ -9,10 +9,12 @@ import SmartLampStore
   import Glibc
 #endif
 
-/// `smartlamp user create|list`: accounts from the command line, e.g. the first admin.
+/// `smartlamp user create|list|passwd|role|deactivate|activate`: accounts from the command line, e.g. the first
+/// admin, or the way back in when the only admin forgot the password.
 struct UserCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "user", abstract: "Create and list user accounts.", subcommands: [Create.self, List.self])
+    commandName: "user", abstract: "Create, list and recover user accounts.",
+    subcommands: [Create.self, List.self, Passwd.self, SetRole.self, Deactivate.self, Activate.self])
 
   struct Create: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Create a user (member unless --admin).")
@@ -65,14 +67,99 @@ struct UserCommand: AsyncParsableCommand {
   }
 }
 
-func readPassword(fromStdin: Bool) throws -> String {
+extension UserCommand {
+  struct Passwd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Set a new password (ends the account's sessions and clears its login lock-out).")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Email address of the account.") var email: String
+    @Flag(help: "Read the new password from the first line of standard input.") var passwordStdin = false
+
+    func run() async throws {
+      let config = try options.load()
+      SmartLampLogHandler.bootstrap(config)
+      let password = try readPassword(fromStdin: passwordStdin, prompt: "New password: ")
+      let outcome = try await recover(.password(password), email: email, config: config)
+      print("password changed for \(outcome.email); their sessions have ended")
+    }
+  }
+
+  struct SetRole: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      commandName: "role", abstract: "Make an account admin or member (ends its sessions when the role changes).")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Email address of the account.") var email: String
+    @Argument(help: "admin or member.") var role: Role
+
+    func run() async throws {
+      let config = try options.load()
+      SmartLampLogHandler.bootstrap(config)
+      let outcome = try await recover(.role(role), email: email, config: config)
+      print("\(outcome.email) is now \(outcome.role.rawValue)")
+    }
+  }
+
+  struct Deactivate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Stop an account from signing in (ends its sessions; the last active admin stays).")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Email address of the account.") var email: String
+
+    func run() async throws {
+      let config = try options.load()
+      SmartLampLogHandler.bootstrap(config)
+      let outcome = try await recover(.active(false), email: email, config: config)
+      print("\(outcome.email) is deactivated; their sessions have ended")
+    }
+  }
+
+  struct Activate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Let a deactivated or archived account sign in again.")
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "Email address of the account.") var email: String
+
+    func run() async throws {
+      let config = try options.load()
+      SmartLampLogHandler.bootstrap(config)
+      let outcome = try await recover(.active(true), email: email, config: config)
+      print("\(outcome.email) is active (\(outcome.role.rawValue))")
+    }
+  }
+}
+
+extension Role: ExpressibleByArgument {}
+
+/// Applies one recovery change; refusals print one line (exit 1), bad fields one line each (exit 2).
+private func recover(_ change: AccountRecovery.Change, email: String, config: Configuration) async throws
+  -> AccountRecovery.Outcome
+{
+  let database = try await openStore(config)
+  do {
+    let outcome = try await AccountRecovery.apply(
+      change, toEmail: email, database: database, hasher: PasswordHasher(cost: config.bcryptCost))
+    try await database.close()
+    return outcome
+  } catch let error as FieldErrors {
+    try? await database.close()
+    for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
+      printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+    }
+    throw ExitCode(2)
+  } catch let error as UserAdministration.Failure {
+    try? await database.close()
+    printError("smartlamp: \(error.message)")
+    throw ExitCode(1)
+  }
+}
+
+func readPassword(fromStdin: Bool, prompt: String = "Password: ") throws -> String {
   if fromStdin {
     guard let line = Swift.readLine(strippingNewline: true) else {
       throw ValidationError("--password-stdin given but standard input is empty")
     }
     return line
   }
-  guard isatty(STDIN_FILENO) == 1, let entered = getpass("Password: ") else {
+  guard isatty(STDIN_FILENO) == 1, let entered = getpass(prompt) else {
     throw ValidationError("no terminal to ask for the password; use --password-stdin")
   }
   return String(cString: entered)

@@ -41,7 +41,7 @@ export default {
   "login.tooMany": "Too many sign-in attempts. Wait {n} seconds, then try again.",
   "login.tryAgain": "The wait is over. Please try signing in again.",
   "login.forgot": "Forgot your password?",
-  "login.forgotHelp": "Ask your household's administrator to reset it. Family members are added by the administrator; there is no self sign-up.",
+  "login.forgotHelp": "Ask your household's administrator to reset it. Family members are added by the administrator; there is no self sign-up. An administrator who forgot their own password runs `smartlamp user passwd EMAIL` on the server.",
   "login.expired": "Your session has ended. Please sign in again; you will return to where you were.",
   "login.loggedOut": "You have signed out.",
   "setup.title": "Create the first administrator",

@@ -41,7 +41,7 @@ export default {
   "login.tooMany": "Terlalu banyak percobaan masuk. Tunggu {n} detik lalu coba lagi.",
   "login.tryAgain": "Waktu tunggu selesai. Silakan coba masuk lagi.",
   "login.forgot": "Lupa kata sandi?",
-  "login.forgotHelp": "Minta administrator rumah Anda untuk mengatur ulang kata sandi. Anggota keluarga ditambahkan oleh administrator, tidak mendaftar sendiri.",
+  "login.forgotHelp": "Minta administrator rumah Anda untuk mengatur ulang kata sandi. Anggota keluarga ditambahkan oleh administrator, tidak mendaftar sendiri. Administrator yang lupa kata sandinya sendiri menjalankan `smartlamp user passwd EMAIL` di server.",
   "login.expired": "Sesi Anda sudah berakhir. Silakan masuk lagi; Anda akan kembali ke halaman tadi.",
   "login.loggedOut": "Anda sudah keluar.",
   "setup.title": "Buat administrator pertama",

@@ -37,6 +37,8 @@ public func buildApplication(
   logger: Logger = Logger(label: "smartlamp"),
   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+  // TLS files are checked first: a bad certificate stops the start before anything is opened.
+  let serving = try await HTTPServing.make(configuration: configuration, logger: logger)
   let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
   try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
   try await FirstRunSetup.announce(database: database, logger: logger)
@@ -51,6 +53,7 @@ public func buildApplication(
   let router = buildRouter(services)
   var app = Application(
     router: router,
+    server: serving.server,
     configuration: ApplicationConfiguration(
       address: .hostname(configuration.httpHost, port: configuration.httpPort),
       serverName: "SmartLamp"
@@ -63,6 +66,7 @@ public func buildApplication(
   app.addServices(accounts.backgroundServices)
   app.addServices(RetentionService.services(configuration: configuration, database: database, logger: logger))
   app.addServices(lamps.backgroundServices)
+  app.addServices(serving.services)
   return app
 }
 
@@ -126,12 +130,12 @@ func addMiddleware(to router: Router<AppRequestContext>, _ services: AppServices
   var accessLogger = services.logger
   accessLogger[metadataKey: "component"] = "http"
   router.add(middleware: AccessLogMiddleware(logger: accessLogger, metrics: services.metrics.http))
-  router.add(middleware: SecurityHeadersMiddleware())
+  router.add(middleware: SecurityHeadersMiddleware(hstsMaxAgeSec: config.servesTLS ? config.hstsMaxAgeSec : 0))
   router.add(middleware: CORSMiddleware(allowedOrigins: Set(config.allowedOrigins)))
   router.add(middleware: ErrorMiddleware(routes: services.routes))
   router.add(
     middleware: DashboardMiddleware(files: config.dashboardDirectory.map(DashboardFiles.directory) ?? .embedded))
-  router.add(middleware: ClientAddressMiddleware(trustedProxies: config.trustedProxies))
+  router.add(middleware: ClientAddressMiddleware(trustedProxies: config.trustedProxies, directTLS: config.servesTLS))
   router.add(middleware: AuthenticationMiddleware(services: services))
 }
 

@@ -19,6 +19,16 @@ public struct Configuration: Sendable, Equatable {
   public var httpPort = 8787
   public var allowedOrigins: [String] = []
   public var trustedProxies: [String] = []
+  /// PEM certificate (chain) and key: when both are set the main listener speaks HTTPS (HTTP/2 and HTTP/1.1).
+  public var tlsCertificateFile: String? = nil
+  public var tlsKeyFile: String? = nil
+  /// A plain-HTTP port that only redirects to HTTPS; nil: none.
+  public var httpRedirectPort: Int? = nil
+  /// `Strict-Transport-Security` max-age on HTTPS answers; 0 sends none.
+  public var hstsMaxAgeSec = 0
+
+  /// Whether this server terminates TLS itself.
+  public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
 
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"
@@ -29,6 +39,8 @@ public struct Configuration: Sendable, Equatable {
   /// Days the command audit log and the schedule run history are kept; 0 keeps them forever.
   public var retentionCommandsDays = 90
   public var retentionScheduleRunsDays = 30
+  /// Database copies kept in `<data.dir>/backups` (one is taken before every upgrade migration); 0: none taken.
+  public var backupKeep = 5
 
   // MQTT
   public var mqttURL = "mqtt://127.0.0.1:1883"

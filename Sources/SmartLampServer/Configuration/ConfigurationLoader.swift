@@ -87,6 +87,22 @@ public struct ConfigurationLoader: Sendable {
         setting: "mqtt.client-key-file", source: "settings",
         message: "mqtt.client-cert-file and mqtt.client-key-file must be given together")
     }
+    if (config.tlsCertificateFile == nil) != (config.tlsKeyFile == nil) {
+      throw ConfigurationError(
+        setting: config.tlsCertificateFile == nil ? "http.tls-cert-file" : "http.tls-key-file", source: "settings",
+        message: "http.tls-cert-file and http.tls-key-file must be given together")
+    }
+    if let redirect = config.httpRedirectPort {
+      guard config.servesTLS else {
+        throw ConfigurationError(
+          setting: "http.redirect-port", source: "settings",
+          message: "only redirects to HTTPS: set http.tls-cert-file and http.tls-key-file too")
+      }
+      guard redirect != config.httpPort else {
+        throw ConfigurationError(
+          setting: "http.redirect-port", source: "settings", message: "must differ from http.port")
+      }
+    }
   }
 
   /// Reads a JSON object; nested objects flatten to dotted keys (`{"http": {"port": 80}}` is `http.port`).

@@ -39,6 +39,35 @@ extension Setting {
       for item in SettingParse.list(raw) { proxies.append(try SettingParse.ipAddressOrCIDR(item)) }
       config.trustedProxies = proxies
     },
+    Setting(
+      key: "http.tls-cert-file",
+      summary: "PEM certificate (chain) served over HTTPS; with http.tls-key-file the port speaks HTTPS "
+        + "(HTTP/2 and HTTP/1.1); re-read on SIGHUP",
+      defaultText: "(plain HTTP)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.tlsCertificateFile = try SettingParse.existingFile(raw)
+    },
+    Setting(
+      key: "http.tls-key-file", summary: "PEM private key of http.tls-cert-file (keep it mode 0600)",
+      defaultText: "(none)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.tlsKeyFile = try SettingParse.existingFile(raw)
+    },
+    Setting(
+      key: "http.redirect-port", summary: "With HTTPS: a plain-HTTP port that only redirects to HTTPS (e.g. 80)",
+      defaultText: "(none)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      guard try SettingParse.optionalText(raw) != nil else { config.httpRedirectPort = nil; return }
+      config.httpRedirectPort = try SettingParse.int(raw, in: 1...65535)
+    },
+    Setting(
+      key: "http.hsts-max-age-sec",
+      summary: "With HTTPS: send Strict-Transport-Security with this max-age (0 = none; browsers then refuse "
+        + "plain HTTP to this host for that long)",
+      defaultText: "0", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.hstsMaxAgeSec = try SettingParse.int(raw, in: 0...63_072_000)
+    },
   ]
 
   private static let storage: [Setting] = [
@@ -64,6 +93,14 @@ extension Setting {
     ) { config, raw throws(SettingValueError) in
       guard let dir = try SettingParse.optionalText(raw) else { throw SettingValueError("must not be empty") }
       config.dataDirectory = dir
+    },
+    Setting(
+      key: "backup.keep",
+      summary: "SQLite copies kept in <data.dir>/backups; one is taken before an upgrade migrates the database "
+        + "(0 = take none)",
+      defaultText: "5", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.backupKeep = try SettingParse.int(raw, in: 0...1000)
     },
     Setting(
       key: "retention.commands-days", summary: "Days the command audit log and lamp history are kept (0 = forever)",

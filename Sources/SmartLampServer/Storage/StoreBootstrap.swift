@@ -32,6 +32,12 @@ public enum StoreBootstrap {
       }
     }
     do {
+      try await DatabaseBackup.beforeMigrating(database, configuration: configuration, logger: logger)
+    } catch {
+      try? await database.close()
+      throw StartupError("no migration without a backup: \(error)")
+    }
+    do {
       let applied = try await Migrator(database: database).migrate()
       if !applied.isEmpty {
         logger.notice("applied migrations", metadata: ["versions": .string(applied.joined(separator: ","))])

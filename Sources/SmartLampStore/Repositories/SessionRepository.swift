@@ -65,6 +65,8 @@ public enum SessionEnd: String, Sendable, Hashable, CaseIterable {
   case expired
   case passwordChanged = "password_changed"
   case userDisabled = "user_disabled"
+  /// The account's role changed (from the command line); it signs in again with its new rights.
+  case roleChanged = "role_changed"
 }
 
 /// The result of presenting a refresh token (CONTRACT §3).

@@ -6,9 +6,12 @@ import Hummingbird
 struct ClientAddressMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
   let trustedProxies: [IPMatcher]
+  /// Whether the listener itself speaks TLS (`http.tls-cert-file`): then every request is secure.
+  let directTLS: Bool
 
-  init(trustedProxies: [String]) {
+  init(trustedProxies: [String], directTLS: Bool = false) {
     self.trustedProxies = trustedProxies.compactMap(IPMatcher.init)
+    self.directTLS = directTLS
   }
 
   func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
@@ -17,6 +20,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
     var context = context
     let peer = context.peerAddress ?? "unknown"
     context.clientIP = peer
+    context.isSecure = directTLS
     if isTrusted(peer) {
       let hops = request.headers[values: .xForwardedFor]
         .flatMap { $0.split(separator: ",") }
@@ -25,7 +29,7 @@ struct ClientAddressMiddleware: RouterMiddleware {
       if let client = hops.reversed().first(where: { !isTrusted($0) }) ?? hops.first {
         context.clientIP = client
       }
-      context.isSecure = request.headers[.xForwardedProto]?.lowercased() == "https"
+      context.isSecure = directTLS || request.headers[.xForwardedProto]?.lowercased() == "https"
     }
     context.logger[metadataKey: "client_ip"] = .string(context.clientIP)
     return try await next(request, context)

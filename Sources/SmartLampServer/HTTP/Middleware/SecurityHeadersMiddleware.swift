@@ -5,6 +5,9 @@ import Hummingbird
 /// API answers get the strictest policy since they are never rendered as documents.
 struct SecurityHeadersMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
+  /// Sent only when the server speaks HTTPS itself and the household asked for it (`http.hsts-max-age-sec`):
+  /// once a browser has seen it, plain HTTP to this host stops working for that long.
+  var hstsMaxAgeSec = 0
 
   static let dashboardPolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -20,6 +23,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     response.headers[.xContentTypeOptions] = "nosniff"
     response.headers[.xFrameOptions] = "DENY"
     response.headers[.referrerPolicy] = "no-referrer"
+    if hstsMaxAgeSec > 0 { response.headers[.strictTransportSecurity] = "max-age=\(hstsMaxAgeSec)" }
     if isAPI, response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
     return response
   }

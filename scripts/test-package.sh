@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The release bundle on its own: unpacks dist/smartlamp-*.tar.gz into an empty folder and starts it with a PATH
+# that has no Swift toolchain and no checkout around it, then checks that the API, the dashboard and the CLI answer
+# and that SIGTERM stops it cleanly. Builds the bundle first unless --skip-build (a release build takes ~8 min, so
+# scripts/test.sh does not call this; run it before a release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--skip-build" ]; then bash scripts/package.sh --skip-build; else bash scripts/package.sh; fi
+bundle=$(ls -t dist/smartlamp-*-linux-*.tar.gz | head -1)
+
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+tar -C "$work" -xzf "$bundle"
+app=$(ls -d "$work"/smartlamp-*)
+for file in smartlamp smartlamp.service config.sample.json README.md README.id.md mosquitto/smartlamp.conf; do
+  [ -e "$app/$file" ] || { echo "bundle lacks $file"; exit 1; }
+done
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+clean_env=(env -i "PATH=/usr/bin:/bin" "HOME=$work" "LANG=C.UTF-8")
+if "${clean_env[@]}" sh -c 'command -v swift' >/dev/null; then echo "swift is still on PATH"; exit 1; fi
+"${clean_env[@]}" "$app/smartlamp" --version
+started=$(date +%s%N)
+(cd "$work" && exec "${clean_env[@]}" "$app/smartlamp" serve --port "$port" \
+  --set data.dir="$work/data" --database-url "sqlite://$work/data/smartlamp.sqlite" \
+  --mqtt-url "mqtt://127.0.0.1:1" > "$work/server.log" 2>&1) &
+pid=$!
+deadline=$(( $(date +%s) + 30 ))
+until curl -fsS "http://127.0.0.1:$port/api/health" > "$work/health.json" 2>/dev/null; do
+  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log"; echo "the server exited"; exit 1; }
+  [ "$(date +%s)" -lt "$deadline" ] || { cat "$work/server.log"; echo "no answer within 30 s"; exit 1; }
+  sleep 0.05
+done
+echo "answered /api/health $(( ($(date +%s%N) - started) / 1000000 )) ms after start: $(cat "$work/health.json")"
+grep -q '"status":"ok"' "$work/health.json"
+curl -fsS "http://127.0.0.1:$port/" | grep -qi '<title>' || { echo "no dashboard"; exit 1; }
+kill -TERM "$pid"
+wait "$pid" && status=0 || status=$?
+pid=""
+[ "$status" -eq 0 ] || { echo "exit status $status after SIGTERM"; cat "$work/server.log"; exit 1; }
+echo "bundle OK: $bundle"
