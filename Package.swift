@@ -24,6 +24,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
   ],
   targets: [
     // MARK: libraries, in dependency order (arrows point down, never back)
@@ -74,6 +75,8 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,7 +143,8 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(name: "TasmotaTests", dependencies: ["Tasmota", "TestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SmartLampCoreTests", dependencies: ["SmartLampCore", "TestSupport"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SmartLampStoreTests",
       dependencies: ["SmartLampStore", "SmartLampCore", "TestSupport"],

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -49,8 +50,12 @@ public func buildApplication(
   let services = AppServices(
     configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps)
   let router = buildRouter(services)
+  let connections = ConnectionLimiter(
+    limit: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies)
   var app = Application(
     router: router,
+    server: .http1(
+      configuration: .init(additionalChannelHandlers: [ConnectionLimitHandler(limiter: connections)])),
     configuration: ApplicationConfiguration(
       address: .hostname(configuration.httpHost, port: configuration.httpPort),
       serverName: "SmartLamp"

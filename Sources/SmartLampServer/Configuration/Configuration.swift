@@ -18,6 +18,8 @@ public struct Configuration: Sendable, Equatable {
   public var httpPort = 8787
   public var allowedOrigins: [String] = []
   public var trustedProxies: [String] = []
+  /// Open connections one client address may hold before authentication; 0: no cap.
+  public var maxConnectionsPerAddress = 64
 
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"
@@ -66,6 +68,10 @@ public struct Configuration: Sendable, Equatable {
   public var logFormat: LogFormat = .text
   public var demo = false
   public var demoDevices = 4
+
+  // Realtime stream caps (0: no cap); past a cap the oldest stream of that session or person is closed.
+  public var realtimeMaxStreamsPerSession = 8
+  public var realtimeMaxStreamsPerPerson = 32
 
   // Metrics
   /// Bearer token that may read `/metrics` besides admins; nil: admins only.

@@ -58,7 +58,9 @@ final class RealtimeWatcher: Service, Sendable {
         let current = try await store.devices.visibilitySignature()
         if current != signature {
           signature = current
-          state.setDevices(try await store.devices.lampDevices())
+          // Changes made through this process are already applied, device by device; only a change made
+          // elsewhere (another instance, the CLI) costs a reload.
+          if !state.holdsDevices(matching: current) { state.setDevices(try await store.devices.lampDevices()) }
           try await refreshVisibility()
         }
         try await closeRevokedStreams()

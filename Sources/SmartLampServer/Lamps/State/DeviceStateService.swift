@@ -48,6 +48,24 @@ final class DeviceStateService: Sendable {
     table.withLock { $0.directory = DeviceDirectory(devices) }
   }
 
+  /// Adds or replaces one registered entity, leaving every other as it is (after a device change).
+  func upsertDevice(_ device: LampDevice) {
+    table.withLock { $0.directory.upsert(device) }
+  }
+
+  /// Forgets one registered entity (after a delete).
+  func removeDevice(internalID: Int64) {
+    table.withLock { $0.directory.remove(internalID: internalID) }
+  }
+
+  /// Whether the devices held match the table's visibility signature (its device count, highest id and secrets).
+  func holdsDevices(matching signature: String) -> Bool {
+    let parts = signature.split(separator: "|", omittingEmptySubsequences: false)
+    guard parts.count == 3 else { return false }
+    let held = table.withLock { $0.directory.signature }
+    return parts[0] == held.devices && parts[2] == held.secrets
+  }
+
   var devices: [LampDevice] { table.withLock { $0.directory.all } }
 
   func device(internalID: Int64) -> LampDevice? { table.withLock { $0.directory.byInternalID[internalID] } }
