@@ -281,7 +281,7 @@ import Testing
         "stat/flood-a/RESULT", "stat/flood-a/STATUS11", "tele/flood-a/STATE", "flood-b/stat/RESULT",
         "flood-b/tele/STATE", "home/flood-n/status",
       ]
-      var random = SplitMix64(seed: 10)
+      var random = TestSupport.SplitMix64(seed: 10)
       var payloads: [ByteBuffer] = []
       for _ in 0..<40 {
         let length = Int(random.next() % 512) + 1
@@ -335,8 +335,7 @@ import Testing
 /// `GET` as text with a bearer token (the metrics exposition is not an envelope).
 enum TestClientText {
   static func get(port: Int, _ path: String, token: String) async throws -> String {
-    var headers = HTTPFields()
-    headers[.authorization] = "Bearer \(token)"
+    let headers: HTTPFields = [.authorization: "Bearer \(token)"]
     let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
       try await client.execute(TestClient.Request(path, method: .get, headers: headers))
     }
