@@ -19,7 +19,7 @@ public struct Configuration: Sendable, Equatable {
   public var allowedOrigins: [String] = []
   public var trustedProxies: [String] = []
   /// Open connections one client address may hold before authentication; 0: no cap.
-  public var maxConnectionsPerAddress = 64
+  public var maxConnectionsPerAddress = 128
 
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"

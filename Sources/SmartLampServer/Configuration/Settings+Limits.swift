@@ -5,7 +5,7 @@ extension Setting {
       key: "http.max-connections-per-address",
       summary: "Open connections one client address may hold, counted before authentication; trusted proxies are "
         + "exempt (0 = no cap)",
-      defaultText: "64", secret: false
+      defaultText: "128", secret: false
     ) { config, raw throws(SettingValueError) in
       config.maxConnectionsPerAddress = try SettingParse.int(raw, in: 0...1_000_000)
     },

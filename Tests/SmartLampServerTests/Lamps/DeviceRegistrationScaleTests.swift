@@ -11,7 +11,14 @@ import Testing
   @Test func figuresForRegisteringAThousandDevicesWithAStreamOpen() async throws {
     try await LampEnv.with { env in
       let stream = try await SSEClient.open(port: env.port, token: env.adminToken)
-      _ = try #require(try await stream.events.next(within: .seconds(10), "hello") { $0.type == "hello" })
+      // Read as it arrives, as a dashboard would: (type, device) of every frame.
+      let frames = Locked<[(type: String?, device: String?)]>([])
+      let ended = Locked(false)
+      let reader = Task {
+        for await frame in stream.events { frames.withLock { $0.append((frame.type, frame.deviceId)) } }
+        ended.withLock { $0 = true }
+      }
+      try await poll("hello") { frames.withLock { $0.contains { $0.type == "hello" } } }
       let clock = ContinuousClock()
       var durations: [Duration] = []
       for index in 1...1000 {
@@ -39,9 +46,19 @@ import Testing
       #expect(lamp.isOn(relay: 2) && !lamp.isOn(relay: 1))
       #expect(try await env.execute("scale-7", "ON").status == 404)
       #expect(try await env.call(.get, "/api/v1/status").data?.lampArray?.count == 999)
-      // The stream saw the changes and is still open.
-      let devices = try await stream.events.next(within: .seconds(10), "devices frame") { $0.type == "devices" }
-      #expect(devices != nil)
+      // The stream saw every new device (a fresh status for each) and the delete, and is still open.
+      try await poll("a status for every new device", timeout: .seconds(30)) {
+        let seen = frames.withLock { Set($0.filter { $0.type == "status" }.compactMap(\.device)) }
+        return (1...1000).allSatisfy { seen.contains("scale-\($0)") }
+      }
+      let devicesFrames = frames.withLock { $0.filter { $0.type == "devices" }.count }
+      _ = try await env.createDevice("scale-last")
+      try await poll("a devices frame after the last change") {
+        frames.withLock { $0.filter { $0.type == "devices" }.count } > devicesFrames
+      }
+      #expect(!ended.withLock { $0 })
+      print("figures: \(frames.withLock { $0.count }) frames on the admin's stream, \(devicesFrames) of them devices")
+      reader.cancel()
       await lamp.stop()
       await stream.close()
     }

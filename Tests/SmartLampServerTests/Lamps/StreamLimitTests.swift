@@ -102,10 +102,11 @@ import Testing
       for socket in idle { close(socket) }
       idle = []
       // Nothing counted for good: several requests at once all pass once the idle connections are gone.
+      // (A refused request shows up as a closed connection in the test client: it counts as "not yet".)
       try await poll("every place back") {
-        let replies = try await withThrowingTaskGroup(of: Int.self) { group in
-          for _ in 0..<5 { group.addTask { try await env.call(.get, "/api/health").status } }
-          return try await group.reduce(into: [Int]()) { $0.append($1) }
+        let replies = await withTaskGroup(of: Int.self) { group in
+          for _ in 0..<5 { group.addTask { (try? await env.call(.get, "/api/health"))?.status ?? 0 } }
+          return await group.reduce(into: [Int]()) { $0.append($1) }
         }
         return replies.allSatisfy { $0 == 200 }
       }
