@@ -10,7 +10,8 @@ ROOT=$PWD
 PYTHON="$ROOT/.venv/bin/python"
 [ -x /usr/sbin/mosquitto ] && [ -x "$PYTHON" ] || { echo "missing mosquitto or .venv: run scripts/install-deps.sh --test" >&2; exit 1; }
 
-swift build -c release --product MQTTBench >&2
+# SKIP_BUILD=1 reuses the last release build (scripts/bench.sh builds everything once, under the build lock).
+[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --product MQTTBench >&2
 BENCH="$(swift build -c release --show-bin-path)/MQTTBench"
 
 . scripts/lib/bench-broker.sh

@@ -30,6 +30,10 @@ struct BenchServer {
     // Raised, not disabled: the limiter's database write stays in the measured path as in production.
     configuration.commandRateLimitMax = 1_000_000
     configuration.logLevel = .error
+    // Thousands of streams from one admin on one loopback address: the caps of issue #10 would end them.
+    configuration.maxConnectionsPerAddress = 0
+    configuration.realtimeMaxStreamsPerSession = 0
+    configuration.realtimeMaxStreamsPerPerson = 0
     var logger = Logger(label: "smartlamp")
     logger.logLevel = .error
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)

@@ -31,6 +31,8 @@ struct LampBench {
     var messages = 100_000
     var window = 256
     var phases: Set<String> = ["commands", "fanout", "ingest"]
+    /// Devices the `registration` phase registers (a phase of its own, not in the default set).
+    var register = 10_000
 
     init(_ arguments: [String]) throws {
       var iterator = arguments.makeIterator()
@@ -47,6 +49,7 @@ struct LampBench {
         case "--messages": messages = try positive(number)
         case "--window": window = try positive(number)
         case "--phases": phases = Set(value.split(separator: ",").map(String.init))
+        case "--register": register = try positive(number)
         default: throw usage
         }
       }
@@ -61,7 +64,7 @@ struct LampBench {
       RawHTTPClient.Failure(
         description:
           "usage: LampBench --broker URL [--rounds N] [--command-rounds N] [--streams N] [--fanout-rounds N] [--devices N] "
-          + "[--messages N] [--window N] [--phases commands,fanout,ingest]")
+          + "[--messages N] [--window N] [--phases commands,fanout,ingest,registration] [--register N]")
     }
   }
 
@@ -84,6 +87,13 @@ struct LampBench {
     do {
       let context = try await BenchContext.make(server: server, broker: options.broker)
       // Skipped phases report empty figures (for profiling one phase at a time).
+      var registration = Registration.Result()
+      if options.phases.contains("registration") {
+        // First, on an empty server: every later phase registers its devices on top.
+        registration = try await Progress.phase("device registration", limit: .seconds(1800)) {
+          try await Registration.run(context, devices: options.register)
+        }
+      }
       var commands: [CommandRoundTrip.Result] = []
       if options.phases.contains("commands") {
         for index in 1...options.commandRounds {
@@ -107,6 +117,7 @@ struct LampBench {
       }
       await context.close()
       Report.print(options: options, commands: commands, fanOut: fanOut, ingest: ingest)
+      Registration.print(registration)
     } catch {
       await server.stop()
       throw error

@@ -29,8 +29,11 @@ public struct MQTTClientConfiguration: Sendable {
   public var ackTimeout: Duration = .seconds(5)
   /// Reconnect policy after a successful ``MQTTClient/connect()``.
   public var reconnect: MQTTBackoff = MQTTBackoff()
-  /// Largest packet accepted from the broker; bigger ones close the connection as a protocol error.
+  /// Largest packet accepted from the broker; bigger ones close the connection as a protocol error, except a QoS 0
+  /// message, which is skipped and reported to ``onOversizedPublish``.
   public var maxPacketSize: Int = 1 << 20
+  /// Told the size of each QoS 0 message skipped for exceeding ``maxPacketSize`` (on the connection's event loop).
+  public var onOversizedPublish: (@Sendable (Int) -> Void)?
   /// Messages buffered per subscription for a slow consumer; beyond that the oldest are dropped (and logged).
   public var subscriptionBufferSize: Int = 4096
 

@@ -1,4 +1,5 @@
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import MQTT
@@ -149,10 +150,31 @@ struct PacketCodecTests {
 
   @Test("a packet above the maximum size is rejected from its fixed header alone")
   func oversize() throws {
-    // Announces 2 MiB but carries nothing: rejected without waiting for (or buffering) the body.
-    let header: [UInt8] = [0x30, 0x80, 0x80, 0x80, 0x01]
+    // A QoS 1 PUBLISH announcing 2 MiB but carrying nothing: rejected without waiting for (or buffering) the body.
+    let header: [UInt8] = [0x32, 0x80, 0x80, 0x80, 0x01]
     #expect(throws: MQTTError.self) { try Self.decodeAll(header, maxPacketSize: 1 << 20) }
     #expect(try Self.decodeAll(header, maxPacketSize: 4 << 20) == [])  // under the limit: just incomplete
+    #expect(throws: MQTTError.self) { try Self.decodeAll([0x90, 0x80, 0x80, 0x80, 0x01], maxPacketSize: 1 << 20) }
+  }
+
+  @Test("an oversized QoS 0 message is skipped as it streams past, and the next packet decodes")
+  func oversizedQoS0IsSkipped() throws {
+    let big = MQTTPacket.publish(.init(topic: "a/b", payload: ByteBuffer(repeating: 0x7B, count: 300_000)))
+    let small = MQTTPacket.publish(.init(topic: "a/c", payload: ByteBuffer(string: "ON")))
+    let stream = try Self.bytes(big) + Self.bytes(small) + Self.bytes(big) + Self.bytes(.pingResp)
+    let skipped = Locked([Int]())
+    var decoder = MQTTPacketDecoder(maxPacketSize: 1024) { size in skipped.withLock { $0.append(size) } }
+    var buffer = ByteBuffer()
+    var packets: [MQTTPacket] = []
+    // Fed in small reads: the skipped bodies are never held whole.
+    for chunk in stride(from: 0, to: stream.count, by: 777) {
+      buffer.writeBytes(stream[chunk..<min(chunk + 777, stream.count)])
+      while let packet = try decoder.decode(buffer: &buffer) { packets.append(packet) }
+      #expect(buffer.readableBytes <= 1024 + 777)
+    }
+    #expect(packets == [small, .pingResp])
+    let bigSize = try Self.bytes(big).count
+    #expect(skipped.withLock { $0 } == [bigSize, bigSize])
   }
 
   @Test("invalid packets are refused on encode")

@@ -37,10 +37,11 @@ final class MQTTChannelHandler: ChannelDuplexHandler {
 
   init(
     eventLoop: any EventLoop, maxPacketSize: Int, keepAlive: TimeAmount?, pingTimeout: TimeAmount, logger: Logger,
-    onPacket: @escaping @Sendable (MQTTPacket) -> Void
+    onOversizedPublish: (@Sendable (Int) -> Void)? = nil, onPacket: @escaping @Sendable (MQTTPacket) -> Void
   ) {
     processor = NIOSingleStepByteToMessageProcessor(
-      MQTTPacketDecoder(maxPacketSize: maxPacketSize), maximumBufferSize: maxPacketSize + 5)
+      MQTTPacketDecoder(maxPacketSize: maxPacketSize, onOversizedPublish: onOversizedPublish),
+      maximumBufferSize: maxPacketSize + 5)
     self.keepAlive = keepAlive
     self.pingTimeout = pingTimeout
     self.onPacket = onPacket

@@ -22,7 +22,8 @@ extension MQTTConnection {
     let makeHandler: @Sendable (any Channel) -> MQTTChannelHandler = { channel in
       MQTTChannelHandler(
         eventLoop: channel.eventLoop, maxPacketSize: configuration.maxPacketSize, keepAlive: keepAlive,
-        pingTimeout: pingTimeout, logger: logger, onPacket: onPacket)
+        pingTimeout: pingTimeout, logger: logger, onOversizedPublish: configuration.onOversizedPublish,
+        onPacket: onPacket)
     }
     let host = configuration.host
     // NIOSSL refuses an IP literal as SNI; with nil it checks the IP against the certificate's SANs instead.

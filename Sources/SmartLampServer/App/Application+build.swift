@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -37,8 +38,10 @@ public func buildApplication(
   logger: Logger = Logger(label: "smartlamp"),
   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
+  let connections = ConnectionLimiter(
+    limit: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies)
   // TLS files are checked first: a bad certificate stops the start before anything is opened.
-  let serving = try await HTTPServing.make(configuration: configuration, logger: logger)
+  let serving = try await HTTPServing.make(configuration: configuration, connections: connections, logger: logger)
   let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
   try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
   try await FirstRunSetup.announce(database: database, logger: logger)

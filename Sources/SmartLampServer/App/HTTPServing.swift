@@ -18,9 +18,14 @@ struct HTTPServing {
   let services: [any Service]
   let servesTLS: Bool
 
-  static func make(configuration: Configuration, logger: Logger) async throws -> HTTPServing {
+  /// Every connection (and, over HTTP/2, every stream) passes the per-address cap of `connections` first.
+  static func make(
+    configuration: Configuration, connections: ConnectionLimiter, logger: Logger
+  ) async throws -> HTTPServing {
+    let perConnection = HTTP1Channel.Configuration(
+      additionalChannelHandlers: [ConnectionLimitHandler(limiter: connections)])
     guard let certFile = configuration.tlsCertificateFile, let keyFile = configuration.tlsKeyFile else {
-      return HTTPServing(server: .http1(), services: [], servesTLS: false)
+      return HTTPServing(server: .http1(configuration: perConnection), services: [], servesTLS: false)
     }
     let certificate: ReloadableCertificate
     do {
@@ -39,7 +44,9 @@ struct HTTPServing {
           host: configuration.httpHost, port: redirectPort, httpsPort: configuration.httpPort, logger: logger))
     }
     return HTTPServing(
-      server: try .http2Upgrade(tlsConfiguration: certificate.tlsConfiguration), services: services, servesTLS: true)
+      server: try .http2Upgrade(
+        tlsConfiguration: certificate.tlsConfiguration, configuration: .init(streamConfiguration: perConnection)),
+      services: services, servesTLS: true)
   }
 }
 

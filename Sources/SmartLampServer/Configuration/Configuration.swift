@@ -29,6 +29,8 @@ public struct Configuration: Sendable, Equatable {
 
   /// Whether this server terminates TLS itself.
   public var servesTLS: Bool { tlsCertificateFile != nil && tlsKeyFile != nil }
+  /// Open connections one client address may hold before authentication; 0: no cap.
+  public var maxConnectionsPerAddress = 128
 
   // Storage
   public var databaseURL = "sqlite://./data/smartlamp.sqlite"
@@ -82,6 +84,10 @@ public struct Configuration: Sendable, Equatable {
   public var logFormat: LogFormat = .text
   public var demo = false
   public var demoDevices = 4
+
+  // Realtime stream caps (0: no cap); past a cap the oldest stream of that session or person is closed.
+  public var realtimeMaxStreamsPerSession = 8
+  public var realtimeMaxStreamsPerPerson = 32
 
   // Metrics
   /// Bearer token that may read `/metrics` besides admins; nil: admins only.

@@ -2,7 +2,7 @@ import Foundation
 
 extension Setting {
   /// Every setting, in the order the README documents them.
-  public static let all: [Setting] = http + storage + mqtt + auth + rateLimits + other
+  public static let all: [Setting] = http + connectionLimits + storage + mqtt + auth + rateLimits + other
 
   static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
 

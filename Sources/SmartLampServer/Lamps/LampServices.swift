@@ -40,7 +40,9 @@ public struct LampServices: Sendable {
     self.logger = logger
     let store = Store(database: database)
     self.store = store
-    hub = RealtimeHub()
+    hub = RealtimeHub(
+      streamLimits: .init(
+        perSession: configuration.realtimeMaxStreamsPerSession, perPerson: configuration.realtimeMaxStreamsPerPerson))
     // The tracker reports outcomes to the command service, which needs the tracker: bind it late.
     let outcomeSink = LateBound<CommandService>()
     acks = AckTracker(timeout: .milliseconds(max(configuration.ackTimeoutMs, 1))) { pending, outcome in

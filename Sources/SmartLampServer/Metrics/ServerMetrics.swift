@@ -34,8 +34,8 @@ final class ServerMetrics: Sendable {
         Double(lamps.broker.messagesReceived)),
       .single(
         "smartlamp_mqtt_malformed_payloads_total", .counter,
-        help: "Device messages ignored because their payload could not be parsed",
-        Double(lamps.state.counters.malformed)),
+        help: "Device messages ignored because their payload could not be parsed (or exceeded the packet limit)",
+        Double(lamps.state.counters.malformed + lamps.broker.oversizedSkipped)),
     ]
     var stored: StoredCounts?
     do {

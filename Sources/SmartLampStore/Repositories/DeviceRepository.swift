@@ -212,6 +212,15 @@ public struct DeviceRepository: Sendable {
   /// this one's command path at the next check. FNV-1a over (id, secret): only compared with itself, in memory,
   /// never logged; a household has few devices, so reading the column is cheap.
   static func secretsDigest(_ conn: any SQLConnection) throws -> String {
+    try secretsDigest(
+      conn.query("SELECT id, hmac_secret FROM devices ORDER BY id").map {
+        (try $0.int64("id"), DeviceSecret(stored: try $0.optionalString("hmac_secret"))?.value ?? "")
+      })
+  }
+
+  /// The digest of (id, secret) pairs in id order: the server computes it over the devices it holds, to tell
+  /// whether the table still matches them without reloading every device.
+  public static func secretsDigest(_ devices: some Sequence<(Int64, String)>) -> String {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     func mix(_ bytes: some Sequence<UInt8>) {
       for byte in bytes {
@@ -219,10 +228,10 @@ public struct DeviceRepository: Sendable {
         hash &*= 0x100_0000_01b3
       }
     }
-    for row in try conn.query("SELECT id, hmac_secret FROM devices ORDER BY id") {
-      mix(String(try row.int64("id")).utf8)
+    for (id, secret) in devices {
+      mix(String(id).utf8)
       mix([0])
-      mix((DeviceSecret(stored: try row.optionalString("hmac_secret"))?.value ?? "").utf8)
+      mix(secret.utf8)
       mix([0])
     }
     return String(hash, radix: 16)

@@ -29,6 +29,7 @@ final class BrokerConnection: Service, Sendable {
   let refusedRetry = MQTTBackoff(initial: .seconds(1), maximum: .seconds(15), jitter: 0)
   private let connections = Atomic<Int>(0)
   private let received = Atomic<Int>(0)
+  private let oversized: OversizedMessages
   let logger: Logger
 
   /// What to do with messages and connections; set once by ``LampServices``.
@@ -50,8 +51,14 @@ final class BrokerConnection: Service, Sendable {
     mqtt.keepAlive = .seconds(30)
     mqtt.cleanSession = true
     mqtt.will = MQTTWill(topic: statusTopic, payload: "offline", qos: .atLeastOnce, retain: true)
-    mqtt.reconnect = MQTTBackoff(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0.2)
+    // Retried at most ~1 s apart (issue #10: back within a second of the broker): a refused TCP connect to the
+    // house's broker costs next to nothing, and every second offline is a second of 503s and stale tiles.
+    mqtt.reconnect = MQTTBackoff(initial: .milliseconds(250), maximum: .milliseconds(800), jitter: 0.2)
     mqtt.subscriptionBufferSize = 16_384
+    // A message larger than the client's packet limit is skipped and counted as malformed, never a reconnect.
+    let oversized = OversizedMessages(logger: logger)
+    mqtt.onOversizedPublish = { bytes in oversized.record(bytes) }
+    self.oversized = oversized
     filters = TasmotaSubscriptions.all + NativeSubscriptions.all
     var clientLogger = logger
     clientLogger[metadataKey: "component"] = "mqtt"
@@ -68,6 +75,8 @@ final class BrokerConnection: Service, Sendable {
   var connectionCount: Int { connections.load(ordering: .relaxed) }
   /// Messages received on every subscription, for metrics.
   var messagesReceived: Int { received.load(ordering: .relaxed) }
+  /// Messages skipped for exceeding the MQTT client's packet limit.
+  var oversizedSkipped: Int { oversized.count }
 
   /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
   func problem() -> String? {

@@ -53,11 +53,17 @@ final class RealtimeHub: Sendable {
 
   let replayCapacity: Int
   let subscriberCapacity: Int
+  /// How many streams one session and one person may hold (RealtimeStreamQuota.swift).
+  let quota: RealtimeStreamQuota
   private let state = Mutex(State())
 
-  init(replayCapacity: Int = 2048, subscriberCapacity: Int = 512) {
+  init(
+    replayCapacity: Int = 2048, subscriberCapacity: Int = 512,
+    streamLimits: RealtimeStreamQuota.Limits = .init(perSession: 0, perPerson: 0)
+  ) {
     self.replayCapacity = max(1, replayCapacity)
     self.subscriberCapacity = max(1, subscriberCapacity)
+    self.quota = RealtimeStreamQuota(limits: streamLimits)
   }
 
   /// Registers a subscriber that sees `visible` devices. With `lastEventID`, also returns the buffered events after

@@ -55,10 +55,17 @@ final class RealtimeWatcher: Service, Sendable {
       // Read before checking: a change committed during the check moves it, and the wait below returns at once.
       let seen = accessChanges.generation
       do {
+        let version = state.devicesVersion
         let current = try await store.devices.visibilitySignature()
         if current != signature {
           signature = current
-          state.setDevices(try await store.devices.lampDevices())
+          // Changes made through this process are already applied, device by device; only a change made
+          // elsewhere (another instance, the CLI) costs a reload. A change in this process during the read makes
+          // the read stale: it is not applied, and the change's own nudge brings the next check at once.
+          if !state.holdsDevices(matching: current) {
+            let loaded = state.devicesVersion == version ? try await store.devices.lampDevices() : nil
+            if loaded.map({ state.setDevices($0, ifUnchangedSince: version) }) != true { signature = "" }
+          }
           try await refreshVisibility()
         }
         try await closeRevokedStreams()

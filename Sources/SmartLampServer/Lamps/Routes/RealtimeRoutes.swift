@@ -23,13 +23,24 @@ struct RealtimeRoutes: Sendable {
     let lastEventID = (request.headers[.lastEventID] ?? request.uri.queryParameters.get("lastEventId")).flatMap {
       UInt64($0.trimmingCharacters(in: .whitespaces))
     }
+    let sessionID = context.caller.sessionID ?? Self.sessionID(of: principal)
     let subscription = lamps.hub.subscribe(
       visible: Set(visible.map(\.device.id)),
-      owner: .init(principal: principal, sessionID: context.caller.sessionID ?? Self.sessionID(of: principal)),
+      owner: .init(principal: principal, sessionID: sessionID),
       lastEventID: lastEventID)
+    // Past the per-session or per-person cap the oldest streams end (RealtimeStreamQuota.swift).
+    lamps.hub.closeForLimit(
+      lamps.hub.quota.admit(subscription.id, holder: .init(principal: principal, sessionID: sessionID)))
     var frames: [String] = []
     if subscription.replay == nil {
-      let lastCommands = try await lamps.commandLogs.lastCommands()
+      let lastCommands: [Int64: (action: String, issuedAt: Int64)]
+      do {
+        lastCommands = try await lamps.commandLogs.lastCommands()
+      } catch {
+        lamps.hub.quota.release(subscription.id)
+        lamps.hub.close(subscription.id)
+        throw error
+      }
       let now = RealtimeEvent.now()
       frames = visible.map { entry in
         RealtimeEvent.json(
@@ -51,7 +62,10 @@ struct RealtimeRoutes: Sendable {
     return Response(
       status: .ok, headers: headers,
       body: ResponseBody { writer in
-        defer { hub.close(subscription.id) }
+        defer {
+          hub.close(subscription.id)
+          hub.quota.release(subscription.id)
+        }
         var head = "retry: 2000\n\n"
         head += Self.frame(
           id: nil,

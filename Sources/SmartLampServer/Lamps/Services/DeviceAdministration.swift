@@ -4,7 +4,8 @@ import Tasmota
 
 /// Registering, changing and deleting lamps: the rules (a public id is unique; a delete takes the lamp's
 /// assignments, schedules and runs with it in one transaction) and what must follow every committed change — the
-/// live device table and the open realtime streams, whose visible sets may have changed.
+/// live device table (only the changed device: a change costs the same with ten lamps or ten thousand) and the open
+/// realtime streams, whose visible sets may have changed.
 struct DeviceAdministration: Sendable {
   let store: Store
   let state: DeviceStateService
@@ -18,7 +19,8 @@ struct DeviceAdministration: Sendable {
     } catch StoreError.duplicate {
       throw APIError.alreadyExists("Device ID already exists", field: "deviceId")
     }
-    try await devicesChanged()
+    state.upsertDevice(device)
+    accessChanges.changed()
     return device
   }
 
@@ -33,17 +35,14 @@ struct DeviceAdministration: Sendable {
     } catch StoreError.deviceNotFound {
       throw APIError.deviceNotFound(device.deviceId)
     }
-    try await devicesChanged()
+    state.upsertDevice(updated)
+    accessChanges.changed()
     return updated
   }
 
   func delete(_ device: LampDevice) async throws {
     guard try await store.devices.delete(device.deviceId) else { throw APIError.deviceNotFound(device.deviceId) }
-    try await devicesChanged()
-  }
-
-  private func devicesChanged() async throws {
-    state.setDevices(try await store.devices.lampDevices())
+    state.removeDevice(internalID: device.id)
     accessChanges.changed()
   }
 }

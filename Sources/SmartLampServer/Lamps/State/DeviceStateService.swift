@@ -15,6 +15,8 @@ import Tasmota
 final class DeviceStateService: Sendable {
   private struct Table {
     var directory = DeviceDirectory()
+    /// Moves with every change of `directory`, so a reload read before a change never overwrites it.
+    var directoryVersion: UInt64 = 0
     var live: [String: LiveDevice] = [:]
     /// Internal ids of entities whose state changed since the last flush.
     var dirty: Set<Int64> = []
@@ -45,7 +47,48 @@ final class DeviceStateService: Sendable {
 
   /// Replaces the registered entities (at start and after every device change).
   func setDevices(_ devices: [LampDevice]) {
-    table.withLock { $0.directory = DeviceDirectory(devices) }
+    table.withLock { table in
+      table.directory = DeviceDirectory(devices)
+      table.directoryVersion &+= 1
+    }
+  }
+
+  /// Replaces the registered entities with a list read from the database, unless a device changed in this process
+  /// since `version` was read (the list may predate that change): false then, and the caller reads again later.
+  func setDevices(_ devices: [LampDevice], ifUnchangedSince version: UInt64) -> Bool {
+    table.withLock { table in
+      guard table.directoryVersion == version else { return false }
+      table.directory = DeviceDirectory(devices)
+      table.directoryVersion &+= 1
+      return true
+    }
+  }
+
+  /// See ``setDevices(_:ifUnchangedSince:)``.
+  var devicesVersion: UInt64 { table.withLock { $0.directoryVersion } }
+
+  /// Adds or replaces one registered entity, leaving every other as it is (after a device change).
+  func upsertDevice(_ device: LampDevice) {
+    table.withLock { table in
+      table.directory.upsert(device)
+      table.directoryVersion &+= 1
+    }
+  }
+
+  /// Forgets one registered entity (after a delete).
+  func removeDevice(internalID: Int64) {
+    table.withLock { table in
+      table.directory.remove(internalID: internalID)
+      table.directoryVersion &+= 1
+    }
+  }
+
+  /// Whether the devices held match the table's visibility signature (its device count, highest id and secrets).
+  func holdsDevices(matching signature: String) -> Bool {
+    let parts = signature.split(separator: "|", omittingEmptySubsequences: false)
+    guard parts.count == 3 else { return false }
+    let held = table.withLock { $0.directory.signature }
+    return parts[0] == held.devices && parts[2] == held.secrets
   }
 
   var devices: [LampDevice] { table.withLock { $0.directory.all } }

@@ -95,7 +95,11 @@ struct ScheduleRunner: Service {
     self.logger = logger
   }
 
+  /// How long the service waits at start for the broker connection before its first tick.
+  static let brokerWaitAtStart: Duration = .seconds(10)
+
   func run() async throws {
+    await waitForBrokerAtStart()
     await withDiscardingTaskGroup { group in
       while !Task.isShuttingDownGracefully && !Task.isCancelled {
         let prepared = await prepare(now: clock())
@@ -116,6 +120,20 @@ struct ScheduleRunner: Service {
           logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
         }
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+      }
+    }
+  }
+
+  /// Right after a (re)start the broker connection is seconds away: a slot claimed before it is up would fail
+  /// with "broker unavailable" although the broker is fine (issue #10: SIGKILLed during per-second schedules, every
+  /// restart failed its first slots). So the first tick waits for the connection, at most ``brokerWaitAtStart``;
+  /// slots that fall due meanwhile run late or are recorded missed, as the misfire policy says. A broker that is
+  /// really down still fails slots after that, as before.
+  private func waitForBrokerAtStart() async {
+    let deadline = ContinuousClock.now + Self.brokerWaitAtStart
+    while !lamps.broker.isConnected && ContinuousClock.now < deadline {
+      guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .milliseconds(50)) })) != nil else {
+        return
       }
     }
   }

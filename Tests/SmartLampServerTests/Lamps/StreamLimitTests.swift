@@ -1,0 +1,152 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import SmartLampServer
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// One account cannot exhaust the server (issue #10): realtime streams are capped per session and per person (the
+/// oldest is closed with a final `closed` frame), and connections are capped per client address before
+/// authentication (`429 TOO_MANY_CONNECTIONS`). Against the real server on loopback.
+@Suite(.serialized) struct StreamLimitTests {
+  /// Opens a stream and waits for its `hello`, so the server has admitted it before the next one opens.
+  static func openStream(_ env: LampEnv, token: String) async throws -> SSEClient {
+    let stream = try await SSEClient.open(port: env.port, token: token)
+    #expect(stream.status == 200)
+    _ = try #require(try await stream.events.next(within: .seconds(10), "hello") { $0.type == "hello" })
+    return stream
+  }
+
+  /// Every stream in `streams` is still live: each sees the `devices` frame that a new lamp causes.
+  static func expectLive(_ env: LampEnv, _ streams: [SSEClient], device: String) async throws {
+    try await env.createDevice(device)
+    for stream in streams {
+      let frame = try await stream.events.next(within: .seconds(10), "devices frame") { $0.type == "devices" }
+      #expect(frame != nil, "a stream within the cap was closed")
+    }
+  }
+
+  @Test func theOldestStreamOfASessionIsClosedPastTheCap() async throws {
+    try await LampEnv.with({ $0.realtimeMaxStreamsPerSession = 3 }) { env in
+      var streams: [SSEClient] = []
+      for _ in 0..<3 { streams.append(try await Self.openStream(env, token: env.adminToken)) }
+      let member = try await env.createMember("member@example.com")
+      let theirs = try await Self.openStream(env, token: member.token)
+
+      let fourth = try await Self.openStream(env, token: env.adminToken)
+      let closed = try await streams[0].events.next(within: .seconds(10), "closed frame") { $0.type == "closed" }
+      #expect(closed?.json?["reason"]?.string == "STREAM_LIMIT")
+      #expect(try await streams[0].events.next(within: .seconds(10), "end of stream") == nil)
+      try await Self.expectLive(env, Array(streams[1...]) + [fourth], device: "cap-a")
+
+      // Another person's stream was untouched, and they may still open more.
+      let another = try await Self.openStream(env, token: member.token)
+      try await env.assign(member.id, ["cap-a": "monitoring"])
+      for stream in [theirs, another] {
+        #expect(try await stream.events.next(within: .seconds(10), "member devices") { $0.type == "devices" } != nil)
+      }
+      for stream in streams + [fourth, theirs, another] { await stream.close() }
+    }
+  }
+
+  @Test func aPersonsStreamsAcrossSessionsAreCapped() async throws {
+    try await LampEnv.with({
+      $0.realtimeMaxStreamsPerSession = 3
+      $0.realtimeMaxStreamsPerPerson = 4
+    }) { env in
+      let phone = env.adminToken
+      let laptop = try await LampEnv.login(port: env.port, email: LampEnv.adminEmail, password: LampEnv.adminPassword)
+      var streams: [SSEClient] = []
+      for token in [phone, phone, laptop, laptop] { streams.append(try await Self.openStream(env, token: token)) }
+      // A fifth stream of the same person, in a session well within its own cap: the person's oldest goes.
+      let fifth = try await Self.openStream(env, token: laptop)
+      let closed = try await streams[0].events.next(within: .seconds(10), "closed frame") { $0.type == "closed" }
+      #expect(closed?.json?["reason"]?.string == "STREAM_LIMIT")
+      #expect(try await streams[0].events.next(within: .seconds(10), "end of stream") == nil)
+      try await Self.expectLive(env, Array(streams[1...]) + [fifth], device: "cap-b")
+      for stream in streams + [fifth] { await stream.close() }
+
+      // Streams that ended give their places back: four fresh ones all stay open.
+      var again: [SSEClient] = []
+      for token in [phone, phone, laptop, laptop] { again.append(try await Self.openStream(env, token: token)) }
+      try await Self.expectLive(env, again, device: "cap-c")
+      for stream in again { await stream.close() }
+    }
+  }
+
+  @Test func connectionsPerAddressAreCappedBeforeAuthentication() async throws {
+    try await LampEnv.with({ $0.maxConnectionsPerAddress = 6 }) { env in
+      // Six idle connections that never send a byte hold every place of 127.0.0.1 (polled: the harness's own
+      // short connections may still be closing).
+      var idle: [Int32] = []
+      defer { for socket in idle { close(socket) } }
+      for _ in 0..<6 { idle.append(try Self.connect(port: env.port)) }
+      try await poll("the seventh connection refused") {
+        try Self.exchange(port: env.port, "GET /api/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").hasPrefix(
+          "HTTP/1.1 429")
+      }
+      // Refused before a byte of the request is read: a silent client gets the same answer.
+      let refused = try Self.exchange(port: env.port, nil)
+      #expect(refused.hasPrefix("HTTP/1.1 429"), "\(refused)")
+      #expect(refused.contains("\"code\":\"TOO_MANY_CONNECTIONS\""))
+      #expect(refused.lowercased().contains("retry-after: 5"))
+
+      // One place given back is one request served again.
+      close(idle.removeLast())
+      try await poll("a place given back") {
+        (try? await env.call(.get, "/api/health").status) == 200
+      }
+      for socket in idle { close(socket) }
+      idle = []
+      // Nothing counted for good: several requests at once all pass once the idle connections are gone.
+      // (A refused request shows up as a closed connection in the test client: it counts as "not yet".)
+      try await poll("every place back") {
+        let replies = await withTaskGroup(of: Int.self) { group in
+          for _ in 0..<5 { group.addTask { (try? await env.call(.get, "/api/health"))?.status ?? 0 } }
+          return await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        return replies.allSatisfy { $0 == 200 }
+      }
+    }
+  }
+
+  /// Connects, sends `request` (when given) and reads until the server closes (at most 10 s).
+  static func exchange(port: Int, _ request: String?) throws -> String {
+    let fd = try connect(port: port)
+    defer { close(fd) }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    if let request { _ = request.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } }
+    var received: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let count = recv(fd, &buffer, buffer.count, 0)
+      if count <= 0 { break }
+      received += buffer[..<count]
+    }
+    return String(decoding: received, as: UTF8.self)
+  }
+
+  /// A plain TCP connection to the server that sends nothing.
+  static func connect(port: Int) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket() failed") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let result = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    guard result == 0 else {
+      close(fd)
+      throw HarnessError("connect() failed")
+    }
+    return fd
+  }
+}

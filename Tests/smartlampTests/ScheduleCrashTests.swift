@@ -1,0 +1,155 @@
+import Foundation
+import SmartLampStore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The server SIGKILLed while per-second schedules run (issue #10): on every restart no slot runs twice, and the
+/// SQLite file stays sound. The real `smartlamp serve` binary on a temporary SQLite file and a real Mosquitto.
+@Suite struct ScheduleCrashTests {
+  @Test func killedWhileSchedulesRunNoSlotRunsTwiceAndTheDatabaseStaysSound() async throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-crash")
+    let path = dir.file("lamp.sqlite")
+    let database = "sqlite://\(path)"
+    let created = try CLI.run(
+      [
+        "user", "create", "--email", "ibu@rumah.id", "--name", "Ibu", "--admin", "--password-stdin",
+        "--database-url", database, "--set", "auth.bcrypt-cost=4",
+      ],
+      in: dir.path, stdin: "rahasia-sekali\n")
+    #expect(created.status == 0, "\(created.stderr)")
+    try await MosquittoBroker.with(username: nil, password: nil) { broker in
+      func serve() async throws -> (ChildProcess, Int) {
+        let port = freePort()
+        let server = try ChildProcess(
+          executable: CLI.binary,
+          arguments: [
+            "serve", "--port", String(port), "--set", "data.dir=\(dir.path)/data", "--database-url", database,
+            "--set", "dashboard.dir=\(dir.path)", "--set", "mqtt.url=\(broker.url(.tcp))",
+            "--set", "scheduler.interval-ms=100", "--set", "commands.ack-timeout-ms=300",
+            "--set", "ratelimit.command-max=0",
+          ],
+          stdoutPath: dir.file("out.log"), stderrPath: dir.file("err.log"))
+        try await poll("server ready", timeout: .seconds(60)) {
+          portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+        }
+        return (server, port)
+      }
+
+      var (server, port) = try await serve()
+      let token = try ServeHTTP.login(port: port, email: "ibu@rumah.id", password: "rahasia-sekali")
+      let device = try ServeHTTP.call(
+        port: port, "POST", "/api/v1/devices", token: token, key: "dev",
+        json: #"{"deviceId":"teras","name":"Teras"}"#)
+      #expect(device.status == 201, "\(device.body)")
+      for (index, action) in ["ON", "OFF", "ON"].enumerated() {
+        let schedule = try ServeHTTP.call(
+          port: port, "POST", "/api/v1/schedules", token: token, key: "every-second-\(index)",
+          json: #"{"deviceId":"teras","action":"\#(action)","cron":"* * * * * *","timezone":"UTC"}"#)
+        #expect(schedule.status == 201, "\(schedule.body)")
+      }
+
+      // Three times: let slots run, then kill the process mid-stride and start it again on the same file.
+      var kills = 0
+      for _ in 0..<3 {
+        let before = try await Self.runCount(path)
+        try await poll("slots run", timeout: .seconds(30)) { try await Self.runCount(path) >= before + 6 }
+        server.signal(SIGKILL)
+        await server.waitForExit()
+        #expect(server.exitCode == nil, "the process was killed, not stopped")
+        kills += 1
+        (server, port) = try await serve()
+      }
+      let before = try await Self.runCount(path)
+      try await poll("slots run after the last restart", timeout: .seconds(30)) {
+        try await Self.runCount(path) >= before + 6
+      }
+      await server.terminate()
+      #expect(server.exitCode == 0, "\(server.standardError.suffix(2000))")
+
+      let sqlite = try SQLiteDatabase(path: path)
+      let report = try await sqlite.read { conn in
+        let integrity = try conn.query("PRAGMA integrity_check").map { try $0.string("integrity_check") }
+        let twice = try conn.query(
+          "SELECT schedule_id, planned_at FROM schedule_runs GROUP BY schedule_id, planned_at HAVING COUNT(*) > 1"
+        ).count
+        // A command whose request id names a slot was published for that slot: one per slot at most.
+        let published = try conn.query(
+          "SELECT request_id FROM command_logs WHERE request_id LIKE 'sch-%' GROUP BY request_id HAVING COUNT(*) > 1"
+        ).count
+        let orphans = try conn.query(
+          """
+          SELECT c.request_id FROM command_logs c WHERE c.request_id LIKE 'sch-%' AND NOT EXISTS (
+            SELECT 1 FROM schedule_runs r WHERE 'sch-' || r.schedule_id || '-' || r.planned_at = c.request_id)
+          """
+        ).count
+        let statuses = try conn.query(
+          "SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS n FROM schedule_runs GROUP BY status, reason"
+        ).map { row in
+          let status = try row.string("status")
+          let reason = try row.string("reason")
+          let count = try row.int("n")
+          return "\(status)/\(reason): \(count)"
+        }
+        return (integrity, twice, published, orphans, statuses)
+      }
+      try await sqlite.close()
+      #expect(report.0 == ["ok"], "PRAGMA integrity_check: \(report.0)")
+      #expect(report.1 == 0, "slots with two run rows")
+      #expect(report.2 == 0, "slots whose command was published twice")
+      #expect(report.3 == 0, "scheduled commands without their slot's run row")
+      print("fault figures: \(kills) SIGKILLs during per-second schedules; runs by status/reason: \(report.4)")
+    }
+  }
+
+  static func runCount(_ path: String) async throws -> Int {
+    let sqlite = try SQLiteDatabase(path: path)
+    let count = try await sqlite.read { try $0.queryOne("SELECT COUNT(*) AS n FROM schedule_runs")?.int("n") ?? 0 }
+    try await sqlite.close()
+    return count
+  }
+}
+
+/// One HTTP/1.1 exchange per connection, enough for a test that drives the real binary.
+enum ServeHTTP {
+  struct Reply {
+    let status: Int
+    let head: String
+    let body: String
+  }
+
+  static func call(
+    port: Int, _ method: String, _ path: String, token: String? = nil, key: String? = nil, json: String? = nil
+  ) throws -> Reply {
+    let socket = try RawSocket(port: port)
+    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    if let token { request += "Authorization: Bearer \(token)\r\n" }
+    if let key { request += "Idempotency-Key: \(key)\r\n" }
+    if let json {
+      request += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+    } else {
+      request += "\r\n"
+    }
+    try socket.send(request)
+    let answer = try socket.receiveToEnd()
+    let parts = answer.components(separatedBy: "\r\n\r\n")
+    let head = parts.first ?? ""
+    let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+    return Reply(status: status, head: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+  }
+
+  /// Logs in and returns the access token (the `auth_token` cookie's value).
+  static func login(port: Int, email: String, password: String) throws -> String {
+    let reply = try call(
+      port: port, "POST", "/api/v1/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
+    guard reply.status == 200,
+      let cookie = reply.head.split(separator: "\r\n").first(where: {
+        $0.lowercased().hasPrefix("set-cookie: auth_token=")
+      })?.dropFirst("set-cookie: auth_token=".count).split(separator: ";").first
+    else { throw HarnessError("login failed: \(reply.head)") }
+    return String(cookie)
+  }
+}
