@@ -20,6 +20,11 @@ let attempt = 0;
 let running = false;
 let generation = 0;
 let wasDown = false;
+// Set when the server closed this tab's stream to make room for a newer one (STREAM_LIMIT: the session holds too
+// many). Reconnecting at once would close another tab's stream, which would do the same, round and round; a
+// parked tab waits until it is shown again, or retries slowly while it is the one being looked at.
+let parked = false;
+const PARKED_RETRY_MS = 30000;
 
 /** Seeds every tile from GET /api/v1/status. */
 export async function refreshStatus() {
@@ -57,6 +62,7 @@ function handle(frame) {
     case "hello":
       if (Number(frame.pingIntervalMs) > 0) pingMs = Number(frame.pingIntervalMs);
       attempt = 0;
+      parked = false;
       setStream("live");
       if (wasDown) {
         wasDown = false;
@@ -81,6 +87,14 @@ function handle(frame) {
       break;
     case "discovery":
       emit("discovery", frame);
+      break;
+    case "closed":
+      if (frame.reason === "STREAM_LIMIT") {
+        parked = true;
+        closeSource();
+        down();
+        if (document.visibilityState === "visible") reconnect(PARKED_RETRY_MS);
+      }
       break;
     default:
       break;
@@ -128,6 +142,7 @@ async function open(myGeneration, fetchStatus = true) {
 /** Schedules a connect after the backoff step (or `delay`). */
 function reconnect(delay) {
   if (!running) return;
+  if (parked && delay === undefined) return;
   clearTimeout(retryTimer);
   const wait = delay ?? BACKOFF[Math.min(attempt, BACKOFF.length - 1)];
   attempt += 1;
@@ -140,6 +155,7 @@ function reconnect(delay) {
 /** Closes the current stream and connects again at once (visibility, pageshow, online). */
 export function reconnectNow() {
   if (!running) return;
+  parked = false;
   clearTimeout(retryTimer);
   clearTimeout(watchdog);
   closeSource();
@@ -158,6 +174,7 @@ export function start() {
   if (running) return;
   running = true;
   attempt = 0;
+  parked = false;
   wasDown = false;
   setStream("connecting");
   document.addEventListener("visibilitychange", onVisibility);

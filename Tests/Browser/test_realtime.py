@@ -95,3 +95,33 @@ def test_devices_event_refetches_the_lamp_list(open_page, household, admin_api):
     expect(tile).to_have_count(1, timeout=10000)
     expect(tile).to_have_attribute("data-state", "unknown")
     expect(w.page.locator("section.room", has=tile).locator("h2")).to_have_text(re.compile("Teras Belakang"))
+
+
+def test_a_tab_closed_for_the_stream_limit_waits_instead_of_closing_another(open_page, household):
+    """Nine tabs of one session (the server keeps 8 streams per session): the oldest tab's stream is closed with
+    STREAM_LIMIT. That tab must not reconnect at once — it would close another tab's stream, which would do the
+    same, round and round — but wait until it is shown again."""
+    w = open_page(user=ADMIN)
+    first = w.page
+    first.clock.install()
+    w.goto("/#/lampu")
+    expect(first.locator('.conn[data-stream="live"]')).to_have_count(1)
+    opened = []
+    first.on("request", lambda r: opened.append(r.url) if "/api/v1/realtime/stream" in r.url else None)
+    others = []
+    for _ in range(8):
+        tab = first.context.new_page()
+        tab.goto("/#/lampu")
+        expect(tab.locator('.conn[data-stream="live"]')).to_have_count(1)
+        others.append(tab)
+    # The ninth stream closed the first tab's: it says so and stops.
+    expect(first.locator('.conn[data-stream="down"]')).to_have_count(1)
+    before = len(opened)
+    first.clock.fast_forward(20000)
+    assert len(opened) == before, "a parked tab reconnected by itself"
+    for tab in others:
+        expect(tab.locator('.conn[data-stream="live"]')).to_have_count(1)
+    # Shown again, it takes a stream at once.
+    first.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    expect(first.locator('.conn[data-stream="live"]')).to_have_count(1)
+    assert w.console_errors == []
