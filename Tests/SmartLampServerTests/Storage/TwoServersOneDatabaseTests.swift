@@ -8,8 +8,9 @@ import Testing
 @testable import SmartLampServer
 
 /// issue #9 item 4, first step past one machine: two servers on one MariaDB database and one broker. Both serve the
-/// same people and lamps, each command is audited once whichever server took it, and an idempotency key used on
-/// one server is answered from the record on the other (one publish).
+/// same people and lamps, each command is audited once whichever server took it, an idempotency key used on one
+/// server is answered from the record on the other (one publish), one rate-limit window counts the commands of
+/// both, and a session ended on one is refused by the other within `auth.session-cache-ms`.
 @Suite(.enabled(if: MariaDBServer.isEnabled)) struct TwoServersOneDatabaseTests {
   @Test func twoServersShareOneDatabase() async throws {
     let mariadb = try await MariaDBServer.shared()
@@ -24,6 +25,7 @@ import Testing
         $0.jwtSecret = "two-servers-share-this-jwt-secret-value"
         $0.instanceID = instance
         $0.ackTimeoutMs = 5000
+        $0.commandRateLimitMax = 6
       }
       server.configuration.database = try DatabaseURL.parse(created.url)
       server.configuration.databaseURL = created.url
@@ -76,6 +78,24 @@ import Testing
         // The marker is the second OFF: once it is seen, every earlier publish has been seen too.
         try await poll("marker published") { observer.messages.filter { $0.payload == "OFF" }.count >= 2 }
         #expect(observer.messages.filter { $0.payload == "ON" }.count == 2, "via-a and idem-1, not idem-1 twice")
+
+        // Rate limits are one window in the database: via-a, via-b, idem-1 and the marker counted 4 of this
+        // caller's 6 (the replay on B counted none), so the 5th and 6th pass and the 7th is refused, whichever
+        // server answers.
+        var statuses: [Int] = []
+        for index in 0..<4 {
+          let via = index.isMultiple(of: 2) ? a : b
+          statuses.append(try await via.execute("shared-lamp", "ON", requestID: "limit-\(index)").status)
+        }
+        #expect(statuses == [200, 200, 429, 429], "\(statuses)")
+
+        // A session ended on A is refused on B within auth.session-cache-ms.
+        let ended = try await LampEnv.login(port: portA, email: LampEnv.adminEmail, password: LampEnv.adminPassword)
+        #expect(try await b.call(.get, "/api/v1/devices", token: ended).status == 200)
+        #expect(try await a.call(.post, "/api/v1/auth/logout", token: ended).status == 200)
+        try await poll("B refuses the ended session", timeout: .seconds(10)) {
+          try await b.call(.get, "/api/v1/devices", token: ended).status == 401
+        }
         await observer.stop()
         await lamp.stop()
       }
