@@ -237,7 +237,7 @@ struct ClientBehaviourTests {
       try await poll("client gives up on the silent broker", timeout: .seconds(10)) { !client.state.isConnected }
       guard case .disconnected(let reason) = client.state else { throw HarnessError("expected disconnected") }
       #expect(reason.contains("PINGRESP"))
-      try await poll("client closed the socket", timeout: .seconds(10)) { connection.isClosed }
+      try await poll("client closed the socket", timeout: .seconds(30)) { connection.isClosed }
       await client.disconnect()
     }
   }
