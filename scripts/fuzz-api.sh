@@ -76,10 +76,15 @@ done
 cat > "$work/baseline.json" <<'JSON'
 {"format_version": 1, "entries": []}
 JSON
-# An allowed execute without a broker answers 503 BROKER_UNAVAILABLE (documented); any other 5xx still fails.
+# An allowed execute or discovery probe without a broker answers 503 BROKER_UNAVAILABLE (documented); any other
+# 5xx still fails.
 cat > "$work/schemathesis.toml" <<'TOML'
 [[operations]]
 include-path = "/api/v1/commands/execute"
+checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
+
+[[operations]]
+include-path = "/api/v1/devices/discovery/probe"
 checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]
 TOML
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance
