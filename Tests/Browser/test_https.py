@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 from harness import BINARY, free_port, port_open, wait_until
 
@@ -17,7 +16,7 @@ CERTUTIL = shutil.which("certutil")
 
 
 @pytest.mark.skipif(CERTUTIL is None, reason="certutil (libnss3-tools) is needed to trust a CA in Chromium")
-def test_dashboard_over_https_is_trusted_once_the_household_ca_is(tmp_path):
+def test_dashboard_over_https_is_trusted_once_the_household_ca_is(tmp_path, playwright_instance):
     tls = tmp_path / "tls"
     subprocess.run([BINARY, "cert", "--host", "lampu.local", "--dir", str(tls)], check=True, capture_output=True)
     homes = {True: tmp_path / "with-ca", False: tmp_path / "without-ca"}
@@ -40,25 +39,26 @@ def test_dashboard_over_https_is_trusted_once_the_household_ca_is(tmp_path):
         try:
             wait_until(lambda: port_open(port), timeout=30, message="the HTTPS port")
             url = f"https://lampu.local:{port}/"
-            with sync_playwright() as p:
-                for trusted, home in homes.items():
-                    browser = p.chromium.launch(
-                        executable_path=CHROMIUM, env={**os.environ, "HOME": str(home)},
-                        args=["--host-resolver-rules=MAP lampu.local 127.0.0.1"])
-                    try:
-                        page = browser.new_page()
-                        if trusted:
-                            response = page.goto(url)
-                            assert response is not None and response.ok
-                            assert page.evaluate("window.isSecureContext")
-                            protocol = page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")
-                            assert protocol == "h2"
-                            assert page.title()
-                        else:
-                            with pytest.raises(PlaywrightError, match="ERR_CERT_AUTHORITY_INVALID"):
-                                page.goto(url)
-                    finally:
-                        browser.close()
+            # The session's Playwright (a second sync_playwright() cannot start inside it), a browser of its own.
+            p = playwright_instance
+            for trusted, home in homes.items():
+                browser = p.chromium.launch(
+                    executable_path=CHROMIUM, env={**os.environ, "HOME": str(home)},
+                    args=["--host-resolver-rules=MAP lampu.local 127.0.0.1"])
+                try:
+                    page = browser.new_page()
+                    if trusted:
+                        response = page.goto(url)
+                        assert response is not None and response.ok
+                        assert page.evaluate("window.isSecureContext")
+                        protocol = page.evaluate("performance.getEntriesByType('navigation')[0].nextHopProtocol")
+                        assert protocol == "h2"
+                        assert page.title()
+                    else:
+                        with pytest.raises(PlaywrightError, match="ERR_CERT_AUTHORITY_INVALID"):
+                            page.goto(url)
+                finally:
+                    browser.close()
         finally:
             server.terminate()
             server.wait(timeout=30)
