@@ -16,7 +16,9 @@ public struct LampServices: Sendable {
   let hub: RealtimeHub
   let state: DeviceStateService
   let history: DeviceHistoryRecorder
-  let broker: BrokerConnection
+  let broker: any BrokerLink
+  /// The connection to run, unless the broker was given (a test without one).
+  private let brokerConnection: BrokerConnection?
   let ingest: LampIngest
   let commands: CommandService
   let discovery: DiscoveryInventory
@@ -30,7 +32,7 @@ public struct LampServices: Sendable {
 
   public init(
     configuration: Configuration, database: any SQLDatabase, logger: Logger,
-    accessChanges: AccessChanges = AccessChanges()
+    accessChanges: AccessChanges = AccessChanges(), dependencies: ServerDependencies = .standard
   ) async throws {
     self.configuration = configuration
     self.accessChanges = accessChanges
@@ -44,7 +46,14 @@ public struct LampServices: Sendable {
     state = DeviceStateService(store: store.deviceStates, logger: logger)
     history = DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger)
     discovery = DiscoveryInventory()
-    broker = try BrokerConnection(configuration: configuration, logger: logger)
+    if let given = dependencies.broker {
+      brokerConnection = nil
+      broker = given
+    } else {
+      let connection = try BrokerConnection(configuration: configuration, logger: logger)
+      brokerConnection = connection
+      broker = connection
+    }
     commands = CommandService(
       broker: broker, state: state, logs: store.commandLogs, hub: hub, ackTimeoutMs: configuration.ackTimeoutMs,
       logger: logger)
@@ -67,9 +76,11 @@ public struct LampServices: Sendable {
 
   /// Long-running parts, run under the application's ServiceGroup (shut down in reverse order).
   var backgroundServices: [any Service] {
-    let core: [any Service] = [
-      StateFlusher(state: state, history: history), commands, broker, ingest, realtime, IdempotencyPurger(repository: idempotency.repository),
-    ]
+    let link: [any Service] = brokerConnection.map { [$0] } ?? []
+    let core: [any Service] =
+      [StateFlusher(state: state, history: history), commands] + link + [
+        ingest, realtime, IdempotencyPurger(repository: idempotency.repository),
+      ]
     let scheduler: [any Service] =
       configuration.schedulerEnabled
       ? [

@@ -53,7 +53,6 @@ import Testing
       mqttKey: lamp, relay: relay, expected: expected, wireRequestID: wire, issuedAt: 0)
   }
 
-
   @Test func ackAfterTheRowIsAnnouncedAfterPublishedAndRecorded() {
     let clock = MockClock()
     var ledger = Ledger(timeout: .seconds(5))
@@ -80,7 +79,8 @@ import Testing
     #expect(Self.steps(actions) == [.decided(acked)])
     // The row is written with the outcome already known: PUBLISHED, then ACKED, and no update.
     #expect(ledger.published(token) == acked)
-    #expect(Self.steps(ledger.rowWritten(token, rowID: 3, recorded: acked)) == [.published("r1"), .announced("r1", acked)])
+    #expect(
+      Self.steps(ledger.rowWritten(token, rowID: 3, recorded: acked)) == [.published("r1"), .announced("r1", acked)])
     #expect(ledger.count == 0)
   }
 
@@ -226,7 +226,9 @@ import Testing
             .decided(.acked(at: 8, latencyMs: 0)), .resume(1, .acked(at: 8, latencyMs: 0)),
             .announced("r1", .acked(at: 8, latencyMs: 0)), .record(1, .acked(at: 8, latencyMs: 0)),
           ])
-      for case .resume(let waiters, let outcome) in actions { for waiter in waiters { waiter.resume(returning: outcome) } }
+      for case .resume(let waiters, let outcome) in actions {
+        for waiter in waiters { waiter.resume(returning: outcome) }
+      }
     }
     #expect(outcome == .acked(at: 8, latencyMs: 0))
     #expect(ledger.count == 0)
@@ -248,14 +250,16 @@ import Testing
   @Test func theTimerIsArmedOnceAndReArmedForTheNextDeadline() {
     let clock = MockClock()
     var ledger = Ledger(timeout: .seconds(5))
-    #expect(Self.steps(ledger.register(Self.command("a"), awaited: false, now: clock.now).actions) == [.arm(.seconds(5))])
+    #expect(
+      Self.steps(ledger.register(Self.command("a"), awaited: false, now: clock.now).actions) == [.arm(.seconds(5))])
     clock.advance(by: .seconds(2))
     #expect(ledger.register(Self.command("b"), awaited: false, now: clock.now).actions.isEmpty, "already armed earlier")
     clock.advance(by: .seconds(3))
     #expect(Self.steps(ledger.tick(now: clock.now)) == [.decided(.timeout), .arm(.seconds(7))])
     clock.advance(by: .seconds(2))
     #expect(Self.steps(ledger.tick(now: clock.now)) == [.decided(.timeout)])
-    #expect(Self.steps(ledger.register(Self.command("c"), awaited: false, now: clock.now).actions) == [.arm(.seconds(12))])
+    #expect(
+      Self.steps(ledger.register(Self.command("c"), awaited: false, now: clock.now).actions) == [.arm(.seconds(12))])
   }
 
   @Test func aCommandWhoseRowIsNeverSettledIsForgottenLater() {

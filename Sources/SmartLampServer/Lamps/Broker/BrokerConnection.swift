@@ -22,7 +22,7 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
   let statusTopic: String
   let filters: [String]
   private let messageStream = AsyncStream.makeStream(
-    of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(subscriptionBuffer))
+    of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(BrokerConnection.subscriptionBuffer))
   private let connectionStream = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
   /// As many messages as the client buffers per subscription: a consumer that falls that far behind loses the
   /// oldest, as it would on the subscription itself.

@@ -14,7 +14,7 @@ import Tasmota
 /// - the row is updated with the outcome only once it exists, and only when it does not already show it.
 ///
 /// Generic over the clock so tests drive time by hand.
-struct CommandLedger<C: Clock> where C.Duration == Duration {
+struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
   typealias Waiter = CheckedContinuation<CommandOutcome, Never>
 
   /// What a command is, for matching reports and announcing it.
@@ -32,7 +32,7 @@ struct CommandLedger<C: Clock> where C.Duration == Duration {
     var issuedAt: Int64
   }
 
-  enum Action {
+  enum Action: Sendable {
     /// Tell realtime subscribers: `PUBLISHED` when the outcome is nil, else the outcome.
     case announce(Command, CommandOutcome?)
     /// Update the audit row with the outcome.
@@ -44,13 +44,13 @@ struct CommandLedger<C: Clock> where C.Duration == Duration {
     case decided(CommandOutcome)
   }
 
-  private enum Row {
+  private enum Row: Sendable {
     case pending
     case written(id: Int64, recorded: CommandOutcome?)
     case failed
   }
 
-  private struct Entry {
+  private struct Entry: Sendable {
     let command: Command
     let startedAt: C.Instant
     let deadline: C.Instant

@@ -115,8 +115,9 @@ final class CommandService: Service, Sendable {
 
   // MARK: executing
 
-  /// A published command whose audit row is still to be written (by ``writeRow(_:)``, or by the caller in a
-  /// transaction of its own, reporting back through ``rowWritten(_:id:)`` or ``rowFailed(_:)``).
+  /// A published command whose audit row is still to be written: by ``writeRow(_:)``, or by the caller in a
+  /// transaction it runs anyway (the request's idempotency record), reporting back through ``rowWritten(_:id:)``
+  /// or ``rowFailed(_:)``.
   struct Published: Sendable {
     let token: Int
     let log: NewCommandLog
@@ -131,38 +132,15 @@ final class CommandService: Service, Sendable {
   func execute(
     device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool
   ) async throws -> Result {
-    try await execute(
-      device: device, action: action, requestId: requestId, issuer: issuer, waitForAck: waitForAck, deferLog: false
-    ).result
-  }
-
-  /// As ``execute(device:action:requestId:issuer:waitForAck:)``; with `deferLog` and without `waitForAck` the
-  /// audit row is not written here but handed back, so the caller writes it in the transaction that stores the
-  /// request's idempotency record (one write on the request path instead of two). The `PUBLISHED` event follows
-  /// the row, as always. With `waitForAck` the row is written at once, while the device is awaited: the audit
-  /// log must show the command even if the process stops during the wait.
-  func execute(
-    device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool, deferLog: Bool
-  ) async throws -> (result: Result, deferred: DeferredCommandLog?) {
     let published = try await publish(
       device: device, action: action, requestId: requestId, issuer: issuer, waitForAck: waitForAck)
-    if deferLog && !waitForAck {
-      let deferred = DeferredCommandLog(
-        log: published.log, logs: logs,
-        written: { [self] id in _ = rowWritten(published, id: id) },
-        failed: { [self] in rowFailed(published) })
-      return (result(published, published.known), deferred)
-    }
-    let outcome: CommandOutcome?
-    if waitForAck {
-      // The row is written while the device is awaited: a device usually answers before the write is done.
-      async let logged = writeRow(published)
-      outcome = await self.outcome(of: published)
-      _ = try await logged
-    } else {
-      outcome = try await writeRow(published)
-    }
-    return (result(published, outcome), nil)
+    guard waitForAck else { return result(published, try await writeRow(published)) }
+    // The row is written at once, while the device is awaited: the audit log must show the command even if the
+    // process stops during the wait (a device usually answers before the write is done).
+    async let logged = writeRow(published)
+    let outcome = await self.outcome(of: published)
+    _ = try await logged
+    return result(published, outcome)
   }
 
   /// Registers the command in the ledger and publishes it.
@@ -255,7 +233,7 @@ final class CommandService: Service, Sendable {
 
   /// Applies one event to the ledger and runs the actions it returns.
   @discardableResult
-  private func update<Value>(_ event: (inout Ledger) -> (Value, [Ledger.Action])) -> Value {
+  private func update<Value: Sendable>(_ event: (inout Ledger) -> (Value, [Ledger.Action])) -> Value {
     // Realtime events are published under the lock: two events of one command computed by two threads must reach
     // the hub in the order the ledger decided (`PUBLISHED` before `ACKED`). The hub only enqueues.
     let (value, actions) = ledger.withLock { ledger in

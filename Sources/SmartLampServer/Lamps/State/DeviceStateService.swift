@@ -254,7 +254,9 @@ final class DeviceStateService: Sendable {
         // A change from a known state (the first report of a relay is no change).
         if let before = live.relays[state.channel.relay]?.power, before != state.power {
           let devices = (table.directory.byMQTTKey[key] ?? []).filter { $0.channel.relay == state.channel.relay }
-          if !devices.isEmpty { changed.append(.init(relay: state.channel.relay, power: state.power, devices: devices)) }
+          if !devices.isEmpty {
+            changed.append(.init(relay: state.channel.relay, power: state.power, devices: devices))
+          }
         }
         live.relays[state.channel.relay] = ChannelReading(power: state.power, updatedAt: now)
       }
