@@ -133,7 +133,7 @@ struct Idempotency: Sendable {
     // 5xx (and a 429, which only says "later") are not stored: a retry with the same key runs again.
     guard response.status.code < 500, response.status != .tooManyRequests else {
       _ = try? await repository.release(claim)
-      return (response, try await completing.map { try await repository.database.write($0) })
+      return (response, try await alone(completing))
     }
     let collector = BodyCollector()
     try await response.body.write(collector.writer)
@@ -151,8 +151,14 @@ struct Idempotency: Sendable {
       context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
       _ = try? await repository.release(claim)
       // The side effect happened: its own work is done on its own, or the request fails as it always did.
-      return (response, try await completing.map { try await repository.database.write($0) })
+      return (response, try await alone(completing))
     }
+  }
+
+  /// Runs the work that would have ridden on the stored answer in a transaction of its own.
+  private func alone<Completed: Sendable>(_ completing: Also<Completed>?) async throws -> Completed? {
+    guard let completing else { return nil }
+    return try await repository.database.write(completing)
   }
 
   /// Lowercase hex SHA-256 of `<method>|<path>|<raw body>`.
