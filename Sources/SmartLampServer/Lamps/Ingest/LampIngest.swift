@@ -26,6 +26,8 @@ struct LampIngest: Service {
       for await message in broker.messages.cancelOnGracefulShutdown() {
         for query in handle(message) { await broker.publishQuery(topic: query.topic, payload: query.payload) }
       }
+      // Without a broker the messages end at once: returning now would stop the whole application.
+      try? await gracefulShutdown()
       group.cancelAll()
     }
   }
