@@ -150,6 +150,8 @@ def test_member_who_manages_a_lamp_edits_it_but_cannot_add_or_delete(open_page, 
         dialog.get_by_role("button", name="Simpan").click()
         expect(dialog).to_have_count(0)
         assert admin_api.get(f"/api/v1/devices/{device_id}")["name"] == "Lampu Belajar"
+        # The list shows the new name once the page's lamps were reloaded (the drawer reads them).
+        expect(page.locator(f'.admin-row[data-id="{device_id}"]')).to_contain_text("Lampu Belajar")
         # The lamp's drawer offers the same edit to whoever manages it, and nothing on a lamp it only controls.
         page.evaluate(f"location.hash = '#/lampu/{device_id}'")
         drawer = page.get_by_role("dialog", name="Lampu Belajar")
