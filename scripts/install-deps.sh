@@ -13,8 +13,9 @@ want_mariadb=0
 [ "${1:-}" = "--mariadb" ] && want_mariadb=1
 
 apt_pkgs=(libsqlite3-dev libmariadb-dev pkg-config tzdata ca-certificates openssl mosquitto mosquitto-clients)
-# libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp).
-if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc); fi
+# libmosquitto-dev and gcc: the ESP32 firmware's host lamp and its ESP-IDF stub harness (firmware/esp32-smartlamp);
+# curl: the HTTPS tests check HTTP/2 and the household CA with it.
+if [ "$want_test" = 1 ]; then apt_pkgs+=(wrk libmosquitto-dev gcc curl); fi
 # MariaDB server binaries (mariadbd, mariadb-install-db, the mariadb client): the test harness starts its own
 # instance on a free loopback port with a datadir in a temp folder. Debian's package cannot start a daemon here
 # (policy-rc.d, no systemd), which is what we want.
