@@ -68,7 +68,7 @@ public final class MariaDBServer: Sendable {
     let certificates = try await TestCertificates.shared()
     caFile = certificates.caFile
     let fm = FileManager.default
-    for folder in ["data", "run", "tls"] {
+    for folder in ["data", "run", "tls", "tmp"] {
       try fm.createDirectory(atPath: directory.file(folder), withIntermediateDirectories: true)
     }
     for (source, name) in [
@@ -88,7 +88,7 @@ public final class MariaDBServer: Sendable {
       [
         "-c", "\"$@\" > \(log) 2>&1 || { cat \(log); exit 1; }", "install-db", Self.installExecutable, "--no-defaults",
         "--datadir=\(directory.file("data"))", "--auth-root-authentication-method=socket", "--skip-test-db",
-        "--skip-name-resolve",
+        "--skip-name-resolve", "--tmpdir=\(directory.file("tmp"))",
       ] + userArguments)
   }
 
@@ -96,8 +96,10 @@ public final class MariaDBServer: Sendable {
 
   private var serverArguments: [String] {
     [
-      "--no-defaults", "--datadir=\(directory.file("data"))", "--socket=\(socketPath)",
-      "--pid-file=\(directory.file("run/mysqld.pid"))", "--port=\(port)", "--bind-address=127.0.0.1",
+      // A private tmpdir: two servers bootstrapping at once in /tmp once collided on a temporary table's file.
+      "--no-defaults", "--datadir=\(directory.file("data"))", "--tmpdir=\(directory.file("tmp"))",
+      "--socket=\(socketPath)", "--pid-file=\(directory.file("run/mysqld.pid"))", "--port=\(port)",
+      "--bind-address=127.0.0.1",
       "--log-error=\(directory.file("run/error.log"))", "--skip-name-resolve", "--skip-log-bin",
       "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
       // Throwaway data: no fsyncs, one shared tablespace (a CREATE TABLE per test would otherwise create a file).
