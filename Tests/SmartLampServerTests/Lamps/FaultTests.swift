@@ -66,6 +66,11 @@ import Testing
               guard index < total else { return }
               if index >= afterRestart {
                 try await poll("broker back", timeout: .seconds(60)) { brokerBack.withLock { $0 } }
+                // Sent once the server has reconnected, so these show that acknowledgements work again (sent
+                // before, all of them could meet the reconnect and answer 503).
+                try await poll("server reconnected", timeout: .seconds(60)) {
+                  try await env.call(.get, "/api/v1/health/ready").status == 200
+                }
               }
               let requestID = "fault-\(index)"
               let reply = try await env.execute(
