@@ -291,21 +291,29 @@ export function render(container, rest) {
 
   let drawer = null;
   let openedInApp = false;
+  // The lamp whose drawer is being loaded: two calls close together (the route and a re-render) must not both get
+  // past the check while the module loads and open two drawers.
+  let opening = null;
   async function showDrawer(args, inApp = false) {
     const id = args?.[0];
     if (!id) {
+      opening = null;
       drawer?.close();
       drawer = null;
       return;
     }
-    if (drawer?.id === id) return;
+    if (drawer?.id === id || opening === id) return;
     drawer?.close();
+    drawer = null;
     if (!state.devices.has(id)) {
       location.replace("#/lampu");
       return;
     }
     openedInApp = inApp;
+    opening = id;
     const module = await import("./history.js");
+    if (opening !== id) return;
+    opening = null;
     drawer = module.openHistory(id, () => {
       drawer = null;
       // Closing the drawer is "Back" when it was opened from the grid, else a replace (no leaving the app).
@@ -320,6 +328,7 @@ export function render(container, rest) {
   return () => {
     for (const off of offs) off();
     clearInterval(clock);
+    opening = null;
     drawer?.close();
     drawer = null;
     live = null;
