@@ -167,17 +167,7 @@ public struct AuditLogRepository: Sendable {
       """, binds)
     return try rows.map { row in
       let origin = CommandOrigin(rawValue: try row.string("origin")) ?? .user
-      let actor: LampHistoryActor =
-        switch origin {
-        case .user:
-          LampHistoryActor(
-            type: "user", id: try row.optionalInt64("user_id"), name: try row.optionalString("user_name"))
-        case .apiKey:
-          LampHistoryActor(
-            type: "api_key", id: try row.optionalInt64("client_id"), name: try row.optionalString("client_name"))
-        case .schedule:
-          LampHistoryActor(type: "schedule", id: try row.optionalInt64("schedule_id"), name: nil)
-        }
+      let actor = try LampHistoryActor.issuer(of: row, origin: origin)
       return AuditEntry(
         position: LampHistoryPosition(at: try row.int64("issued_at"), kind: .command, id: try row.int64("id")),
         deviceId: try row.string("device_public_id"), deviceName: try row.optionalString("device_name"),

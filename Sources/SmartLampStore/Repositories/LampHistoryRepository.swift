@@ -29,6 +29,20 @@ public struct LampHistoryActor: Sendable, Hashable {
   }
 
   public static let device = LampHistoryActor(type: "device", id: nil, name: nil)
+
+  /// Who issued a `command_logs` row, read from a query that joins `users` as `user_name` and
+  /// `integration_clients` as `client_name` (the lamp history and the audit log both do).
+  static func issuer(of row: SQLRow, origin: CommandOrigin) throws -> LampHistoryActor {
+    switch origin {
+    case .user:
+      LampHistoryActor(type: "user", id: try row.optionalInt64("user_id"), name: try row.optionalString("user_name"))
+    case .apiKey:
+      LampHistoryActor(
+        type: "api_key", id: try row.optionalInt64("client_id"), name: try row.optionalString("client_name"))
+    case .schedule:
+      LampHistoryActor(type: "schedule", id: try row.optionalInt64("schedule_id"), name: nil)
+    }
+  }
 }
 
 /// A place in a lamp's history: entries are ordered newest first by (time, source, row id), a total order over
@@ -156,17 +170,7 @@ public struct LampHistoryRepository: Sendable {
     return try rows.compactMap { row in
       guard let power = PowerAction(parsing: try row.string("action")) else { return nil }
       let origin = CommandOrigin(rawValue: try row.string("origin")) ?? .user
-      let actor: LampHistoryActor =
-        switch origin {
-        case .user:
-          LampHistoryActor(
-            type: "user", id: try row.optionalInt64("user_id"), name: try row.optionalString("user_name"))
-        case .apiKey:
-          LampHistoryActor(
-            type: "api_key", id: try row.optionalInt64("client_id"), name: try row.optionalString("client_name"))
-        case .schedule:
-          LampHistoryActor(type: "schedule", id: try row.optionalInt64("schedule_id"), name: nil)
-        }
+      let actor = try LampHistoryActor.issuer(of: row, origin: origin)
       return LampHistoryEntry(
         position: LampHistoryPosition(at: try row.int64("issued_at"), kind: .command, id: try row.int64("id")),
         power: power, status: CommandStatus(storedValue: try row.string("result")),
