@@ -14,7 +14,12 @@ struct BodyFields {
   private let members: [String: JSONValue]
   private(set) var errors = FieldErrors()
 
-  init(_ body: JSONBody) throws(APIError) {
+  // `init` and `finish()` throw untyped on purpose. Swift 6.3.1 crashes in release builds (signal 11 in LLVM's
+  // coroutine splitting, `emitSetAndGetSwiftErrorValueAround`) when an async handler converts a typed
+  // `throws(APIError)` into `any Error` right after an awaited call: SimplifyCFG merges the two error exits and
+  // leaves a phi over the swifterror slot, which CoroSplit cannot handle. Every caller is an async handler that
+  // rethrows as `any Error` anyway, so the typed error bought nothing here.
+  init(_ body: JSONBody) throws {
     guard case .object(let members) = body.value else {
       throw APIError.validation(fieldErrors: ["body": ["must be a JSON object"]])
     }
@@ -36,7 +41,7 @@ struct BodyFields {
   }
 
   /// `400 VALIDATION_ERROR` with every recorded field error, if any.
-  func finish() throws(APIError) {
+  func finish() throws {
     if !errors.isEmpty { throw APIError.validation(fieldErrors: errors.errors) }
   }
 
