@@ -6,6 +6,10 @@
 # tzdata, ca-certificates.
 # Options: --skip-build (package the release binary already built). On the team's shared machine, run it under the
 # build lock: flock -o /tmp/smartlamp-build.lock scripts/package.sh
+# It builds in its own folder, .build-package (SMARTLAMP_PACKAGE_BUILD overrides): --static-swift-stdlib changes every
+# module's compile flags, so sharing .build with the benches' plain release build would rebuild everything (about
+# 9 minutes) each time one follows the other. The benches need the plain build: SwiftNIO cannot install its event
+# loop as Swift's global executor in a binary with the runtime linked in (MQTTBench --executor nio fails there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 skip_build=false
@@ -15,12 +19,13 @@ version=$(sed -n 's/.*static let version = "\(.*\)".*/\1/p' Sources/SmartLampSer
 arch=$(uname -m)
 name="smartlamp-$version-linux-$arch"
 
+scratch=${SMARTLAMP_PACKAGE_BUILD:-.build-package}
 if ! $skip_build; then
   start=$(date +%s)
-  swift build -c release --static-swift-stdlib --product smartlamp
+  swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product smartlamp
   echo "release build took $(($(date +%s) - start)) s"
 fi
-bin="$(swift build -c release --show-bin-path)/smartlamp"
+bin="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/smartlamp"
 [ -x "$bin" ] || {
   echo "no release binary at $bin (run without --skip-build)"
   exit 1
