@@ -10,6 +10,10 @@ protocol BrokerLink: Sendable {
   var isConnected: Bool { get }
   var connectionCount: Int { get }
   var messagesReceived: Int { get }
+  /// Device messages dropped unread because they exceeded the packet limit.
+  var oversizedSkipped: Int { get }
+  /// Subscription filters the broker refused (tried again with backoff); empty when all were granted.
+  var refusedFilters: [String] { get }
   /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
   func problem() -> String?
   /// Publishes a device command: QoS 1, never retained, waiting for PUBACK.
@@ -25,6 +29,8 @@ struct NoBroker: BrokerLink {
   var isConnected: Bool { false }
   var connectionCount: Int { 0 }
   var messagesReceived: Int { 0 }
+  var oversizedSkipped: Int { 0 }
+  var refusedFilters: [String] { [] }
   func problem() -> String? { "no broker configured" }
   func publishCommand(topic: String, payload: String) async throws(BrokerUnavailable) {
     throw BrokerUnavailable(reason: "not connected to the MQTT broker")
