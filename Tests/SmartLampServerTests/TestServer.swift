@@ -46,7 +46,10 @@ struct TestServer {
   ) async throws -> T {
     var logger = Logger(label: "test")
     logger.logLevel = .error
-    let app = try await buildApplication(configuration: configuration, logger: logger)
+    // A test that names no broker gets none: nothing dials the default 127.0.0.1:1883.
+    let dependencies: ServerDependencies =
+      configuration.mqttURL == Configuration().mqttURL ? .withoutBroker() : .standard
+    let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
     return try await app.test(mode, body)
   }
 }
