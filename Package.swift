@@ -145,6 +145,7 @@ let package = Package(
     // MARK: test support and tests
     .target(
       name: "TestSupport",
+      dependencies: [.product(name: "Logging", package: "swift-log")],
       path: "Tests/TestSupport",
       swiftSettings: swiftSettings
     ),

@@ -44,8 +44,7 @@ struct TestServer {
   func run<T: Sendable>(
     _ mode: TestingSetup = .live, _ body: @Sendable (any TestClientProtocol) async throws -> T
   ) async throws -> T {
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
+    let logger = Logger.quiet()
     // A test that names no broker gets none: nothing dials the default 127.0.0.1:1883.
     let dependencies: ServerDependencies =
       configuration.mqttURL == Configuration().mqttURL ? .withoutBroker() : .standard

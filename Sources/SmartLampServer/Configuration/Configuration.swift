@@ -82,6 +82,10 @@ public struct Configuration: Sendable, Equatable {
   public var dashboardDirectory: String?
   public var logLevel: Logger.Level = .info
   public var logFormat: LogFormat = .text
+  /// A file to write the log to instead of standard error (rotated by size); nil: standard error (journald).
+  public var logFile: String?
+  public var logFileMaxMiB = 10
+  public var logFileKeep = 3
   public var demo = false
   public var demoDevices = 4
 

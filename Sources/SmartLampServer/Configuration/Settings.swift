@@ -309,6 +309,23 @@ extension Setting {
       config.logFormat = try SettingParse.choice(raw, Configuration.LogFormat.self)
     },
     Setting(
+      key: "log.file",
+      summary: "Write the log to this file instead of standard error (journald under systemd); its folder must exist",
+      defaultText: "(standard error)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.logFile = try SettingParse.fileInExistingFolder(raw)
+    },
+    Setting(
+      key: "log.file-max-mib", summary: "Size at which log.file is renamed to <file>.1 and started again",
+      defaultText: "10", secret: false
+    ) { config, raw throws(SettingValueError) in config.logFileMaxMiB = try SettingParse.int(raw, in: 1...10_240) },
+    Setting(
+      key: "log.file-keep", summary: "Rotated copies of log.file kept (<file>.1 newest)", defaultText: "3",
+      secret: false
+    ) {
+      config, raw throws(SettingValueError) in config.logFileKeep = try SettingParse.int(raw, in: 0...100)
+    },
+    Setting(
       key: "demo", summary: "Also run simulated lamps on the broker (a demo household)", defaultText: "false",
       secret: false
     ) { config, raw throws(SettingValueError) in config.demo = try SettingParse.bool(raw) },

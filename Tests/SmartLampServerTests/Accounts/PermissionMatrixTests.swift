@@ -147,8 +147,7 @@ import Testing
 
   @Test func theTableCoversEveryRegisteredRoute() async throws {
     let server = Accounts.server()
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
+    let logger = Logger.quiet()
     let configuration = server.configuration
     let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
     do {

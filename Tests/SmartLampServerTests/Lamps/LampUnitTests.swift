@@ -13,8 +13,7 @@ import Testing
 /// The hub and the state service on their own (no sockets; the command ledger has CommandLedgerTests).
 @Suite struct LampUnitTests {
   static let quiet: Logger = {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
+    let logger = Logger.quiet(level: .critical)
     return logger
   }()
 

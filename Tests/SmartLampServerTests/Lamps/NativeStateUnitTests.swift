@@ -12,8 +12,7 @@ import Testing
 /// restart (what acknowledges or fails a signed command: CommandLedgerTests).
 @Suite struct NativeStateUnitTests {
   static let quiet: Logger = {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
+    let logger = Logger.quiet(level: .critical)
     return logger
   }()
 

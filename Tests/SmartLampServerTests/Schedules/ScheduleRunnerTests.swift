@@ -61,7 +61,7 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     let admin: UserRecord
     var store: Store { lamps.store }
     var runner: ScheduleRunner {
-      ScheduleRunner(lamps: lamps, executor: executor, clock: { ScheduleRunnerTests.t0 }, logger: Logger(label: "t"))
+      ScheduleRunner(lamps: lamps, executor: executor, clock: { ScheduleRunnerTests.t0 }, logger: Logger.quiet())
     }
 
     func schedule(
@@ -85,7 +85,7 @@ final class RecordingExecutor: ScheduleCommandExecutor {
 
   func withEnv(_ engine: StoreEngine, _ body: (Env) async throws -> Void) async throws {
     let server = try await TestServer.on(engine)
-    let logger = Logger(label: "test")
+    let logger = Logger.quiet()
     let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
     let store = Store(database: database)
     let admin = try await store.users.create(
@@ -376,7 +376,7 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       let s = try await env.schedule()
       let runner = ScheduleRunner(
         lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { ScheduleRunnerTests.t0 },
-        logger: Logger(label: "t"))
+        logger: Logger.quiet())
       let service = Task { try await runner.run() }
       try await poll("the command started") { !env.executor.calls.isEmpty }
       #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)

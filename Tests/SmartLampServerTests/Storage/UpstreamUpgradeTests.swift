@@ -26,8 +26,7 @@ import Testing
     let server = configured
 
     // `smartlamp migrate`: the same bootstrap the CLI runs.
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
+    let logger = Logger.quiet()
     let migrated = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
     let versions = try await StoreBootstrap.appliedVersions(migrated)
     #expect(versions.contains("0001_schema.sql") && versions.last == "0006_native")
