@@ -38,9 +38,13 @@ public enum StoreBootstrap {
       throw StartupError("no migration without a backup: \(error)")
     }
     do {
-      let applied = try await Migrator(database: database).migrate()
+      let (applied, notes) = try await Migrator(database: database).migrateReporting()
       if !applied.isEmpty {
         logger.notice("applied migrations", metadata: ["versions": .string(applied.joined(separator: ","))])
+      }
+      // What a migration changed that the household should know (an upstream key deactivated or re-owned).
+      for note in notes {
+        logger.warning("\(note.message)", metadata: ["migration": .string(note.version)])
       }
     } catch {
       try? await database.close()

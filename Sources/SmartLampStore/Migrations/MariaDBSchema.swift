@@ -8,7 +8,7 @@
 /// is safe to run again (`IF NOT EXISTS`/`IF EXISTS`, back-fills that only touch rows still unfilled): a migrate
 /// cut off halfway simply runs the whole version again.
 enum MariaDBSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native, upstreamKeys]
 
   /// Versions upstream's own migration runner records (its file names): known, never applied by us.
   static func isUpstreamVersion(_ version: String) -> Bool { version.hasSuffix(".sql") }
@@ -409,4 +409,9 @@ enum MariaDBSchema {
     statements: [
       "ALTER TABLE device_state ADD COLUMN IF NOT EXISTS profile VARCHAR(16) NULL"
     ])
+
+  /// Upstream's API keys get the oldest active admin as owner (or, for the public demo key, are deactivated):
+  /// data only, the same step on both engines (``UpstreamKeyOwners``).
+  static let upstreamKeys = Migration(
+    version: "0007_upstream_keys", statements: [], step: UpstreamKeyOwners.apply)
 }

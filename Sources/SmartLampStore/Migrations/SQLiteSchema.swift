@@ -4,9 +4,9 @@
 /// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what
 /// the dashboard needs: device-side history and the server's small key/value state (the setup code's hash).
 /// Version 0005 adds each person's dashboard preferences. Version 0006 records each device's profile
-/// (tasmota/native) with its state.
+/// (tasmota/native) with its state. Version 0007 gives upstream API keys an owner (``UpstreamKeyOwners``).
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native, upstreamKeys]
 
   static let base = Migration(
     version: "0001_base",
@@ -323,4 +323,9 @@ enum SQLiteSchema {
       // tasmota | native, chosen from what the device publishes (issue #11); NULL until it was heard.
       "ALTER TABLE device_state ADD COLUMN profile TEXT"
     ])
+
+  /// Upstream's API keys get the oldest active admin as owner (or, for the public demo key, are deactivated):
+  /// data only, the same step on both engines (``UpstreamKeyOwners``).
+  static let upstreamKeys = Migration(
+    version: "0007_upstream_keys", statements: [], step: UpstreamKeyOwners.apply)
 }
