@@ -33,5 +33,7 @@ echo "== ESP32 firmware (its own package: unit tests, RISC-V cross-compile, ESP-
 # The firmware integration tests also run the server built above against host lamps (test_server_e2e.py).
 SMARTLAMP_BIN="$PWD/.build/debug/smartlamp" bash firmware/esp32-smartlamp/scripts/test.sh
 echo "== fuzz (schemathesis against the real server)"; bash scripts/fuzz-api.sh
+# The same document on MariaDB, with fewer cases: the routes are the same, the SQL under them is not.
+echo "== fuzz on MariaDB"; FUZZ_MAX_EXAMPLES=10 bash scripts/fuzz-api.sh --engine mariadb
 echo "== dashboard in Chromium (Playwright)"; SMARTLAMP_BIN="$(swift build --show-bin-path)/smartlamp" bash scripts/test-browser.sh
 echo "== done in $(( $(date +%s) - start )) s"

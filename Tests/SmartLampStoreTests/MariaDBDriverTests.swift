@@ -67,7 +67,7 @@ import Testing
     let store = try await Store.openMariaDB(configuration(server, database: created.name))
     defer { Task { try? await store.database.close() } }
     let applied = try await Migrator(database: store.database).appliedVersions()
-    #expect(applied.contains("0001_schema.sql") && applied.contains("0007_upstream_keys"))
+    #expect(applied.contains("0001_schema.sql") && applied.contains("0007_keys_and_leases"))
     #expect(try await Migrator(database: store.database).pendingVersions().isEmpty)
     #expect(try await Migrator(database: store.database).migrate().isEmpty, "a second migrate is a no-op")
 
@@ -126,8 +126,8 @@ import Testing
     let database = try await MariaDBDatabase.open(configuration(server, database: created.name))
     defer { Task { try? await database.close() } }
     let (applied, notes) = try await Migrator(database: database).migrateReporting()
-    #expect(applied.last == "0007_upstream_keys")
-    let said = notes.filter { $0.version == "0007_upstream_keys" }.map(\.message)
+    #expect(applied.last == "0007_keys_and_leases")
+    let said = notes.filter { $0.version == "0007_keys_and_leases" }.map(\.message)
     #expect(said.count == 2, "\(said)")
     #expect(said.contains { $0.hasPrefix("deactivated upstream's public demo API key 'demo-client'") }, "\(said)")
     #expect(

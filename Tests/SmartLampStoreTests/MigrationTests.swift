@@ -43,7 +43,7 @@ import Testing
     ],
     "schedule_runs": [
       "id", "schedule_id", "device_id", "planned_at", "executed_at", "request_id", "status", "error_message",
-      "created_at", "reason", "ack_status", "acked_at", "ack_latency_ms",
+      "created_at", "reason", "ack_status", "acked_at", "ack_latency_ms", "claimed_by", "lease_until",
     ],
     "device_state": [
       "device_id", "channel", "power", "online", "last_seen_at", "rssi", "uptime_sec", "source", "updated_at",
@@ -66,17 +66,17 @@ import Testing
     #expect(
       try await migrator.pendingVersions() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
     #expect(
       try await migrator.migrate() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
     #expect(
       try await migrator.appliedVersions() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
     #expect(try await migrator.pendingVersions().isEmpty)
     for (table, expected) in Self.expectedColumns {
@@ -122,7 +122,7 @@ import Testing
     #expect(
       try await migrator.pendingVersions() == [
         "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
     try await db.write { conn in
       try conn.execute(
@@ -152,7 +152,7 @@ import Testing
       )
     }
     let (appliedNow, notes) = try await migrator.migrateReporting()
-    #expect(notes.map(\.version) == ["0007_upstream_keys", "0007_upstream_keys"], "\(notes)")
+    #expect(notes.map(\.version) == ["0007_keys_and_leases", "0007_keys_and_leases"], "\(notes)")
     #expect(notes.first?.message.hasPrefix("deactivated upstream's public demo API key 'demo-client'") == true)
     #expect(
       notes.last?.message.hasPrefix(
@@ -161,7 +161,7 @@ import Testing
     #expect(
       appliedNow == [
         "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
     let store = Store(database: db)
 
@@ -247,7 +247,7 @@ import Testing
     #expect(
       Migration.all(for: .sqlite)?.map(\.version) == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
-        "0007_upstream_keys",
+        "0007_keys_and_leases",
       ])
   }
 }

@@ -323,11 +323,13 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.faults.heal()
       // Later ticks only look for abandoned claims.
       try await env.store.schedules.disable(s.id)
-      // Four minutes on, the claim may still be running somewhere: left alone.
-      #expect(try await env.runner.tick(now: Self.t0 + 240_000).abandoned == 0)
+      // While its lease lasts the claim may still be running somewhere: left alone. Its runner holds no claim in
+      // flight any more (the outcome was lost, not pending), so nobody renews the lease.
+      let lease = env.runner.leaseMs
+      #expect(try await env.runner.tick(now: Self.t0 + lease).abandoned == 0)
       #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
-      // Past five minutes any instance's tick finishes it.
-      #expect(try await env.runner.tick(now: Self.t0 + 300_001).abandoned == 1)
+      // Once the lease ended (seconds, not the five minutes of a claim without one) any instance's tick finishes it.
+      #expect(try await env.runner.tick(now: Self.t0 + lease + 1).abandoned == 1)
       let run = try await realRun(env, s)
       #expect(run.status == "FAILED")
       #expect(run.reason == "ABANDONED")

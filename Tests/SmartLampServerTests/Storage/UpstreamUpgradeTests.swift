@@ -31,7 +31,7 @@ import Testing
     let migrated = try await StoreBootstrap.open(
       configuration: server.configuration, logger: log.logger(label: "upgrade"))
     let versions = try await StoreBootstrap.appliedVersions(migrated)
-    #expect(versions.contains("0001_schema.sql") && versions.last == "0007_upstream_keys")
+    #expect(versions.contains("0001_schema.sql") && versions.last == "0007_keys_and_leases")
     try await migrated.close()
     // The upgrade says what it did to the keys.
     #expect(
