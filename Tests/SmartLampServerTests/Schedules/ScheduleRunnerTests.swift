@@ -390,4 +390,41 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       #expect(env.executor.calls.count == 1)
     }
   }
+
+  /// A live runner keeps its claims: while a command runs, every tick extends its lease, so another instance's sweep
+  /// past the first lease leaves the claim alone (only a runner that stopped ticking loses its claims).
+  @Test(arguments: StoreEngine.all) func aCommandStillRunningKeepsItsClaimLeased(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
+      env.executor.blockFromNowOn()
+      // Daily at 16:00:00 UTC, due at t0: moving the clock by seconds makes no other slot due.
+      let s = try await env.schedule(cron: "0 0 16 * * *")
+      let now = Mutex(ScheduleRunnerTests.t0)
+      let runner = ScheduleRunner(
+        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { now.withLock { $0 } },
+        logger: Logger(label: "t"))
+      func lease() async throws -> (holder: String?, until: Int64?) {
+        try await env.database.read { conn in
+          let row = try conn.queryOne(
+            "SELECT claimed_by, lease_until FROM schedule_runs WHERE schedule_id = ?",
+            [
+              .int64(s.id)
+            ])
+          return (try row?.optionalString("claimed_by"), try row?.optionalInt64("lease_until"))
+        }
+      }
+      let service = Task { try await runner.run() }
+      try await poll("the command started") { !env.executor.calls.isEmpty }
+      #expect(try await lease() == (runner.leaseHolder, ScheduleRunnerTests.t0 + runner.leaseMs))
+      let later = ScheduleRunnerTests.t0 + runner.leaseMs + 5_000
+      now.withLock { $0 = later }
+      try await poll("the lease was renewed") { try await lease().until == later + runner.leaseMs }
+      #expect(
+        try await env.store.schedules.failAbandonedClaims(
+          claimedBefore: later - ScheduleRunner.abandonAfterMs, leaseEndedBefore: later) == 0)
+      #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
+      service.cancel()
+      try await service.value
+      #expect(env.executor.calls.count == 1)
+    }
+  }
 }
