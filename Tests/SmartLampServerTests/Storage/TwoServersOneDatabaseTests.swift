@@ -8,7 +8,8 @@ import Testing
 @testable import SmartLampServer
 
 /// issue #9 item 4, first step past one machine: two servers on one MariaDB database and one broker. Both serve the
-/// same people and lamps, each command is audited once whichever server took it, an idempotency key used on one
+/// same people and lamps, a command through one shows on the other's realtime stream (the lamp's report reaches
+/// both through the broker), each command is audited once whichever server took it, an idempotency key used on one
 /// server is answered from the record on the other (one publish), one rate-limit window counts the commands of
 /// both, and a session ended on one is refused by the other within `auth.session-cache-ms`.
 @Suite(.enabled(if: MariaDBServer.isEnabled)) struct TwoServersOneDatabaseTests {
@@ -54,8 +55,19 @@ import Testing
         let lamp = try await a.startLamp("shared-lamp")
         let observer = try await Observer.start(url: broker.url(.tcp), filter: "cmnd/shared-lamp/+")
 
+        // B's realtime stream shows what a command through A did: the lamp's report reaches both through the broker.
+        let streamB = try await SSEClient.open(port: portB, token: token)
+        #expect(streamB.status == 200)
+
         // One command through each server: each acknowledged and audited exactly once.
         let viaA = try await a.execute("shared-lamp", "ON", requestID: "via-a")
+        let seenOnB = try await streamB.events.next(within: .seconds(10), "the lamp's ON on B's stream") { frame in
+          frame.type == "status" && frame.deviceId == "shared-lamp"
+            && frame.json?["payload"]?["power"]?.string == "ON"
+            && frame.json?["payload"]?["reportSource"]?.string != "snapshot"
+        }
+        #expect(seenOnB != nil)
+        await streamB.close()
         let viaB = try await b.execute("shared-lamp", "OFF", requestID: "via-b")
         #expect(viaA.data?["status"]?.string == "ACKED", "\(viaA.body)")
         #expect(viaB.data?["status"]?.string == "ACKED", "\(viaB.body)")

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
+import Synchronization
 
 /// Publishes a scheduled command. ``CommandService`` in the server; tests substitute a recorder.
 protocol ScheduleCommandExecutor: Sendable {
@@ -34,8 +35,11 @@ extension CommandService: ScheduleCommandExecutor {
 /// fails after claiming some slots still runs those; an error in the command is `FAILED` with its text
 /// (`ERROR: …`), a cancelled command (shutdown) is `FAILED`/`CANCELLED`, and the outcome is written outside the
 /// task's cancellation, retried twice. Only a process that dies (or a database that refuses every attempt) leaves
-/// a `CLAIMED` row: any instance's next tick marks a claim older than ``abandonAfterMs`` `FAILED`/`ABANDONED`
-/// (no command runs longer than the ack timeout, at most 60 s; instances' clocks must agree within those 5 minutes).
+/// a `CLAIMED` row. Each claim carries a lease (``ClaimLease``: this runner's ``leaseHolder`` and an end) that the
+/// runner extends every tick while it has claims open; any instance's next tick marks a claim whose lease ended
+/// `FAILED`/`ABANDONED`, so a SIGKILLed server's claim is closed within ``leaseMs`` plus one tick (11 s with the
+/// defaults). Claims without a lease (an older SmartLamp's) are closed after ``abandonAfterMs``. Instances' clocks
+/// must agree within the lease; a live runner whose claim was closed early still writes its real outcome over it.
 /// A graceful shutdown stops ticking and lets the commands in flight finish first.
 struct ScheduleRunner: Service {
   /// One claimed slot waiting for its command.
@@ -68,8 +72,19 @@ struct ScheduleRunner: Service {
   static let batchSize = 50
   /// A schedule whose next slot is due again at once (catching up within the grace) gets this many per tick.
   static let roundsPerTick = 5
-  /// A claim older than this without an outcome belongs to a runner that is gone.
+  /// A claim without a lease older than this belongs to a runner that is gone.
   static let abandonAfterMs: Int64 = 5 * 60 * 1000
+  /// How long a claim's lease lasts past the tick that made or renewed it: ten ticks of the default interval, so
+  /// a busy database or a slow tick never ends the lease of a live runner.
+  static let minimumLeaseMs: Int64 = 10_000
+
+  /// Names this runner in the claims it makes: host, process id and a random part (a restarted process with the
+  /// same pid is another runner, whose predecessor's claims must expire).
+  static func newLeaseHolder() -> String {
+    let host = ProcessInfo.processInfo.hostName.prefix(100)
+    let random = UInt32.random(in: 0...UInt32.max)
+    return "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(String(random, radix: 16))"
+  }
   /// The reason of a run whose command was cancelled (shutdown) before its outcome was known.
   static let cancelledReason = "CANCELLED"
   /// Pauses before the second and third attempt to record an outcome.
@@ -81,6 +96,12 @@ struct ScheduleRunner: Service {
   /// Epoch milliseconds; injected so tests drive ticks without waiting.
   let clock: @Sendable () -> Int64
   let logger: Logger
+  /// This runner's name in its claims (``ClaimLease/holder``).
+  let leaseHolder: String
+  /// max(``minimumLeaseMs``, five intervals).
+  let leaseMs: Int64
+  /// Claims whose command is still running: their leases are renewed while there are any.
+  private let open = OpenClaims()
 
   init(
     lamps: LampServices, executor: any ScheduleCommandExecutor, interval: Duration = .seconds(1),
@@ -90,6 +111,9 @@ struct ScheduleRunner: Service {
     self.executor = executor
     self.interval = interval
     self.clock = clock
+    leaseHolder = Self.newLeaseHolder()
+    let (seconds, attoseconds) = interval.components
+    leaseMs = max(Self.minimumLeaseMs, 5 * (seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     var logger = logger
     logger[metadataKey: "component"] = "scheduler"
     self.logger = logger
@@ -105,7 +129,11 @@ struct ScheduleRunner: Service {
         let prepared = await prepare(now: clock())
         // Claimed slots run even when the tick stopped early: a claim must end in an outcome.
         for execution in prepared.executions {
-          group.addTask { _ = await perform(execution) }
+          open.count.add(1, ordering: .relaxed)
+          group.addTask {
+            _ = await perform(execution)
+            open.count.subtract(1, ordering: .relaxed)
+          }
         }
         let report = prepared.report
         if report != Report() {
@@ -156,8 +184,11 @@ struct ScheduleRunner: Service {
   func prepare(now: Int64) async -> Prepared {
     var prepared = Prepared()
     do {
+      if open.count.load(ordering: .relaxed) > 0 {
+        try await lamps.store.schedules.renewLeases(holder: leaseHolder, until: now + leaseMs)
+      }
       prepared.report.abandoned = try await lamps.store.schedules.failAbandonedClaims(
-        claimedBefore: now - Self.abandonAfterMs)
+        claimedBefore: now - Self.abandonAfterMs, leaseEndedBefore: now)
       if prepared.report.abandoned > 0 {
         logger.warning("marked abandoned schedule runs failed", metadata: ["count": "\(prepared.report.abandoned)"])
       }
@@ -222,7 +253,7 @@ struct ScheduleRunner: Service {
     // Nothing that can fail comes between a successful claim and the returned execution.
     let claimed = try await repo.claimAndAdvance(
       scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: planned,
-      next: next.map(ScheduleDefinition.millis), now: now)
+      next: next.map(ScheduleDefinition.millis), now: now, lease: ClaimLease(holder: leaseHolder, until: now + leaseMs))
     if next == nil { report.disabled += 1 }
     // Another instance (or an overlapping tick) owns the slot: it runs it.
     guard claimed else { return nil }
@@ -305,4 +336,9 @@ struct ScheduleRunner: Service {
       "could not record a schedule run; a later tick marks it abandoned",
       metadata: ["requestId": "\(execution.requestId)", "error": "\(lastError.map { "\($0)" } ?? "")"])
   }
+}
+
+/// The count of a runner's claims in flight, shared by the copies of the runner value.
+private final class OpenClaims: Sendable {
+  let count = Atomic(0)
 }
