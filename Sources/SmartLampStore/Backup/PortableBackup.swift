@@ -137,7 +137,7 @@ public enum PortableBackup {
           try conn.execute("SET FOREIGN_KEY_CHECKS = 1")
           return rows
         } catch {
-          try? conn.execute("SET FOREIGN_KEY_CHECKS = 1")
+          _ = try? conn.execute("SET FOREIGN_KEY_CHECKS = 1")
           throw error
         }
       }
