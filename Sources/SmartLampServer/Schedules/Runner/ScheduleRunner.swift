@@ -240,7 +240,7 @@ struct ScheduleRunner: Service {
     case .execute(let nextCursor):
       next = nextCursor
     }
-    guard let device = try await knownDevice(internalID: schedule.deviceInternalId) else {
+    guard let device = try await lamps.knownDevice(internalID: schedule.deviceInternalId) else {
       try await skip(schedule, planned: planned, reason: ScheduleSkipReason.deviceMissing, next: next, now: now)
       report.skipped += 1
       return nil
@@ -260,16 +260,6 @@ struct ScheduleRunner: Service {
     report.executed += 1
     return Execution(
       scheduleId: schedule.id, ownerId: schedule.userId, device: device, action: action, plannedAt: planned)
-  }
-
-  /// The schedule's lamp from memory, or else from the database: a lamp registered through another instance reaches
-  /// this one's memory only with its next device check, and its slots must not be skipped as missing meanwhile.
-  private func knownDevice(internalID: Int64) async throws -> LampDevice? {
-    if let device = lamps.state.device(internalID: internalID) { return device }
-    guard let record = try await lamps.store.devices.byId(internalID) else { return nil }
-    let device = LampDevice(record)
-    lamps.state.upsertDevice(device)
-    return device
   }
 
   private func skip(_ schedule: ScheduleRecord, planned: Int64, reason: String, next: Date?, now: Int64) async throws {
