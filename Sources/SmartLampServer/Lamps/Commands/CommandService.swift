@@ -59,7 +59,7 @@ final class CommandService: Service, Sendable {
     }
   }
 
-  typealias Ledger = CommandLedger<ContinuousClock>
+  typealias Ledger = CommandLedger<ServerClock>
 
   let broker: any BrokerLink
   let state: DeviceStateService
@@ -67,20 +67,21 @@ final class CommandService: Service, Sendable {
   let hub: RealtimeHub
   let logger: Logger
   let ackTimeoutMs: Int
-  let clock = ContinuousClock()
+  let clock: ServerClock
   private let ledger: Mutex<Ledger>
   /// Outcomes to write into audit rows, in order (one writer, off the request and ingest paths).
   private let records = AsyncStream.makeStream(of: (rowID: Int64, outcome: CommandOutcome).self)
   /// The deadlines ``run()`` wakes at.
-  private let timers = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+  private let timers = AsyncStream.makeStream(of: ServerClock.Instant.self)
   /// Acknowledgement counts and latencies for `/metrics`.
   let outcomeMetrics = CommandOutcomeMetrics()
 
   init(
     broker: any BrokerLink, state: DeviceStateService, logs: CommandLogRepository, hub: RealtimeHub,
-    ackTimeoutMs: Int, logger: Logger
+    ackTimeoutMs: Int, clock: ServerClock = .system, logger: Logger
   ) {
     self.broker = broker
+    self.clock = clock
     self.state = state
     self.logs = logs
     self.hub = hub
@@ -148,7 +149,7 @@ final class CommandService: Service, Sendable {
     async throws -> Published
   {
     let expected: TasmotaPower = action == .on ? .on : .off
-    let issuedAt = APITime.epochMilliseconds()
+    let issuedAt = clock.epochMilliseconds()
     // Plain text for a device without a secret, a signed envelope for one with a secret.
     let payload = try CommandPayload.make(
       device: device, action: action, requestId: requestId, issuedAt: issuedAt,
