@@ -41,22 +41,9 @@ final class CommandService: Service, Sendable {
     let requestId: String
     let commandChannel: String
     let status: String
-    let ackLatencyMs: Int64?
+    @NullEncoded var ackLatencyMs: Int64?
     /// The lamp's refusal code when it refused the command (status `FAILED`); the key is left out otherwise.
     var error: String? = nil
-
-    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs, error }
-
-    func encode(to encoder: any Encoder) throws {
-      var container = encoder.container(keyedBy: CodingKeys.self)
-      try container.encode(deviceId, forKey: .deviceId)
-      try container.encode(action, forKey: .action)
-      try container.encode(requestId, forKey: .requestId)
-      try container.encode(commandChannel, forKey: .commandChannel)
-      try container.encode(status, forKey: .status)
-      try container.encode(ackLatencyMs, forKey: .ackLatencyMs)
-      try container.encodeIfPresent(error, forKey: .error)
-    }
   }
 
   typealias Ledger = CommandLedger<ServerClock>
