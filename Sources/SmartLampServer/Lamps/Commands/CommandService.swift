@@ -135,7 +135,7 @@ final class CommandService: Service, Sendable {
   func publish(device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool)
     async throws -> Published
   {
-    let expected: TasmotaPower = action == .on ? .on : .off
+    let expected = TasmotaPower(action)
     let issuedAt = clock.epochMilliseconds()
     // Plain text for a device without a secret, a signed envelope for one with a secret.
     let payload = try CommandPayload.make(
