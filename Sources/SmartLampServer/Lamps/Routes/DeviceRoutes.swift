@@ -62,7 +62,7 @@ struct DeviceRoutes: Sendable {
       }
       enum Keys: String, CodingKey { case deviceId }
     }
-    let usage = try await lamps.store.devices.usage(internalId: device.id)
+    let usage = try await administration.usage(of: device)
     return try EnvelopeResponse.success(Usage(deviceId: device.deviceId, usage: usage), requestID: context.requestID)
   }
 
