@@ -405,9 +405,10 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.executor.blockFromNowOn()
       // Daily at 16:00:00 UTC, due at t0: moving the clock by seconds makes no other slot due.
       let s = try await env.schedule(cron: "0 0 16 * * *")
-      let now = Mutex(ScheduleRunnerTests.t0)
+      let mock = MockClock()
       let runner = ScheduleRunner(
-        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { now.withLock { $0 } },
+        lamps: env.lamps, executor: env.executor, maxWait: .milliseconds(20),
+        clock: ServerClock(mock, startingAt: ScheduleRunnerTests.t0), brokerWaitAtStart: .zero,
         logger: Logger.quiet())
       func lease() async throws -> (holder: String?, until: Int64?) {
         try await env.database.read { conn in
@@ -423,7 +424,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       try await poll("the command started") { !env.executor.calls.isEmpty }
       #expect(try await lease() == (runner.leaseHolder, ScheduleRunnerTests.t0 + runner.leaseMs))
       let later = ScheduleRunnerTests.t0 + runner.leaseMs + 5_000
-      now.withLock { $0 = later }
+      // The runner sleeps on the mock clock: moving it past the first lease wakes it for a tick at `later`.
+      mock.advance(by: .milliseconds(later - ScheduleRunnerTests.t0))
       try await poll("the lease was renewed") { try await lease().until == later + runner.leaseMs }
       #expect(
         try await env.store.schedules.failAbandonedClaims(
