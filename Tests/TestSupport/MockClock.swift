@@ -49,13 +49,14 @@ public final class MockClock: Clock, Sendable {
     }
     try await withTaskCancellationHandler {
       try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        // A cancellation that came before the sleeper was listed found nothing to cancel: it is seen here.
         let due = state.withLock { state -> Bool in
-          guard state.now < deadline else { return true }
+          guard state.now < deadline, !Task.isCancelled else { return true }
           state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
           return false
         }
         if due {
-          continuation.resume()
+          if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
         } else {
           sleepStream.continuation.yield(deadline)
         }

@@ -35,12 +35,16 @@ public struct AppServices: Sendable {
 public struct ServerDependencies: Sendable {
   /// The broker link; nil connects to `configuration.mqttURL`.
   var broker: (any BrokerLink)?
+  /// What acknowledgement deadlines and the scheduler's slots are measured on.
+  public var clock: ServerClock = .system
 
   public static let standard = ServerDependencies()
 
   /// For tests that need no broker: commands answer `503 BROKER_UNAVAILABLE`, readiness names the broker, and
   /// nothing dials the default `127.0.0.1:1883`.
-  public static func withoutBroker() -> ServerDependencies { ServerDependencies(broker: NoBroker()) }
+  public static func withoutBroker(clock: ServerClock = .system) -> ServerDependencies {
+    ServerDependencies(broker: NoBroker(), clock: clock)
+  }
 }
 
 /// Builds the whole server: opens and migrates the database, creates the first admin from the environment when

@@ -55,7 +55,7 @@ public struct Configuration: Sendable, Equatable {
   public var ackTimeoutMs = 3000
   public var realtimePingIntervalMs = 15_000
   public var schedulerEnabled = true
-  public var schedulerIntervalMs = 1000
+  public var schedulerIntervalMs = 5000
 
   // Auth
   public var jwtSecret: String? = nil

@@ -176,8 +176,10 @@ extension Setting {
       defaultText: "true", secret: false
     ) { config, raw throws(SettingValueError) in config.schedulerEnabled = try SettingParse.bool(raw) },
     Setting(
-      key: "scheduler.interval-ms", summary: "How often the scheduler looks for due schedules",
-      defaultText: "1000", secret: false
+      key: "scheduler.interval-ms",
+      summary:
+        "Longest scheduler sleep: it wakes at the next due slot and on changes made here; this bounds how late it sees schedules changed by another instance",
+      defaultText: "5000", secret: false
     ) { config, raw throws(SettingValueError) in
       config.schedulerIntervalMs = try SettingParse.int(raw, in: 100...60_000)
     },

@@ -29,6 +29,10 @@ public struct LampServices: Sendable {
   let accessChanges: AccessChanges
   let demo: DemoLamps?
   let administration: DeviceAdministration
+  /// Time for commands and schedules (``ServerDependencies/clock``).
+  let clock: ServerClock
+  /// Nudged by ``ScheduleService`` after every change, so the scheduler does not sleep past a new earlier slot.
+  let scheduleWakeup = ScheduleWakeup()
 
   public init(
     configuration: Configuration, database: any SQLDatabase, logger: Logger,
@@ -37,6 +41,7 @@ public struct LampServices: Sendable {
     self.configuration = configuration
     self.accessChanges = accessChanges
     self.database = database
+    clock = dependencies.clock
     var logger = logger
     logger[metadataKey: "component"] = "lamps"
     self.logger = logger
@@ -64,7 +69,7 @@ public struct LampServices: Sendable {
     }
     commands = CommandService(
       broker: broker, state: state, logs: store.commandLogs, hub: hub, ackTimeoutMs: configuration.ackTimeoutMs,
-      logger: logger)
+      clock: dependencies.clock, logger: logger)
     ingest = LampIngest(
       broker: broker, state: state, discovery: discovery, commands: commands, hub: hub, history: history)
     rateLimiter = CommandRateLimiter(
@@ -95,7 +100,8 @@ public struct LampServices: Sendable {
       configuration.schedulerEnabled
       ? [
         ScheduleRunner(
-          lamps: self, executor: commands, interval: .milliseconds(configuration.schedulerIntervalMs), logger: logger)
+          lamps: self, executor: commands, maxWait: .milliseconds(configuration.schedulerIntervalMs), clock: clock,
+          logger: logger)
       ] : []
     return core + scheduler + (demo.map { [$0] } ?? [])
   }

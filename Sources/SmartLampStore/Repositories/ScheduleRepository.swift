@@ -307,6 +307,14 @@ public struct ScheduleRepository: Sendable {
     }
   }
 
+  /// The earliest cursor of an enabled schedule (when the scheduler next has something to do); nil when none.
+  public func nextDueAt() async throws -> Int64? {
+    try await database.read { conn in
+      try conn.queryOne("SELECT MIN(next_run_at) AS next_due FROM device_schedules WHERE enabled = 1")?
+        .optionalInt64("next_due")
+    }
+  }
+
   /// Claims one slot (unique `(schedule_id, planned_at)`): true for the one caller that inserted the placeholder.
   public func claim(
     scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, now: Int64 = Timestamp.nowMillis(),

@@ -61,7 +61,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     let admin: UserRecord
     var store: Store { lamps.store }
     var runner: ScheduleRunner {
-      ScheduleRunner(lamps: lamps, executor: executor, clock: { ScheduleRunnerTests.t0 }, logger: Logger.quiet())
+      ScheduleRunner(
+        lamps: lamps, executor: executor, clock: ServerClock(MockClock(), startingAt: ScheduleRunnerTests.t0),
+        logger: Logger.quiet())
     }
 
     func schedule(
@@ -83,7 +85,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     func close() async throws { try await database.close() }
   }
 
-  func withEnv(_ engine: StoreEngine, _ body: (Env) async throws -> Void) async throws {
+  func withEnv(_ engine: StoreEngine, clock: ServerClock = .system, _ body: (Env) async throws -> Void)
+    async throws
+  {
     let server = try await TestServer.on(engine)
     let logger = Logger.quiet()
     let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
@@ -94,7 +98,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       _ = try await store.devices.create(NewDevice(deviceId: try DeviceID(id), name: id, commandChannel: .power))
     }
     let faults = FaultInjectingDatabase(base: database)
-    let lamps = try await LampServices(configuration: server.configuration, database: faults, logger: logger)
+    let lamps = try await LampServices(
+      configuration: server.configuration, database: faults, logger: logger,
+      dependencies: ServerDependencies(clock: clock))
     let env = Env(server: server, database: database, faults: faults, lamps: lamps, admin: admin)
     do {
       try await body(env)
@@ -377,7 +383,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.executor.blockFromNowOn()
       let s = try await env.schedule()
       let runner = ScheduleRunner(
-        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { ScheduleRunnerTests.t0 },
+        lamps: env.lamps, executor: env.executor, maxWait: .milliseconds(20),
+        clock: ServerClock(MockClock(), startingAt: ScheduleRunnerTests.t0), brokerWaitAtStart: .zero,
         logger: Logger.quiet())
       let service = Task { try await runner.run() }
       try await poll("the command started") { !env.executor.calls.isEmpty }
@@ -398,10 +405,11 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.executor.blockFromNowOn()
       // Daily at 16:00:00 UTC, due at t0: moving the clock by seconds makes no other slot due.
       let s = try await env.schedule(cron: "0 0 16 * * *")
-      let now = Mutex(ScheduleRunnerTests.t0)
+      let mock = MockClock()
       let runner = ScheduleRunner(
-        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { now.withLock { $0 } },
-        logger: Logger(label: "t"))
+        lamps: env.lamps, executor: env.executor, maxWait: .milliseconds(20),
+        clock: ServerClock(mock, startingAt: ScheduleRunnerTests.t0), brokerWaitAtStart: .zero,
+        logger: Logger.quiet())
       func lease() async throws -> (holder: String?, until: Int64?) {
         try await env.database.read { conn in
           let row = try conn.queryOne(
@@ -416,7 +424,8 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       try await poll("the command started") { !env.executor.calls.isEmpty }
       #expect(try await lease() == (runner.leaseHolder, ScheduleRunnerTests.t0 + runner.leaseMs))
       let later = ScheduleRunnerTests.t0 + runner.leaseMs + 5_000
-      now.withLock { $0 = later }
+      // The runner sleeps on the mock clock: moving it past the first lease wakes it for a tick at `later`.
+      mock.advance(by: .milliseconds(later - ScheduleRunnerTests.t0))
       try await poll("the lease was renewed") { try await lease().until == later + runner.leaseMs }
       #expect(
         try await env.store.schedules.failAbandonedClaims(

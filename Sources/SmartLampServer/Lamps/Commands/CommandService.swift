@@ -41,25 +41,12 @@ final class CommandService: Service, Sendable {
     let requestId: String
     let commandChannel: String
     let status: String
-    let ackLatencyMs: Int64?
+    @NullEncoded var ackLatencyMs: Int64?
     /// The lamp's refusal code when it refused the command (status `FAILED`); the key is left out otherwise.
     var error: String? = nil
-
-    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs, error }
-
-    func encode(to encoder: any Encoder) throws {
-      var container = encoder.container(keyedBy: CodingKeys.self)
-      try container.encode(deviceId, forKey: .deviceId)
-      try container.encode(action, forKey: .action)
-      try container.encode(requestId, forKey: .requestId)
-      try container.encode(commandChannel, forKey: .commandChannel)
-      try container.encode(status, forKey: .status)
-      try container.encode(ackLatencyMs, forKey: .ackLatencyMs)
-      try container.encodeIfPresent(error, forKey: .error)
-    }
   }
 
-  typealias Ledger = CommandLedger<ContinuousClock>
+  typealias Ledger = CommandLedger<ServerClock>
 
   let broker: any BrokerLink
   let state: DeviceStateService
@@ -67,20 +54,21 @@ final class CommandService: Service, Sendable {
   let hub: RealtimeHub
   let logger: Logger
   let ackTimeoutMs: Int
-  let clock = ContinuousClock()
+  let clock: ServerClock
   private let ledger: Mutex<Ledger>
   /// Outcomes to write into audit rows, in order (one writer, off the request and ingest paths).
   private let records = AsyncStream.makeStream(of: (rowID: Int64, outcome: CommandOutcome).self)
   /// The deadlines ``run()`` wakes at.
-  private let timers = AsyncStream.makeStream(of: ContinuousClock.Instant.self)
+  private let timers = AsyncStream.makeStream(of: ServerClock.Instant.self)
   /// Acknowledgement counts and latencies for `/metrics`.
   let outcomeMetrics = CommandOutcomeMetrics()
 
   init(
     broker: any BrokerLink, state: DeviceStateService, logs: CommandLogRepository, hub: RealtimeHub,
-    ackTimeoutMs: Int, logger: Logger
+    ackTimeoutMs: Int, clock: ServerClock = .system, logger: Logger
   ) {
     self.broker = broker
+    self.clock = clock
     self.state = state
     self.logs = logs
     self.hub = hub
@@ -147,8 +135,8 @@ final class CommandService: Service, Sendable {
   func publish(device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool)
     async throws -> Published
   {
-    let expected: TasmotaPower = action == .on ? .on : .off
-    let issuedAt = APITime.epochMilliseconds()
+    let expected = TasmotaPower(action)
+    let issuedAt = clock.epochMilliseconds()
     // Plain text for a device without a secret, a signed envelope for one with a secret.
     let payload = try CommandPayload.make(
       device: device, action: action, requestId: requestId, issuedAt: issuedAt,

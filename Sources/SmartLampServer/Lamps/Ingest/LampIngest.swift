@@ -65,7 +65,7 @@ struct LampIngest: Service {
       for device in change.devices {
         history.record(
           NewDeviceHistory(
-            deviceInternalId: device.id, channel: device.commandChannel, power: change.power == .on ? .on : .off,
+            deviceInternalId: device.id, channel: device.commandChannel, power: PowerAction(change.power),
             source: facts.source, occurredAt: facts.at))
       }
     }

@@ -97,7 +97,7 @@ final class DeviceStateService: Sendable {
       for row in rows {
         guard let device = table.directory.byPublicID[row.deviceId] else { continue }
         var live = table.live[device.mqttKey] ?? LiveDevice()
-        if let power = TasmotaPower(rawValue: row.power.rawValue) {
+        if let power = TasmotaPower(row.power) {
           let relay = device.channel.relay
           if (live.relays[relay]?.updatedAt ?? .min) < row.updatedAt {
             live.relays[relay] = ChannelReading(power: power, updatedAt: row.updatedAt)
@@ -407,7 +407,7 @@ final class DeviceStateService: Sendable {
         rows.append(
           DeviceStateRecord(
             deviceId: device.deviceId, channel: device.commandChannel,
-            power: PowerState(storedValue: reading?.power.rawValue ?? "UNKNOWN"), online: live.online,
+            power: PowerState(reading?.power), online: live.online,
             lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec.map(Int64.init),
             profile: live.profile, updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0))
       }

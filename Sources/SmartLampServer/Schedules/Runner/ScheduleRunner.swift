@@ -22,7 +22,7 @@ extension CommandService: ScheduleCommandExecutor {
   }
 }
 
-/// The scheduler of CONTRACT §9 (upstream-spec §11, corrected): every `interval` it takes the due schedules and,
+/// The scheduler of CONTRACT §9 (upstream-spec §11, corrected): at each due slot it takes the due schedules and,
 /// per schedule, decides the slot at its cursor with the misfire policy. A slot older than the grace is recorded
 /// `SKIPPED`/`MISSED` and the cursor jumps past now; a slot whose owner may no longer run it is `SKIPPED` with the
 /// reason; a slot past `endAt` disables the schedule. Otherwise the slot is claimed (unique per schedule and
@@ -74,8 +74,8 @@ struct ScheduleRunner: Service {
   static let roundsPerTick = 5
   /// A claim without a lease older than this belongs to a runner that is gone.
   static let abandonAfterMs: Int64 = 5 * 60 * 1000
-  /// How long a claim's lease lasts past the tick that made or renewed it: ten ticks of the default interval, so
-  /// a busy database or a slow tick never ends the lease of a live runner.
+  /// How long a claim's lease lasts past the tick that made or renewed it, at least: two of the default longest
+  /// sleeps, so a busy database or a slow tick never ends the lease of a live runner.
   static let minimumLeaseMs: Int64 = 10_000
 
   /// Names this runner in the claims it makes: host, process id and a random part (a restarted process with the
@@ -90,43 +90,50 @@ struct ScheduleRunner: Service {
   /// Pauses before the second and third attempt to record an outcome.
   static let recordRetryDelays: [Duration] = [.milliseconds(50), .milliseconds(250)]
 
+  /// After a tick that failed (or found due slots it could not settle), the next look comes this much later.
+  static let retryInterval: Duration = .seconds(1)
+
   let lamps: LampServices
   let executor: any ScheduleCommandExecutor
-  let interval: Duration
-  /// Epoch milliseconds; injected so tests drive ticks without waiting.
-  let clock: @Sendable () -> Int64
+  /// The longest sleep between two looks: schedules changed by another process sharing the database, and stale
+  /// claims, are seen within it (changes made here wake the runner at once).
+  let maxWait: Duration
+  /// Slots are epoch milliseconds of its wall time; the runner sleeps on it until the next one.
+  let clock: ServerClock
+  /// How long the service waits at start for the broker connection before its first tick.
+  let brokerWaitAtStart: Duration
   let logger: Logger
   /// This runner's name in its claims (``ClaimLease/holder``).
   let leaseHolder: String
-  /// max(``minimumLeaseMs``, five intervals).
+  /// max(``minimumLeaseMs``, two of the longest sleeps): a live runner ticks at least once per ``maxWait`` and
+  /// renews its open leases on every tick.
   let leaseMs: Int64
   /// Claims whose command is still running: their leases are renewed while there are any.
   private let open = OpenClaims()
 
   init(
-    lamps: LampServices, executor: any ScheduleCommandExecutor, interval: Duration = .seconds(1),
-    clock: @escaping @Sendable () -> Int64 = { APITime.epochMilliseconds() }, logger: Logger
+    lamps: LampServices, executor: any ScheduleCommandExecutor, maxWait: Duration = .seconds(5),
+    clock: ServerClock = .system, brokerWaitAtStart: Duration = .seconds(10), logger: Logger
   ) {
     self.lamps = lamps
     self.executor = executor
-    self.interval = interval
+    self.maxWait = maxWait
     self.clock = clock
+    self.brokerWaitAtStart = brokerWaitAtStart
     leaseHolder = Self.newLeaseHolder()
-    let (seconds, attoseconds) = interval.components
-    leaseMs = max(Self.minimumLeaseMs, 5 * (seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    let (seconds, attoseconds) = maxWait.components
+    leaseMs = max(Self.minimumLeaseMs, 2 * (seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     var logger = logger
     logger[metadataKey: "component"] = "scheduler"
     self.logger = logger
   }
 
-  /// How long the service waits at start for the broker connection before its first tick.
-  static let brokerWaitAtStart: Duration = .seconds(10)
-
+  /// Ticks, then sleeps until the next due slot (at most ``maxWait``), woken early by ``LampServices/scheduleWakeup``.
   func run() async throws {
     await waitForBrokerAtStart()
     await withDiscardingTaskGroup { group in
       while !Task.isShuttingDownGracefully && !Task.isCancelled {
-        let prepared = await prepare(now: clock())
+        let prepared = await prepare(now: clock.epochMilliseconds())
         // Claimed slots run even when the tick stopped early: a claim must end in an outcome.
         for execution in prepared.executions {
           open.count.add(1, ordering: .relaxed)
@@ -147,9 +154,32 @@ struct ScheduleRunner: Service {
         if let error = prepared.error {
           logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
         }
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        let pause = await pause(after: prepared)
+        guard pause > .zero else { continue }
+        let deadline = clock.now.advanced(by: pause)
+        await cancelWhenGracefulShutdown { [clock, wakeup = lamps.scheduleWakeup] in
+          await wakeup.wait(until: deadline, on: clock)
+        }
       }
     }
+  }
+
+  /// How long to sleep after a tick: until the earliest cursor of an enabled schedule, at most ``maxWait``.
+  private func pause(after prepared: Prepared) async -> Duration {
+    guard prepared.error == nil, let next = try? await lamps.store.schedules.nextDueAt() else {
+      return prepared.error == nil ? maxWait : Self.retryInterval
+    }
+    let progressed = !prepared.executions.isEmpty || prepared.report != Report()
+    return Self.pause(untilDue: next, now: clock.epochMilliseconds(), progressed: progressed, maxWait: maxWait)
+  }
+
+  /// The sleep before the slot due at `nextDue` (nil: no enabled schedule). A slot already due is looked at again
+  /// at once when the tick moved something (a schedule catching up, more due than one tick takes), otherwise after
+  /// ``retryInterval``, so a slot that cannot be settled does not spin.
+  static func pause(untilDue nextDue: Int64?, now: Int64, progressed: Bool, maxWait: Duration) -> Duration {
+    guard let nextDue else { return maxWait }
+    guard nextDue > now else { return progressed ? .zero : min(retryInterval, maxWait) }
+    return min(.milliseconds(nextDue - now), maxWait)
   }
 
   /// Right after a (re)start the broker connection is seconds away: a slot claimed before it is up would fail
@@ -158,7 +188,7 @@ struct ScheduleRunner: Service {
   /// slots that fall due meanwhile run late or are recorded missed, as the misfire policy says. A broker that is
   /// really down still fails slots after that, as before.
   private func waitForBrokerAtStart() async {
-    let deadline = ContinuousClock.now + Self.brokerWaitAtStart
+    let deadline = ContinuousClock.now + brokerWaitAtStart
     while !lamps.broker.isConnected && ContinuousClock.now < deadline {
       guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .milliseconds(50)) })) != nil else {
         return
@@ -240,7 +270,7 @@ struct ScheduleRunner: Service {
     case .execute(let nextCursor):
       next = nextCursor
     }
-    guard let device = try await knownDevice(internalID: schedule.deviceInternalId) else {
+    guard let device = try await lamps.knownDevice(internalID: schedule.deviceInternalId) else {
       try await skip(schedule, planned: planned, reason: ScheduleSkipReason.deviceMissing, next: next, now: now)
       report.skipped += 1
       return nil
@@ -262,16 +292,6 @@ struct ScheduleRunner: Service {
       scheduleId: schedule.id, ownerId: schedule.userId, device: device, action: action, plannedAt: planned)
   }
 
-  /// The schedule's lamp from memory, or else from the database: a lamp registered through another instance reaches
-  /// this one's memory only with its next device check, and its slots must not be skipped as missing meanwhile.
-  private func knownDevice(internalID: Int64) async throws -> LampDevice? {
-    if let device = lamps.state.device(internalID: internalID) { return device }
-    guard let record = try await lamps.store.devices.byId(internalID) else { return nil }
-    let device = LampDevice(record)
-    lamps.state.upsertDevice(device)
-    return device
-  }
-
   private func skip(_ schedule: ScheduleRecord, planned: Int64, reason: String, next: Date?, now: Int64) async throws {
     let repo = lamps.store.schedules
     // One row per streak for lasting refusals (an inactive owner of a per-second schedule would otherwise add a
@@ -291,7 +311,7 @@ struct ScheduleRunner: Service {
   /// Publishes one claimed slot and records its outcome; true on success. Never leaves the slot claimed unless
   /// the database refuses every attempt to record the outcome.
   func perform(_ execution: Execution) async -> Bool {
-    let executedAt = clock()
+    let executedAt = clock.epochMilliseconds()
     let outcome: ScheduleRunOutcome
     do {
       // A slot claimed by a tick that is being cancelled is not started.
