@@ -267,17 +267,28 @@ final class CommandService: Service, Sendable {
       outcomes[token] = nil
       let (status, ackedAt, latency) = Self.describe(outcome)
       guard status != row.status else { continue }
-      do {
-        // Only a row still pending changes: the outcome of one command is final once written.
-        if status == .acked, let ackedAt {
-          try await logs.markAcked(row.id, ackedAt: ackedAt, latencyMs: latency ?? 0)
-        } else if status == .timeout {
-          try await logs.markTimedOut(row.id)
-        } else if status == .failed, let code = Self.error(of: outcome) {
-          try await logs.markRefused(row.id, error: code)
+      // A full or unreachable database takes the outcome later, the ones behind it waiting in order (issue #10,
+      // disk full): an answer or event that said ACKED must find its audit row saying so once writes work again.
+      var delay = Duration.milliseconds(100)
+      while true {
+        do {
+          // Only a row still pending changes: the outcome of one command is final once written.
+          if status == .acked, let ackedAt {
+            try await logs.markAcked(row.id, ackedAt: ackedAt, latencyMs: latency ?? 0)
+          } else if status == .timeout {
+            try await logs.markTimedOut(row.id)
+          } else if status == .failed, let code = Self.error(of: outcome) {
+            try await logs.markRefused(row.id, error: code)
+          }
+          break
+        } catch let error as SQLError where error.isUnavailable {
+          logger.warning("could not record a command outcome yet; retrying", metadata: ["error": "\(error)"])
+          guard (try? await Task.sleep(for: delay)) != nil else { break }
+          delay = min(delay * 2, .seconds(2))
+        } catch {
+          logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
+          break
         }
-      } catch {
-        logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
       }
     }
   }
