@@ -88,6 +88,7 @@ let package = Package(
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
         .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "CryptoExtras", package: "swift-crypto"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ],
@@ -144,6 +145,7 @@ let package = Package(
     // MARK: test support and tests
     .target(
       name: "TestSupport",
+      dependencies: [.product(name: "Logging", package: "swift-log")],
       path: "Tests/TestSupport",
       swiftSettings: swiftSettings
     ),

@@ -3,10 +3,16 @@
 # (/api/v1/openapi.json): no answer may be a 5xx, and answers must match the documented statuses, content types,
 # headers and schemas. The server runs on a free loopback port with a throw-away SQLite folder and a dead broker
 # URL; an admin and a `*` API key are made with the CLI (a JWT would not survive fuzzing /auth/logout).
-# Exits non-zero on any failure. Usage: scripts/fuzz-api.sh [extra schemathesis options]
+# Exits non-zero on any failure.
+# Usage: scripts/fuzz-api.sh [--engine sqlite|mariadb] [extra schemathesis options]
+#   --engine mariadb: the server runs on a throw-away MariaDB (its own datadir, a free loopback port, removed at the
+#   end; Debian's mariadb-server, `scripts/install-deps.sh --mariadb`) instead of a throw-away SQLite file.
 # Environment: FUZZ_MAX_EXAMPLES (default 50 per operation); FUZZ_DATABASE_URL runs the server on that (empty)
-# database instead of a throw-away SQLite file, e.g. a MariaDB database: mariadb://user:pass@127.0.0.1:3306/fuzz.
+# database instead, e.g. mariadb://user:pass@127.0.0.1:3306/fuzz.
 set -euo pipefail
+engine=sqlite
+if [ "${1:-}" = "--engine" ]; then engine=${2:?--engine needs sqlite or mariadb}; shift 2; fi
+case "$engine" in sqlite|mariadb) ;; *) echo "unknown engine '$engine' (sqlite or mariadb)"; exit 2 ;; esac
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -20,10 +26,15 @@ fi
 
 work=$(mktemp -d)
 server_pid=""
+mariadb_pid=""
 cleanup() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ -n "$mariadb_pid" ]; then
+    kill "$mariadb_pid" 2>/dev/null || true
+    wait "$mariadb_pid" 2>/dev/null || true
   fi
   rm -rf "$work"
 }
@@ -35,7 +46,37 @@ if ! swift build --product smartlamp > "$work/build.log" 2>&1; then
 fi
 smartlamp="$(swift build --show-bin-path)/smartlamp"
 
-port=$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() {
+  "$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+
+# A private MariaDB as the tests start it (Tests/TestSupport/MariaDBServer.swift): datadir in $work, no fsyncs.
+if [ "$engine" = mariadb ] && [ -z "${FUZZ_DATABASE_URL:-}" ]; then
+  [ -x /usr/sbin/mariadbd ] || { echo "mariadbd is missing: run scripts/install-deps.sh --mariadb"; exit 1; }
+  db_port=$(free_port)
+  mkdir -p "$work/mariadb/data" "$work/mariadb/run" "$work/mariadb/tmp"
+  as_user=()
+  if [ "$(id -u)" = 0 ]; then chmod 755 "$work"; chown -R mysql:mysql "$work/mariadb"; as_user=(--user=mysql); fi
+  /usr/bin/mariadb-install-db --no-defaults --datadir="$work/mariadb/data" --auth-root-authentication-method=socket \
+    --skip-test-db --skip-name-resolve --tmpdir="$work/mariadb/tmp" "${as_user[@]}" > "$work/mariadb/install.log" 2>&1 \
+    || { cat "$work/mariadb/install.log"; echo "mariadb-install-db failed"; exit 1; }
+  /usr/sbin/mariadbd --no-defaults --datadir="$work/mariadb/data" --tmpdir="$work/mariadb/tmp" \
+    --socket="$work/mariadb/run/mysqld.sock" --pid-file="$work/mariadb/run/mysqld.pid" --port="$db_port" \
+    --bind-address=127.0.0.1 --skip-name-resolve --skip-log-bin --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 \
+    --innodb-flush-method=nosync --innodb-doublewrite=0 "${as_user[@]}" > "$work/mariadb/server.log" 2>&1 &
+  mariadb_pid=$!
+  client=(/usr/bin/mariadb --no-defaults --socket="$work/mariadb/run/mysqld.sock" -uroot --batch)
+  for _ in $(seq 1 300); do
+    if "${client[@]}" -e "SELECT 1" > /dev/null 2>&1; then break; fi
+    kill -0 "$mariadb_pid" 2>/dev/null || { cat "$work/mariadb/server.log"; echo "mariadbd did not start"; exit 1; }
+    sleep 0.1
+  done
+  "${client[@]}" -e "CREATE DATABASE fuzz CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+    CREATE USER 'fuzz'@'127.0.0.1' IDENTIFIED BY 'fuzz-secret'; GRANT ALL PRIVILEGES ON fuzz.* TO 'fuzz'@'127.0.0.1';"
+  FUZZ_DATABASE_URL="mariadb://fuzz:fuzz-secret@127.0.0.1:$db_port/fuzz"
+fi
 # Port 1 never has a broker: commands answer 503 BROKER_UNAVAILABLE, which is documented.
 options=(--database-url "${FUZZ_DATABASE_URL:-sqlite://$work/smartlamp.sqlite}" --host 127.0.0.1 --port "$port"
   --mqtt-url "mqtt://127.0.0.1:1" --log-level error --set "data.dir=$work/data")
@@ -100,7 +141,7 @@ status=0
   --max-examples "${FUZZ_MAX_EXAMPLES:-50}" --generation-deterministic \
   --workers 1 --request-timeout 10 --no-color --baseline "$work/baseline.json" \
   "$@" || status=$?
-echo "schemathesis took $(( $(date +%s) - start )) s (exit $status)"
+echo "schemathesis on $engine took $(( $(date +%s) - start )) s (exit $status)"
 if grep -E 'Fatal|panic|fatalError' "$work/server.log" > /dev/null; then
   echo "the server logged a crash:"; tail -50 "$work/server.log"; status=1
 fi

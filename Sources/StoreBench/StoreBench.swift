@@ -80,7 +80,9 @@ struct StoreBench {
           let claim = IdempotencyClaim(
             principal: "user:\(user.id)", key: "\(run)-\(index)", method: "POST", path: "/api/v1/commands/execute",
             requestHash: "h")
-          _ = try await store.idempotency.claim(claim, countingHit: "cmd:bench:\(index % 4)", limit: limit)
+          _ = try await store.idempotency.claim(claim) { conn in
+            try RateLimitRepository.hit("cmd:bench:\(index % 4)", limit: limit, now: Timestamp.nowMillis(), on: conn)
+          }
         }
       ))
     results.append(
@@ -91,11 +93,12 @@ struct StoreBench {
             principal: "user:\(user.id)", key: "\(run)-\(index)", method: "POST", path: "/api/v1/commands/execute",
             requestHash: "h")
           let now = Timestamp.nowMillis()
-          _ = try await store.idempotency.complete(
-            claim, statusCode: 200, responseBody: "{\"ok\":true}",
-            recording: NewCommandLog(
-              requestId: "\(run)-\(index)", deviceInternalId: device.id, deviceId: device.deviceId, channel: .power,
-              action: .on, origin: .user, userId: user.id, issuedAt: now, expiresAt: now + 30_000))
+          let log = NewCommandLog(
+            requestId: "\(run)-\(index)", deviceInternalId: device.id, deviceId: device.deviceId, channel: .power,
+            action: .on, origin: .user, userId: user.id, issuedAt: now, expiresAt: now + 30_000)
+          _ = try await store.idempotency.complete(claim, statusCode: 200, responseBody: "{\"ok\":true}") { conn in
+            try CommandLogRepository.insert(log, now: now, conn)
+          }
         }
       ))
     results.append(

@@ -1,26 +1,88 @@
 import ArgumentParser
+import Foundation
 import SmartLampServer
+import SmartLampStore
 
-/// `smartlamp backup`: a consistent copy of the SQLite database into `<data.dir>/backups` (safe while the server
-/// runs); the newest `backup.keep` copies stay.
-struct BackupCommand: ParsableCommand {
+/// `smartlamp backup [FILE]`: a consistent copy of the database (SQLite or MariaDB, safe while the server runs) in
+/// SmartLamp's engine-neutral backup format (a SQLite file with SmartLamp's schema), into FILE or into
+/// `<data.dir>/backups`, where the newest `backup.keep` copies stay.
+struct BackupCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "backup", abstract: "Copy the SQLite database into <data.dir>/backups (safe while serving).")
+    commandName: "backup",
+    abstract: "Back up the database (SQLite or MariaDB, safe while serving) into FILE or <data.dir>/backups.")
 
   @OptionGroup var options: ConfigOptions
-  @Flag(help: "List the copies instead of taking one.") var list = false
+  @Flag(help: "List the copies in <data.dir>/backups instead of taking one.") var list = false
+  @Argument(help: "The backup file to write (must not exist); default: a new file in <data.dir>/backups.")
+  var file: String?
 
-  func run() throws {
+  func run() async throws {
     let config = try options.load()
     if list {
       for file in DatabaseBackup.list(config) { print(file) }
       return
     }
-    do {
-      print("backed up to \(try DatabaseBackup.take(configuration: config))")
-    } catch let error as DatabaseBackup.Failure {
-      printError("smartlamp: \(error.description)")
+    // Never create an empty SQLite file just to back it up.
+    if case .sqlite(let path) = config.database, !FileManager.default.fileExists(atPath: path) {
+      printError("smartlamp: no database at \(path)")
       throw ExitCode(1)
     }
+    let database = try await connectStore(config)
+    do {
+      let written = try await DatabaseBackup.take(database, configuration: config, file: file)
+      try await database.close()
+      print("backed up to \(written)")
+    } catch let error as DatabaseBackup.Failure {
+      try? await database.close()
+      printError("smartlamp: \(error.description)")
+      throw ExitCode(1)
+    } catch {
+      try? await database.close()
+      printError("smartlamp: backup failed: \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// `smartlamp restore FILE`: a backup (of either engine) into the configured database, which must be empty.
+struct RestoreCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "restore",
+    abstract: "Restore a backup (of SQLite or MariaDB) into the configured, empty database; stop the server first.")
+
+  @OptionGroup var options: ConfigOptions
+  @Argument(help: "A file written by `smartlamp backup`.") var file: String
+
+  func run() async throws {
+    let config = try options.load()
+    guard FileManager.default.fileExists(atPath: file) else {
+      printError("smartlamp: no backup at \(file)")
+      throw ExitCode(1)
+    }
+    let database = try await connectStore(config)
+    do {
+      let summary = try await DatabaseBackup.restore(from: file, into: database)
+      try await database.close()
+      print("restored \(file): \(summary)")
+    } catch let error as DatabaseBackup.Failure {
+      try? await database.close()
+      printError("smartlamp: \(error.description)")
+      throw ExitCode(1)
+    } catch {
+      // A backup from a newer SmartLamp, a damaged file, a database that went away: one line all the same.
+      try? await database.close()
+      printError("smartlamp: cannot restore \(file): \(error)")
+      throw ExitCode(1)
+    }
+  }
+}
+
+/// Opens the configured database without migrating it, turning start-up problems into one line and exit status 1.
+func connectStore(_ config: Configuration) async throws -> any SQLDatabase {
+  do {
+    return try await StoreBootstrap.connect(configuration: config)
+  } catch let error as StartupError {
+    printError("smartlamp: \(error.description)")
+    throw ExitCode(1)
   }
 }

@@ -12,7 +12,7 @@ struct SmartLampCommand: AsyncParsableCommand {
     subcommands: [
       ServeCommand.self, MigrateCommand.self, UserCommand.self, APIKeyCommand.self, SimulateCommand.self,
       SettingsCommand.self, SetupCodeCommand.self, DeviceCommand.self, CertCommand.self,
-      InstallCommand.self, UninstallCommand.self, BackupCommand.self, DoctorCommand.self,
+      InstallCommand.self, UninstallCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
     ]
   )
 }

@@ -1,5 +1,5 @@
-"""Makes the two README screenshots (docs/screenshots/): the login page on a phone and the lamps on a desktop,
-from the real binary with simulated lamps. Run with the venv's python; SMARTLAMP_BIN as for the tests."""
+"""Makes the README screenshots (docs/screenshots/): the login page on a phone, the lamps on a desktop, a family
+member's per-lamp permissions (Kelola → Anggota) and the schedules, from the real binary with simulated lamps. Run with the venv's python; SMARTLAMP_BIN as for the tests."""
 
 import sys
 import tempfile
@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from harness import ADMIN_EMAIL, ADMIN_PASSWORD, REPO, Broker, Server, Simulator, register, wait_until
+from harness import (ADMIN_EMAIL, ADMIN_PASSWORD, REPO, Broker, Server, Simulator, create_member, register,
+                     wait_until)
 
 OUT = REPO / "docs" / "screenshots"
 LAMPS = [("Lampu Sofa", "Ruang Tamu"), ("Lampu Baca", "Ruang Tamu"), ("Lampu Dapur", "Dapur"),
@@ -30,6 +31,14 @@ def main():
             admin.post("/api/v1/commands/execute", {"deviceId": device_id, "action": "ON",
                                                     "requestId": str(uuid.uuid4()), "waitForAck": True},
                        idempotent=True)
+        member = create_member(admin, "budi@rumah.test", "Budi", "rahasia-budi-1",
+                               {"rumah_000001": ("control", "manage"), "rumah_000003": ("monitoring", "none"),
+                                "rumah_000004": ("control", "monitoring")})
+        for body in ({"deviceId": "rumah_000005", "action": "ON", "cron": "0 18 * * *", "timezone": "Asia/Jakarta"},
+                     {"deviceId": "rumah_000005", "action": "OFF", "cron": "0 5 * * *", "timezone": "Asia/Jakarta"},
+                     {"deviceId": "rumah_000004", "action": "OFF", "cron": "30 22 * * 1-5",
+                      "timezone": "Asia/Jakarta"}):
+            admin.post("/api/v1/schedules", body, idempotent=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
             phone = browser.new_context(viewport={"width": 360, "height": 640}, color_scheme="dark",
@@ -50,6 +59,14 @@ def main():
             expect(page.locator('.conn[data-stream="live"]')).to_have_count(1)
             expect(page.locator('article.tile[data-state="on"]')).to_have_count(2)
             page.screenshot(path=str(OUT / "lamps-desktop.png"))
+            page.set_viewport_size({"width": 1100, "height": 1060})
+            page.evaluate(f"location.hash = '#/kelola/anggota/{member['id']}'")
+            expect(page.get_by_role("heading", name="Budi")).to_be_visible()
+            expect(page.locator(".assign-row").first).to_be_visible()
+            page.screenshot(path=str(OUT / "member-permissions-desktop.png"))
+            page.evaluate("location.hash = '#/jadwal'")
+            expect(page.locator("article.schedule-card")).to_have_count(3)
+            page.screenshot(path=str(OUT / "schedules-desktop.png"))
             browser.close()
     finally:
         sim.stop()

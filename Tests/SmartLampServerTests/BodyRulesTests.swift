@@ -19,13 +19,13 @@ import Testing
 
   func withProbeApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
     let server = TestServer()
-    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "test"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
     let services = AppServices(
-      configuration: server.configuration, database: database, logger: Logger(label: "test"),
+      configuration: server.configuration, database: database, logger: Logger.quiet(),
       accounts: try await AccountsServices(
-        configuration: server.configuration, database: database, logger: Logger(label: "test")),
+        configuration: server.configuration, database: database, logger: Logger.quiet()),
       lamps: try await LampServices(
-        configuration: server.configuration, database: database, logger: Logger(label: "test")))
+        configuration: server.configuration, database: database, logger: Logger.quiet()))
     let router = Router(context: AppRequestContext.self)
     addMiddleware(to: router, services)
     router.post("/api/v1/probe") { request, context -> Response in

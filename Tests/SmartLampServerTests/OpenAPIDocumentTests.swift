@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import SmartLampStore
+import TestSupport
 import Testing
 
 @testable import SmartLampServer
@@ -17,8 +18,8 @@ import Testing
 
   @Test func documentMatchesTheRouter() async throws {
     let server = TestServer()
-    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "test"))
-    let logger = Logger(label: "test")
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
+    let logger = Logger.quiet()
     let services = AppServices(
       configuration: server.configuration, database: database, logger: logger,
       accounts: try await AccountsServices(configuration: server.configuration, database: database, logger: logger),

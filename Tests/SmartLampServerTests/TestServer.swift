@@ -41,12 +41,16 @@ struct TestServer {
     return server
   }
 
+  /// Runs the application for `body`. Requests go through the router without a socket unless a test asks for
+  /// `.live` (a broker, server-sent events, two servers, a real connection or its address).
   func run<T: Sendable>(
-    _ mode: TestingSetup = .live, _ body: @Sendable (any TestClientProtocol) async throws -> T
+    _ mode: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> T
   ) async throws -> T {
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
-    let app = try await buildApplication(configuration: configuration, logger: logger)
+    let logger = Logger.quiet()
+    // A test that names no broker gets none: nothing dials the default 127.0.0.1:1883.
+    let dependencies: ServerDependencies =
+      configuration.mqttURL == Configuration().mqttURL ? .withoutBroker() : .standard
+    let app = try await buildApplication(configuration: configuration, dependencies: dependencies, logger: logger)
     return try await app.test(mode, body)
   }
 }

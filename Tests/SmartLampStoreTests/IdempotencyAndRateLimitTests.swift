@@ -9,37 +9,51 @@ import Testing
       principal: principal, key: key, method: "POST", path: "/api/v1/commands/execute", requestHash: hash)
   }
 
-  /// The command route's one write before publishing: claim and rate-limit hit together, in upstream's order
-  /// (a replay is not counted; a refused hit claims nothing).
+  struct Limited: Error {
+    let decision: RateLimitDecision
+  }
+
+  /// A rate-limit hit counted inside the claim, as the command route does: its one write before publishing, in
+  /// upstream's order (a replay is not counted; a refused hit claims nothing).
+  func claimCountingAHit(_ claim: IdempotencyClaim, limit: FixedWindowLimit, now: Int64, repo: IdempotencyRepository)
+    async throws -> (IdempotencyClaimOutcome, RateLimitDecision?)
+  {
+    try await repo.claim(claim, now: now) { conn in
+      let decision = try RateLimitRepository.hit("cmd:u1", limit: limit, now: now, on: conn)
+      guard decision.allowed else { throw Limited(decision: decision) }
+      return decision
+    }
+  }
+
   @Test(arguments: StoreEngine.all) func claimCountingAHit(engine: StoreEngine) async throws {
     let fixture = try await StoreFixture(engine)
     let repo = fixture.store.idempotency
     let limits = fixture.store.rateLimits
     let limit = FixedWindowLimit(limit: 2, windowMs: 60_000)
     guard
-      case .claimed(_, let first) = try await repo.claim(claim("a"), countingHit: "cmd:u1", limit: limit, now: 1_000)
+      case (.claimed, let first?) = try await claimCountingAHit(claim("a"), limit: limit, now: 1_000, repo: repo)
     else {
       Issue.record("first claim must win")
       return
     }
     #expect(first.allowed && first.remaining == 1)
-    guard case .existing = try await repo.claim(claim("a"), countingHit: "cmd:u1", limit: limit, now: 1_100) else {
+    guard case (.existing, nil) = try await claimCountingAHit(claim("a"), limit: limit, now: 1_100, repo: repo) else {
       Issue.record("the same key again is the existing record")
       return
     }
     #expect(try await limits.window("cmd:u1")?.count == 1, "a replay counts no hit")
-    guard case .claimed = try await repo.claim(claim("b"), countingHit: "cmd:u1", limit: limit, now: 1_200) else {
+    guard case (.claimed, _) = try await claimCountingAHit(claim("b"), limit: limit, now: 1_200, repo: repo) else {
       Issue.record("second hit is within the limit")
       return
     }
-    guard case .limited(let refused) = try await repo.claim(claim("c"), countingHit: "cmd:u1", limit: limit, now: 1_300)
-    else {
+    do {
+      _ = try await claimCountingAHit(claim("c"), limit: limit, now: 1_300, repo: repo)
       Issue.record("third hit is over the limit")
-      return
+    } catch let limited as Limited {
+      #expect(!limited.decision.allowed && limited.decision.retryAfterSec == 60)
     }
-    #expect(!refused.allowed && refused.retryAfterSec == 60)
     #expect(try await repo.find(principal: "user:1", key: "c", now: 1_300) == nil, "a refused hit claims nothing")
-    guard case .claimed = try await repo.claim(claim("c"), countingHit: "cmd:u1", limit: limit, now: 61_001) else {
+    guard case (.claimed, _) = try await claimCountingAHit(claim("c"), limit: limit, now: 61_001, repo: repo) else {
       Issue.record("a new window allows again")
       return
     }
@@ -266,13 +280,17 @@ import Testing
       Issue.record("expected a claim")
       return
     }
-    let (completed, id) = try await repo.complete(
-      claim, statusCode: 200, responseBody: "{}", recording: log(device), now: 10)
+    let row = log(device)
+    let (completed, id) = try await repo.complete(claim, statusCode: 200, responseBody: "{}") { conn in
+      try CommandLogRepository.insert(row, now: 10, conn)
+    }
     #expect(completed)
     #expect(try await fixture.store.commandLogs.byId(id)?.requestId == "req-1")
     #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.statusCode == 200)
     // Completed once: a second completion still records its command, and leaves the stored answer alone.
-    let again = try await repo.complete(claim, statusCode: 201, responseBody: "x", recording: log(device))
+    let again = try await repo.complete(claim, statusCode: 201, responseBody: "x") { conn in
+      try CommandLogRepository.insert(row, now: 10, conn)
+    }
     #expect(!again.completed)
     #expect(try await fixture.count("command_logs") == 2)
     #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.responseBody == "{}")
@@ -285,8 +303,11 @@ import Testing
     _ = try await repo.claim(claim, now: 0)
     var broken = log(device)
     broken.deviceInternalId = 999_999
+    let row = broken
     await #expect(throws: SQLError.self) {
-      try await repo.complete(claim, statusCode: 200, responseBody: "{}", recording: broken)
+      try await repo.complete(claim, statusCode: 200, responseBody: "{}") { conn in
+        try CommandLogRepository.insert(row, now: 10, conn)
+      }
     }
     #expect(try await repo.find(principal: "user:1", key: "cmd-1", now: 1)?.isComplete == false)
     #expect(try await fixture.count("command_logs") == 0)

@@ -67,7 +67,7 @@ import Testing
     let store = try await Store.openMariaDB(configuration(server, database: created.name))
     defer { Task { try? await store.database.close() } }
     let applied = try await Migrator(database: store.database).appliedVersions()
-    #expect(applied.contains("0001_schema.sql") && applied.contains("0006_native"))
+    #expect(applied.contains("0001_schema.sql") && applied.contains("0007_keys_and_leases"))
     #expect(try await Migrator(database: store.database).pendingVersions().isEmpty)
     #expect(try await Migrator(database: store.database).migrate().isEmpty, "a second migrate is a no-op")
 
@@ -89,9 +89,16 @@ import Testing
     #expect(byKey?.origin == .apiKey && byKey?.deviceId == "lampu-teras" && byKey?.channel == "POWER2")
     #expect(logs.items.allSatisfy { $0.ackStatus == AckStatus.none })
 
-    let key = try await store.apiKeys.byHash(UpstreamMariaDBFixture.apiKeyHash)
-    #expect(key?.scopes == APIScopes([.read, .command, .schedule]))
-    #expect(key?.ownerUserId == nil && key?.isUsable(now: 0) == true)
+    // 0007: the household's keys act for the oldest active admin with their scopes (upstream's `*` written out as
+    // the three scopes it meant); the public demo key is deactivated.
+    let demo = try await store.apiKeys.byHash(UpstreamMariaDBFixture.apiKeyHash)
+    #expect(demo?.isActive == false && demo?.revokedAt != nil && demo?.ownerUserId == nil)
+    let homeAssistant = try await store.apiKeys.byHash(UpstreamMariaDBFixture.homeAssistantKeyHash)
+    #expect(homeAssistant?.ownerUserId == 1 && homeAssistant?.isUsable(now: 0) == true)
+    #expect(homeAssistant?.scopes == APIScopes([.read, .command]))
+    let nodeRed = try await store.apiKeys.byHash(UpstreamMariaDBFixture.nodeRedKeyHash)
+    #expect(nodeRed?.ownerUserId == 1 && nodeRed?.scopes == APIScopes([.read, .command, .schedule]))
+    #expect(nodeRed?.scopes.isWildcard == false)
 
     let legacy = try await store.idempotency.find(principal: "legacy", key: "idem-1", now: -1)
     #expect(legacy?.statusCode == 200)
@@ -107,6 +114,31 @@ import Testing
       try conn.queryOne("SELECT COUNT(*) AS n FROM schedule_runs")?.int("n")
     }
     #expect(upstreamRows == 2)
+  }
+
+  /// Migration 0007 on an upstream database whose only admin was demoted: the keys stay without an owner (they
+  /// authenticate and may do nothing) and the migration says so; the demo key is still deactivated.
+  @Test func upstreamKeysWithoutAnAdminStayOwnerlessAndTheMigrationSaysSo() async throws {
+    let server = try await MariaDBServer.shared()
+    let created = try await server.createDatabase(prefix: "noadmin")
+    try await server.client(
+      UpstreamMariaDBFixture.sql + "\nUPDATE users SET role = 'member' WHERE id = 1;", database: created.name)
+    let database = try await MariaDBDatabase.open(configuration(server, database: created.name))
+    defer { Task { try? await database.close() } }
+    let (applied, notes) = try await Migrator(database: database).migrateReporting()
+    #expect(applied.last == "0007_keys_and_leases")
+    let said = notes.filter { $0.version == "0007_keys_and_leases" }.map(\.message)
+    #expect(said.count == 2, "\(said)")
+    #expect(said.contains { $0.hasPrefix("deactivated upstream's public demo API key 'demo-client'") }, "\(said)")
+    #expect(
+      said.contains {
+        $0.hasPrefix("2 upstream API key(s) stay without an owner because the database has no active admin")
+          && $0.contains("'home-assistant' (id 2)") && $0.contains("'node-red' (id 3)")
+      }, "\(said)")
+    let store = Store(database: database)
+    #expect(try await store.apiKeys.byHash(UpstreamMariaDBFixture.homeAssistantKeyHash)?.ownerUserId == nil)
+    #expect(try await store.apiKeys.byHash(UpstreamMariaDBFixture.apiKeyHash)?.isActive == false)
+    #expect(try await Migrator(database: database).migrateReporting().notes.isEmpty, "said once")
   }
 
   @Test func unixSocketAndTLSConnect() async throws {

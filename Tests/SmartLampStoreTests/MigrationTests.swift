@@ -43,7 +43,7 @@ import Testing
     ],
     "schedule_runs": [
       "id", "schedule_id", "device_id", "planned_at", "executed_at", "request_id", "status", "error_message",
-      "created_at", "reason", "ack_status", "acked_at", "ack_latency_ms",
+      "created_at", "reason", "ack_status", "acked_at", "ack_latency_ms", "claimed_by", "lease_until",
     ],
     "device_state": [
       "device_id", "channel", "power", "online", "last_seen_at", "rssi", "uptime_sec", "source", "updated_at",
@@ -66,14 +66,17 @@ import Testing
     #expect(
       try await migrator.pendingVersions() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
     #expect(
       try await migrator.migrate() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
     #expect(
       try await migrator.appliedVersions() == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
     #expect(try await migrator.pendingVersions().isEmpty)
     for (table, expected) in Self.expectedColumns {
@@ -119,6 +122,7 @@ import Testing
     #expect(
       try await migrator.pendingVersions() == [
         "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
     try await db.write { conn in
       try conn.execute(
@@ -140,12 +144,24 @@ import Testing
         "INSERT INTO idempotency_records (idempotency_key, route, request_hash, response_body, status_code, created_at) VALUES ('k1', '/api/v1/commands/execute', 'h', '{}', 200, 'x')"
       )
       try conn.execute(
-        "INSERT INTO integration_clients (name, api_key_hash, scopes, is_active, created_at) VALUES ('demo-client', '10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd', 'read,command,schedule', 1, 'x')"
+        "INSERT INTO integration_clients (name, api_key_hash, scopes, is_active, created_at) VALUES ('demo-client', '10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd', 'read,command,schedule', 1, 'x'), ('own', 'h-own', 'read', 1, 'x'), ('star', 'h-star', '*', 1, 'x')"
+      )
+      // A second admin made later: the oldest active admin (id 1) owns the keys.
+      try conn.execute(
+        "INSERT INTO users (id, name, email, password_hash, role, is_active, created_at) VALUES (5, 'Later', 'later@example.com', 'h', 'admin', 1, 'x')"
       )
     }
+    let (appliedNow, notes) = try await migrator.migrateReporting()
+    #expect(notes.map(\.version) == ["0007_keys_and_leases", "0007_keys_and_leases"], "\(notes)")
+    #expect(notes.first?.message.hasPrefix("deactivated upstream's public demo API key 'demo-client'") == true)
     #expect(
-      try await migrator.migrate() == [
+      notes.last?.message.hasPrefix(
+        "2 upstream API key(s) now act for the oldest active admin, admin@example.com (id 1), with their scopes")
+        == true, "\(notes)")
+    #expect(
+      appliedNow == [
         "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
     let store = Store(database: db)
 
@@ -164,10 +180,14 @@ import Testing
     #expect(legacy?.statusCode == 200)
     #expect(try await store.idempotency.purgeExpired(now: 1) == 1)
 
-    let key = try await store.apiKeys.byHash("10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd")
-    #expect(key?.scopes == APIScopes([.read, .command, .schedule]))
-    #expect(key?.ownerUserId == nil)
-    #expect(key?.isUsable(now: 0) == true)
+    // 0007: upstream's public demo key is deactivated; the household's own keys act for the oldest active admin
+    // with their scopes (upstream's `*` meant read, command and schedule, never SmartLamp's admin scope).
+    let demo = try await store.apiKeys.byHash("10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd")
+    #expect(demo?.isActive == false && demo?.revokedAt != nil && demo?.ownerUserId == nil)
+    let own = try await store.apiKeys.byHash("h-own")
+    #expect(own?.ownerUserId == 1 && own?.isUsable(now: 0) == true && own?.scopes == APIScopes([.read]))
+    let wildcard = try await store.apiKeys.byHash("h-star")
+    #expect(wildcard?.ownerUserId == 1 && wildcard?.scopes == APIScopes([.read, .command, .schedule]))
 
     #expect(try await store.assignments.grant(userId: 1, deviceId: "lampu-ruang-tamu") == .full)
     #expect(try await store.users.byEmail("ADMIN@example.com")?.role == .admin)
@@ -227,6 +247,7 @@ import Testing
     #expect(
       Migration.all(for: .sqlite)?.map(\.version) == [
         "0001_base", "0002_contract", "0003_retention", "0004_dashboard", "0005_preferences", "0006_native",
+        "0007_keys_and_leases",
       ])
   }
 }

@@ -140,6 +140,37 @@ import Testing
     #expect(try await repo.failAbandonedClaims(claimedBefore: Self.now - 5 * 60_000) == 0)
   }
 
+  /// A claim with a lease is abandoned once its lease ended (seconds, not the 5 minutes of a claim without one);
+  /// renewing the holder's open claims keeps them, and only its own.
+  @Test(arguments: StoreEngine.all) func claimsWhoseLeaseEndedAreMarkedAbandoned(engine: StoreEngine) async throws {
+    let f = try await StoreFixture(engine)
+    let owner = try await f.user()
+    let device = try await f.device()
+    let schedule = try await f.store.schedules.create(
+      userId: owner.id, createdBy: nil, deviceId: device.deviceId,
+      ScheduleFields(action: "ON", cron: "* * * * * *", timezone: "UTC", nextRunAt: Self.now))
+    let repo = f.store.schedules
+    let alive = ClaimLease(holder: "host/1/a", until: Self.now + 10_000)
+    let dead = ClaimLease(holder: "host/2/b", until: Self.now + 10_000)
+    #expect(
+      try await repo.claim(
+        scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: 1, now: Self.now, lease: alive))
+    #expect(
+      try await repo.claim(
+        scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: 2, now: Self.now, lease: dead))
+    #expect(try await repo.claim(scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: 3, now: Self.now))
+    // Twelve seconds on: the live holder renewed, the dead one did not; the lease-less claim is far from 5 minutes.
+    let later = Self.now + 12_000
+    #expect(try await repo.renewLeases(holder: alive.holder, until: later + 10_000) == 1)
+    #expect(try await repo.failAbandonedClaims(claimedBefore: later - 5 * 60_000, leaseEndedBefore: later) == 1)
+    #expect(try await repo.run(scheduleId: schedule.id, plannedAt: 2)?.reason == ScheduleRepository.abandonedReason)
+    #expect(try await repo.run(scheduleId: schedule.id, plannedAt: 1)?.reason == ScheduleRepository.claimedReason)
+    #expect(try await repo.run(scheduleId: schedule.id, plannedAt: 3)?.reason == ScheduleRepository.claimedReason)
+    // A finished claim is not renewed.
+    try await repo.complete(scheduleId: schedule.id, plannedAt: 1, ScheduleRunOutcome(status: .success))
+    #expect(try await repo.renewLeases(holder: alive.holder, until: later + 20_000) == 0)
+  }
+
   @Test(arguments: StoreEngine.all) func claimAndAdvanceClaimsOnceAndMovesTheCursor(engine: StoreEngine) async throws {
     let f = try await StoreFixture(engine)
     let owner = try await f.user()

@@ -23,6 +23,7 @@ public final class MariaDBServer: Sendable {
   private let directory: TemporaryDirectory
   private let process = Locked<ChildProcess?>(nil)
   private let databaseCounter = Locked(0)
+  private let extraArguments: [String]
 
   /// Whether this test process runs MariaDB variants at all.
   public static var isEnabled: Bool {
@@ -44,12 +45,13 @@ public final class MariaDBServer: Sendable {
     return server
   }
 
-  /// A server of its own (for tests that stop and restart it); call ``stop()`` when done.
-  public static func start() async throws -> MariaDBServer {
+  /// A server of its own (for tests that stop and restart it, or that need `extraArguments`, such as
+  /// `--version=10.4.34-MariaDB` to pose as an older server); call ``stop()`` when done.
+  public static func start(extraArguments: [String] = []) async throws -> MariaDBServer {
     guard FileManager.default.isExecutableFile(atPath: serverExecutable) else {
       throw HarnessError("\(serverExecutable) is missing: run scripts/install-deps.sh --mariadb")
     }
-    let server = try await MariaDBServer()
+    let server = try await MariaDBServer(extraArguments: extraArguments)
     try await server.launch()
     try await server.client(
       """
@@ -61,7 +63,8 @@ public final class MariaDBServer: Sendable {
     return server
   }
 
-  private init() async throws {
+  private init(extraArguments: [String]) async throws {
+    self.extraArguments = extraArguments
     directory = TemporaryDirectory(prefix: "smartlamp-mariadb")
     port = freePort()
     socketPath = directory.file("run/mysqld.sock")
@@ -108,7 +111,7 @@ public final class MariaDBServer: Sendable {
       "--max-connections=500",
       "--ssl-ca=\(directory.file("tls/ca.crt"))", "--ssl-cert=\(directory.file("tls/server.crt"))",
       "--ssl-key=\(directory.file("tls/server.key"))",
-    ] + userArguments
+    ] + userArguments + extraArguments
   }
 
   /// Starts mariadbd and waits until root can run a query over the socket (`mariadb-admin ping` answers before

@@ -3,7 +3,7 @@
 /// (`command_logs_ibfk_2`…, so the upgrade must find constraints by what they reference), its own
 /// `schema_migrations` (file names, a TIMESTAMP column) and seed-like rows: an admin with the seed bcrypt hash, a
 /// member with PBKDF2, a legacy SHA-256 user, devices with assignments, a window schedule group and a cron schedule
-/// with runs, the demo API key, command logs (one by the key, so without a user), an idempotency record, a session
+/// with runs, the demo API key and two keys of the household's own integrations (one with upstream's `*`), command logs (one by the key, so without a user), an idempotency record, a session
 /// and a rate-limit window.
 public enum UpstreamMariaDBFixture {
   public static let adminEmail = "admin@example.com"
@@ -14,6 +14,12 @@ public enum UpstreamMariaDBFixture {
   public static let legacyPassword = "legacy-pass-1"
   public static let apiKey = "demo-integration-key"
   public static let apiKeyHash = "10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd"
+  /// A key the household made for Home Assistant by SQL, as upstream's docs said: scopes `read,command`.
+  public static let homeAssistantKey = "ha-upstream-key-2025"
+  public static let homeAssistantKeyHash = "f1f0ea2607504c3a1b690cf2ec1e327338943505a686e0e79ee8c76e03720a96"
+  /// A key with upstream's `*` (read, command and schedule there).
+  public static let nodeRedKey = "nodered-upstream-key-2025"
+  public static let nodeRedKeyHash = "668c404e9a8def4cd4d408396aacacbb347b2438de2ecbbf2fca9b815fa72885"
   /// next_run_at of the cron schedule (id 21): 2030-01-01T00:00:00Z, far enough that no test run reaches it.
   public static let cronNextRunAt: Int64 = 1_893_456_000_000
 
@@ -197,7 +203,11 @@ public enum UpstreamMariaDBFixture {
       (21, 9, 1740034800000, 1740034800090, 'sched-21-2', 'FAILED', 'device offline', '2025-02-20T07:00:00.090Z');
     INSERT INTO integration_clients (id, name, api_key_hash, scopes, is_active, created_at) VALUES
       (1, 'demo-client', '10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd', 'read,command,schedule', 1,
-        '2025-01-01 00:00:00');
+        '2025-01-01 00:00:00'),
+      (2, 'home-assistant', 'f1f0ea2607504c3a1b690cf2ec1e327338943505a686e0e79ee8c76e03720a96', 'read,command', 1,
+        '2025-02-05T08:00:00.000Z'),
+      (3, 'node-red', '668c404e9a8def4cd4d408396aacacbb347b2438de2ecbbf2fca9b815fa72885', '*', 1,
+        '2025-02-06T08:00:00.000Z');
     INSERT INTO command_logs (request_id, user_id, device_id, action, issued_at, expires_at, result, created_at) VALUES
       ('req-1', 2, 4, 'ON', 1739900000000, 1739900030000, 'PUBLISHED', '2025-02-18T17:33:20.000Z'),
       ('req-2', NULL, 9, 'OFF', 1739900100000, 1739900130000, 'PUBLISHED', '2025-02-18T17:35:00.000Z'),

@@ -1,4 +1,5 @@
 import Foundation
+import SmartLampStore
 import TestSupport
 import Testing
 
@@ -81,13 +82,44 @@ import Testing
     #expect(!result.stderr.contains("pw-secret"))
   }
 
+  /// A server older than ``MariaDBConfiguration/minimumServerVersion`` (a real mariadbd posing as 10.4.34 with
+  /// `--version`) is refused at open, in one line naming database.url, and `smartlamp migrate` says the same.
+  @Test(.enabled(if: MariaDBServer.isEnabled)) func aMariaDBServerThatIsTooOldIsRefusedNamingTheSetting() async throws {
+    let old = try await MariaDBServer.start(extraArguments: ["--version=10.4.34-MariaDB"])
+    let created = try await old.createDatabase(prefix: "old")
+    do {
+      await #expect {
+        try await MariaDBDatabase.open(
+          MariaDBConfiguration(
+            endpoint: .tcp(host: "127.0.0.1", port: old.port), user: old.user, password: old.password,
+            database: created.name))
+      } throws: { error in
+        let failure = error as? MariaDBOpenError
+        return failure?.setting == "database.url"
+          && failure?.description
+            == "database.url: the server at 127.0.0.1:\(old.port)/\(created.name) is version 10.4.34; SmartLamp "
+            + "needs MariaDB 10.5.0 or newer"
+      }
+      let dir = TemporaryDirectory(prefix: "smartlamp-cli")
+      let result = try CLI.run(["migrate", "--database-url", created.url], in: dir.path)
+      #expect(result.status == 1)
+      #expect(
+        result.stderr == "smartlamp: database.url: the server at 127.0.0.1:\(old.port)/\(created.name) is version "
+          + "10.4.34; SmartLamp needs MariaDB 10.5.0 or newer\n", "\(result.stderr)")
+    } catch {
+      await old.stop()
+      throw error
+    }
+    await old.stop()
+  }
+
   /// `smartlamp migrate` on MariaDB (TCP and the Unix-socket form): applies every version once, then nothing.
   @Test(.enabled(if: MariaDBServer.isEnabled)) func migrateOnMariaDB() async throws {
     let dir = TemporaryDirectory(prefix: "smartlamp-cli")
     let database = try await MariaDBServer.shared().createDatabase(prefix: "cli")
     let first = try CLI.run(["migrate", "--database-url", database.url], in: dir.path)
     #expect(first.status == 0, "\(first.stderr)")
-    #expect(first.stdout.contains("0006_native"), "\(first.stdout)")
+    #expect(first.stdout.contains("0007_keys_and_leases"), "\(first.stdout)")
     let again = try CLI.run(["migrate", "--database-url", database.socketURL], in: dir.path)
     #expect(again.status == 0, "\(again.stderr)")
     #expect(again.stdout == first.stdout)

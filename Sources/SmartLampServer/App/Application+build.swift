@@ -42,10 +42,27 @@ public struct AppServices: Sendable {
   }
 }
 
+/// What the server talks to besides its configuration. The standard set connects to the configured broker.
+public struct ServerDependencies: Sendable {
+  /// The broker link; nil connects to `configuration.mqttURL`.
+  var broker: (any BrokerLink)?
+  /// What acknowledgement deadlines and the scheduler's slots are measured on.
+  public var clock: ServerClock = .system
+
+  public static let standard = ServerDependencies()
+
+  /// For tests that need no broker: commands answer `503 BROKER_UNAVAILABLE`, readiness names the broker, and
+  /// nothing dials the default `127.0.0.1:1883`.
+  public static func withoutBroker(clock: ServerClock = .system) -> ServerDependencies {
+    ServerDependencies(broker: NoBroker(), clock: clock)
+  }
+}
+
 /// Builds the whole server: opens and migrates the database, creates the first admin from the environment when
 /// none exists, and wires middleware, routes and long-running services.
 public func buildApplication(
   configuration: Configuration,
+  dependencies: ServerDependencies = .standard,
   logger: Logger = Logger(label: "smartlamp"),
   onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
@@ -61,7 +78,8 @@ public func buildApplication(
   let accounts = try await AccountsServices(
     configuration: configuration, database: database, logger: logger, accessChanges: accessChanges)
   let lamps = try await LampServices(
-    configuration: configuration, database: database, logger: logger, accessChanges: accessChanges)
+    configuration: configuration, database: database, logger: logger, accessChanges: accessChanges,
+    dependencies: dependencies)
   let services = AppServices(
     configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps,
     connections: connections)

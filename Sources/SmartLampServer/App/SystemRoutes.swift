@@ -77,7 +77,7 @@ struct SystemRoutes: Sendable {
     try context.authorize(.readSystem)
     let lamps = services.lamps
     let uptime = ContinuousClock.now - services.metrics.started
-    let uptimeMs = uptime.components.seconds * 1000 + uptime.components.attoseconds / 1_000_000_000_000_000
+    let uptimeMs = uptime.wholeMilliseconds
     let startedAt = APITime.epochMilliseconds() - uptimeMs
 
     var databaseProblem: String?

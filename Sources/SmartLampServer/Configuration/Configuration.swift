@@ -55,7 +55,7 @@ public struct Configuration: Sendable, Equatable {
   public var ackTimeoutMs = 3000
   public var realtimePingIntervalMs = 15_000
   public var schedulerEnabled = true
-  public var schedulerIntervalMs = 1000
+  public var schedulerIntervalMs = 5000
 
   // Auth
   public var jwtSecret: String? = nil
@@ -82,6 +82,10 @@ public struct Configuration: Sendable, Equatable {
   public var dashboardDirectory: String?
   public var logLevel: Logger.Level = .info
   public var logFormat: LogFormat = .text
+  /// A file to write the log to instead of standard error (rotated by size); nil: standard error (journald).
+  public var logFile: String?
+  public var logFileMaxMiB = 10
+  public var logFileKeep = 3
   public var demo = false
   public var demoDevices = 4
 

@@ -80,6 +80,20 @@ enum SettingParse {
     return path
   }
 
+  /// A file that may not exist yet, in a folder that does (a log file, say).
+  static func fileInExistingFolder(_ raw: String) throws(SettingValueError) -> String? {
+    guard let path = try optionalText(raw) else { return nil }
+    let folder = (path as NSString).deletingLastPathComponent
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    else { throw SettingValueError("folder of '\(path)' does not exist") }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+      throw SettingValueError("'\(path)' is a folder, not a file")
+    }
+    return path
+  }
+
   static func origin(_ raw: String) throws(SettingValueError) -> String {
     if raw == "*" {
       throw SettingValueError("'*' cannot be used: the API sends credentials (cookies); list each origin")

@@ -176,8 +176,10 @@ extension Setting {
       defaultText: "true", secret: false
     ) { config, raw throws(SettingValueError) in config.schedulerEnabled = try SettingParse.bool(raw) },
     Setting(
-      key: "scheduler.interval-ms", summary: "How often the scheduler looks for due schedules",
-      defaultText: "1000", secret: false
+      key: "scheduler.interval-ms",
+      summary:
+        "Longest scheduler sleep: it wakes at the next due slot and on changes made here; this bounds how late it sees schedules changed by another instance",
+      defaultText: "5000", secret: false
     ) { config, raw throws(SettingValueError) in
       config.schedulerIntervalMs = try SettingParse.int(raw, in: 100...60_000)
     },
@@ -307,6 +309,23 @@ extension Setting {
       secret: false
     ) { config, raw throws(SettingValueError) in
       config.logFormat = try SettingParse.choice(raw, Configuration.LogFormat.self)
+    },
+    Setting(
+      key: "log.file",
+      summary: "Write the log to this file instead of standard error (journald under systemd); its folder must exist",
+      defaultText: "(standard error)", secret: false
+    ) { config, raw throws(SettingValueError) in
+      config.logFile = try SettingParse.fileInExistingFolder(raw)
+    },
+    Setting(
+      key: "log.file-max-mib", summary: "Size at which log.file is renamed to <file>.1 and started again",
+      defaultText: "10", secret: false
+    ) { config, raw throws(SettingValueError) in config.logFileMaxMiB = try SettingParse.int(raw, in: 1...10_240) },
+    Setting(
+      key: "log.file-keep", summary: "Rotated copies of log.file kept (<file>.1 newest)", defaultText: "3",
+      secret: false
+    ) {
+      config, raw throws(SettingValueError) in config.logFileKeep = try SettingParse.int(raw, in: 0...100)
     },
     Setting(
       key: "demo", summary: "Also run simulated lamps on the broker (a demo household)", defaultText: "false",

@@ -14,7 +14,13 @@ struct BodyFields {
   private let members: [String: JSONValue]
   private(set) var errors = FieldErrors()
 
-  init(_ body: JSONBody) throws(APIError) {
+  // `init` and `finish()` throw untyped on purpose. Swift 6.3.1 crashes in release builds (signal 11 in LLVM's
+  // coroutine splitting, `emitSetAndGetSwiftErrorValueAround`) when an async handler boxes a typed
+  // `throws(APIError)` into `any Error` next to an awaited call's error exit: SimplifyCFG sinks the two exits' stores
+  // into one block whose address is a phi over the swifterror slot, which CoroSplit cannot handle. Every caller is
+  // an async handler that rethrows as `any Error` anyway, so the typed error bought nothing here. Only
+  // `swift build -c release` shows the crash (scripts/test.sh runs one in scripts/test-package.sh).
+  init(_ body: JSONBody) throws {
     guard case .object(let members) = body.value else {
       throw APIError.validation(fieldErrors: ["body": ["must be a JSON object"]])
     }
@@ -36,7 +42,7 @@ struct BodyFields {
   }
 
   /// `400 VALIDATION_ERROR` with every recorded field error, if any.
-  func finish() throws(APIError) {
+  func finish() throws {
     if !errors.isEmpty { throw APIError.validation(fieldErrors: errors.errors) }
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SmartLampStore
 
 /// The response envelope of every `/api` answer (upstream-spec §2.1): `success`, `data`, `error`, `meta`.
 struct Envelope<Payload: Encodable>: Encodable {
@@ -71,10 +72,12 @@ enum EnvelopeResponse {
 
 /// Times as the API writes them.
 public enum APITime {
-  /// ISO-8601 UTC with milliseconds, e.g. `2026-11-22T18:20:00.123Z`.
-  public static func iso8601(_ date: Date) -> String {
-    Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
-  }
+  /// ISO-8601 UTC with milliseconds, e.g. `2026-11-22T18:20:00.123Z`: the Store's formatter, so answers and rows
+  /// write a time alike (formatting a fractional `Date` directly turns `.123` into `.122`).
+  public static func iso8601(_ date: Date) -> String { Timestamp.iso(epochMilliseconds(date)) }
+
+  /// ``iso8601(_:)`` for epoch milliseconds, without a round trip through a binary fraction.
+  public static func iso8601(millis: Int64) -> String { Timestamp.iso(millis) }
 
   public static func epochMilliseconds(_ date: Date = Date()) -> Int64 {
     Int64((date.timeIntervalSince1970 * 1000).rounded(.down))

@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import SmartLampCore
 import SmartLampStore
-import Synchronization
 
 /// `Idempotency-Key` handling of CONTRACT §6, reusable by any mutating route:
 ///
@@ -33,42 +32,29 @@ struct Idempotency: Sendable {
     self.repository = repository
   }
 
+  /// Work that rides along in one of the record's transactions, over its connection.
+  typealias Also<Value: Sendable> = @Sendable (any SQLConnection) throws -> Value
+
   func perform(
     _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
     _ handler: () async throws -> Response
   ) async throws -> Response {
-    try await perform(request, context: context, principal: principal, body: body, required: required) {
-      (try await handler(), nil as DeferredCommandLog?)
-    }
-  }
-
-  /// As above, for a handler that published a command and hands back its audit row: the row is written in the
-  /// same transaction that stores the answer (CONTRACT §6 still claims before the side effect), or alone when
-  /// no answer is stored.
-  func perform(
-    _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
-    _ handler: () async throws -> (Response, DeferredCommandLog?)
-  ) async throws -> Response {
     try await perform(
-      request, context: context, principal: principal, body: body, required: required, countingHit: nil
-    ) { _ in try await handler() }
+      request, context: context, principal: principal, body: body, required: required, claiming: { _ in }
+    ) { _ in (try await handler(), nil as Also<Void>?) }.response
   }
 
-  /// A rate limit whose hit is counted in the claim's transaction (one write before the side effect, not two).
-  struct CountedHit: Sendable {
-    let key: String
-    let limit: FixedWindowLimit
-    /// Counts the hit on its own, when the request carries no key to claim.
-    let alone: @Sendable () async throws -> RateLimitDecision
-    /// The answer when the limit is reached (nothing is claimed or stored: a 429 only says "later").
-    let refusal: @Sendable (RateLimitDecision) -> APIError
-  }
-
-  /// As above, counting `countingHit` (if any) with the claim; the handler gets its decision, for headers.
-  func perform(
+  /// As above, with extra work in the record's two transactions, so a route writes once before its side effect
+  /// and once after it instead of twice each time:
+  /// - `claiming` runs in the claim's transaction, only when the key is new (a replay does none of it); if it
+  ///   throws, nothing is claimed and the error is the answer (a rate limit's 429). The handler gets its value.
+  /// - the handler may return `completing`, which runs in the transaction that stores the answer, or on its own
+  ///   when no answer is stored (no key, a 5xx, a failed store); its value is returned with the response.
+  /// Without a key, `claiming` and `completing` each run in a transaction of their own.
+  func perform<Claimed: Sendable, Completed: Sendable>(
     _ request: Request, context: some APIContext, principal: Principal, body: ByteBuffer?, required: Bool,
-    countingHit: CountedHit?, _ handler: (RateLimitDecision?) async throws -> (Response, DeferredCommandLog?)
-  ) async throws -> Response {
+    claiming: @escaping Also<Claimed>, _ handler: (Claimed) async throws -> (Response, completing: Also<Completed>?)
+  ) async throws -> (response: Response, completed: Completed?) {
     let key = request.headers[Self.keyHeader]?.trimmingCharacters(in: .whitespaces) ?? ""
     guard !key.isEmpty else {
       if required {
@@ -76,15 +62,10 @@ struct Idempotency: Sendable {
           .badRequest, code: "IDEMPOTENCY_KEY_REQUIRED", message: "Idempotency-Key header is required",
           details: ["header": "Idempotency-Key"])
       }
-      var decision: RateLimitDecision?
-      if let countingHit {
-        let counted = try await countingHit.alone()
-        guard counted.allowed else { throw countingHit.refusal(counted) }
-        decision = counted
-      }
-      let (response, deferred) = try await handler(decision)
-      try await deferred?.writeAlone()
-      return response
+      let claimed = try await repository.database.write(claiming)
+      let (response, completing) = try await handler(claimed)
+      guard let completing else { return (response, nil) }
+      return (response, try await repository.database.write(completing))
     }
     guard key.count <= Self.maximumKeyLength, !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
       throw APIError.validation(
@@ -99,24 +80,12 @@ struct Idempotency: Sendable {
     let claim = IdempotencyClaim(
       principal: owner, key: key, method: method, path: path, route: "\(method) \(path)", requestHash: hash)
     while true {
-      let outcome: IdempotencyLimitedClaim
-      if let countingHit {
-        outcome = try await repository.claim(
-          claim, countingHit: countingHit.key, limit: countingHit.limit, now: APITime.epochMilliseconds())
-      } else {
-        switch try await repository.claim(claim, now: APITime.epochMilliseconds()) {
-        case .claimed(let record): outcome = .claimed(record, .unlimited)
-        case .existing(let record): outcome = .existing(record)
-        }
-      }
-      switch outcome {
-      case .limited(let decision):
-        throw countingHit?.refusal(decision)
-          ?? APIError(.tooManyRequests, code: "RATE_LIMITED", message: "Too many requests")
-      case .claimed(_, let decision):
-        return try await run(
-          { try await handler(countingHit == nil ? nil : decision) }, claim: claim, context: context)
-      case .existing(var record):
+      switch try await repository.claim(claim, now: APITime.epochMilliseconds(), also: claiming) {
+      case (.claimed, let claimed?):
+        return try await run({ try await handler(claimed) }, claim: claim, context: context)
+      case (.claimed, nil):
+        throw SQLError.engine(code: -1, message: "a claim without its work")
+      case (.existing(var record), _):
         guard record.method == method, record.path == path, record.requestHash == hash else {
           throw APIError(
             .unprocessableContent, code: "IDEMPOTENCY_CONFLICT", message: "Invalid idempotency request",
@@ -137,21 +106,24 @@ struct Idempotency: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[Self.replayedHeader] = "true"
-        return Response(
-          status: HTTPResponse.Status(code: status), headers: headers,
-          body: ResponseBody(byteBuffer: ByteBuffer(string: stored)))
+        return (
+          Response(
+            status: HTTPResponse.Status(code: status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: stored))),
+          nil
+        )
       }
     }
   }
 
-  private func run(
-    _ handler: () async throws -> (Response, DeferredCommandLog?), claim: IdempotencyClaim,
+  private func run<Completed: Sendable>(
+    _ handler: () async throws -> (Response, completing: Also<Completed>?), claim: IdempotencyClaim,
     context: some APIContext
-  ) async throws -> Response {
+  ) async throws -> (response: Response, completed: Completed?) {
     var response: Response
-    var deferred: DeferredCommandLog?
+    var completing: Also<Completed>?
     do {
-      (response, deferred) = try await handler()
+      (response, completing) = try await handler()
     } catch let error as APIError {
       response = EnvelopeResponse.failure(error, requestID: context.requestID)
     } catch {
@@ -161,49 +133,32 @@ struct Idempotency: Sendable {
     // 5xx (and a 429, which only says "later") are not stored: a retry with the same key runs again.
     guard response.status.code < 500, response.status != .tooManyRequests else {
       _ = try? await repository.release(claim)
-      try await deferred?.writeAlone()
-      return response
+      return (response, try await alone(completing))
     }
     let collector = BodyCollector()
     try await response.body.write(collector.writer)
     let bytes = collector.buffer
-    let statusCode = response.status.code
-    guard let deferred else {
-      // Nothing else rides on the record, so it is stored while the answer is already on its way: a duplicate
-      // arriving meanwhile waits for it like for any request in progress.
-      let completion = StoredAnswer { [repository] in
-        do {
-          try await repository.complete(claim, statusCode: statusCode, responseBody: String(buffer: bytes))
-        } catch {
-          context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
-          _ = try? await repository.release(claim)
-        }
-      }
-      response.body = ResponseBody(contentLength: bytes.readableBytes) { writer in
-        do {
-          try await writer.write(bytes)
-          try await writer.finish(nil)
-        } catch {
-          await completion.store()
-          throw error
-        }
-        await completion.store()
-      }
-      return response
-    }
+    response.body = ResponseBody(byteBuffer: bytes)
     do {
-      let (_, id) = try await repository.complete(
-        claim, statusCode: statusCode, responseBody: String(buffer: bytes), recording: deferred.log,
-        now: deferred.log.issuedAt)
-      deferred.written(id)
+      guard let completing else {
+        try await repository.complete(claim, statusCode: response.status.code, responseBody: String(buffer: bytes))
+        return (response, nil)
+      }
+      let (_, completed) = try await repository.complete(
+        claim, statusCode: response.status.code, responseBody: String(buffer: bytes), also: completing)
+      return (response, completed)
     } catch {
       context.logger.warning("idempotency record not stored", metadata: ["error": "\(error)"])
       _ = try? await repository.release(claim)
-      // The command went out: its audit row is written on its own, or the request fails as it always did.
-      try await deferred.writeAlone()
+      // The side effect happened: its own work is done on its own, or the request fails as it always did.
+      return (response, try await alone(completing))
     }
-    response.body = ResponseBody(byteBuffer: bytes)
-    return response
+  }
+
+  /// Runs the work that would have ridden on the stored answer in a transaction of its own.
+  private func alone<Completed: Sendable>(_ completing: Also<Completed>?) async throws -> Completed? {
+    guard let completing else { return nil }
+    return try await repository.database.write(completing)
   }
 
   /// Lowercase hex SHA-256 of `<method>|<path>|<raw body>`.
@@ -212,28 +167,6 @@ struct Idempotency: Sendable {
     hasher.update(data: Array("\(method)|\(path)|".utf8))
     if let body { hasher.update(data: Array(body.readableBytesView)) }
     return Hex.encode(hasher.finalize())
-  }
-}
-
-/// A published command's audit row that rides along with the idempotency record of the request that issued it.
-/// Exactly one of ``written`` (with the row id) or ``failed`` is called, by ``writeAlone()`` or by
-/// ``Idempotency`` after its combined write.
-struct DeferredCommandLog: Sendable {
-  let log: NewCommandLog
-  let logs: CommandLogRepository
-  let written: @Sendable (Int64) -> Void
-  let failed: @Sendable () -> Void
-
-  /// Writes the row in a transaction of its own.
-  func writeAlone() async throws {
-    let id: Int64
-    do {
-      id = try await logs.insert(log, now: log.issuedAt).id
-    } catch {
-      failed()
-      throw error
-    }
-    written(id)
   }
 }
 
@@ -252,31 +185,4 @@ private final class BodyCollector: @unchecked Sendable {
   }
 
   var writer: Writer { Writer(collector: self) }
-}
-
-extension RateLimitDecision {
-  /// Stands in where no limit applies.
-  static let unlimited = RateLimitDecision(allowed: true, limit: 0, remaining: 0, resetAt: 0, retryAfterSec: nil)
-}
-
-/// Stores a claimed request's answer exactly once: when its response body has been written, or — if the server
-/// never got to write it (the client went away while the command ran) — when the response is dropped, so a retry
-/// with the same key replays the answer instead of finding the request "in progress" until the record expires.
-private final class StoredAnswer: Sendable {
-  private let work: @Sendable () async -> Void
-  private let done = Atomic(false)
-
-  init(_ work: @escaping @Sendable () async -> Void) {
-    self.work = work
-  }
-
-  func store() async {
-    guard !done.exchange(true, ordering: .acquiringAndReleasing) else { return }
-    await work()
-  }
-
-  deinit {
-    guard !done.load(ordering: .acquiring) else { return }
-    Task { [work] in await work() }
-  }
 }

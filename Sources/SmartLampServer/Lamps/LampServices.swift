@@ -3,7 +3,6 @@ import MQTT
 import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
-import Synchronization
 import Tasmota
 
 /// Everything lamp control shares: the broker connection, device state, commands, realtime hub, discovery.
@@ -15,9 +14,12 @@ public struct LampServices: Sendable {
   let store: Store
   var commandLogs: CommandLogRepository { store.commandLogs }
   let hub: RealtimeHub
-  let acks: AckTracker
   let state: DeviceStateService
-  let broker: BrokerConnection
+  let history: DeviceHistoryRecorder
+  let broker: any BrokerLink
+  /// The connection to run, unless the broker was given (a test without one).
+  private let brokerConnection: BrokerConnection?
+  let ingest: LampIngest
   let commands: CommandService
   let discovery: DiscoveryInventory
   let rateLimiter: CommandRateLimiter
@@ -27,14 +29,19 @@ public struct LampServices: Sendable {
   let accessChanges: AccessChanges
   let demo: DemoLamps?
   let administration: DeviceAdministration
+  /// Time for commands and schedules (``ServerDependencies/clock``).
+  let clock: ServerClock
+  /// Nudged by ``ScheduleService`` after every change, so the scheduler does not sleep past a new earlier slot.
+  let scheduleWakeup = ScheduleWakeup()
 
   public init(
     configuration: Configuration, database: any SQLDatabase, logger: Logger,
-    accessChanges: AccessChanges = AccessChanges()
+    accessChanges: AccessChanges = AccessChanges(), dependencies: ServerDependencies = .standard
   ) async throws {
     self.configuration = configuration
     self.accessChanges = accessChanges
     self.database = database
+    clock = dependencies.clock
     var logger = logger
     logger[metadataKey: "component"] = "lamps"
     self.logger = logger
@@ -43,53 +50,28 @@ public struct LampServices: Sendable {
     hub = RealtimeHub(
       streamLimits: .init(
         perSession: configuration.realtimeMaxStreamsPerSession, perPerson: configuration.realtimeMaxStreamsPerPerson))
-    // The tracker reports outcomes to the command service, which needs the tracker: bind it late.
-    let outcomeSink = LateBound<CommandService>()
-    acks = AckTracker(timeout: .milliseconds(max(configuration.ackTimeoutMs, 1))) { pending, outcome in
-      outcomeSink.value?.recordOutcome(pending, outcome)
-    }
-    state = DeviceStateService(
-      hub: hub, acks: acks, store: store.deviceStates, logger: logger,
-      history: DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger))
+    state = DeviceStateService(store: store.deviceStates, logger: logger)
+    history = DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger)
     discovery = DiscoveryInventory()
+    // The inbox tells admins' streams when it gains a device or one changes (the dashboard's live inbox).
     let hubRef = hub
     discovery.onChange { mqttDeviceID, change in
       let event = RealtimeEvent.Discovery(change: change.rawValue, mqttDeviceId: mqttDeviceID, ts: RealtimeEvent.now())
       hubRef.publish(device: nil, json: RealtimeEvent.json(event), adminsOnly: true)
     }
-    let stateRef = state
-    let discoveryRef = discovery
-    let brokerSink = LateBound<BrokerConnection>()
-    broker = try BrokerConnection(
-      configuration: configuration,
-      handlers: .init(
-        message: { message in
-          let payload = Array(message.payload.readableBytesView)
-          let now = APITime.epochMilliseconds()
-          let queries: [(topic: String, payload: String)]
-          if let native = NativeMessage.parse(topic: message.topic, payload: payload) {
-            discoveryRef.ingest(native, now: now)
-            queries = stateRef.ingest(native, topic: message.topic, now: now)
-          } else {
-            let parsed = TasmotaMessage.parse(topic: message.topic, payload: payload)
-            discoveryRef.ingest(parsed, now: now)
-            queries = stateRef.ingest(parsed, topic: message.topic, now: now)
-          }
-          for query in queries {
-            await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
-          }
-        },
-        connected: {
-          for query in stateRef.allStateQueries() {
-            await brokerSink.value?.publishQuery(topic: query.topic, payload: query.payload)
-          }
-        }),
-      logger: logger)
-    brokerSink.value = broker
+    if let given = dependencies.broker {
+      brokerConnection = nil
+      broker = given
+    } else {
+      let connection = try BrokerConnection(configuration: configuration, logger: logger)
+      brokerConnection = connection
+      broker = connection
+    }
     commands = CommandService(
-      broker: broker, acks: acks, state: state, logs: store.commandLogs, hub: hub,
-      ackTimeoutMs: configuration.ackTimeoutMs, logger: logger)
-    outcomeSink.value = commands
+      broker: broker, state: state, logs: store.commandLogs, hub: hub, ackTimeoutMs: configuration.ackTimeoutMs,
+      clock: dependencies.clock, logger: logger)
+    ingest = LampIngest(
+      broker: broker, state: state, discovery: discovery, commands: commands, hub: hub, history: history)
     rateLimiter = CommandRateLimiter(
       repository: store.rateLimits, limit: configuration.commandRateLimitMax,
       windowSec: configuration.commandRateLimitWindowSec)
@@ -109,14 +91,17 @@ public struct LampServices: Sendable {
 
   /// Long-running parts, run under the application's ServiceGroup (shut down in reverse order).
   var backgroundServices: [any Service] {
-    let core: [any Service] = [
-      StateFlusher(state: state), commands, broker, realtime, IdempotencyPurger(repository: idempotency.repository),
-    ]
+    let link: [any Service] = brokerConnection.map { [$0] } ?? []
+    let core: [any Service] =
+      [StateFlusher(state: state, history: history), commands] + link + [
+        ingest, realtime, IdempotencyPurger(repository: idempotency.repository),
+      ]
     let scheduler: [any Service] =
       configuration.schedulerEnabled
       ? [
         ScheduleRunner(
-          lamps: self, executor: commands, interval: .milliseconds(configuration.schedulerIntervalMs), logger: logger)
+          lamps: self, executor: commands, maxWait: .milliseconds(configuration.schedulerIntervalMs), clock: clock,
+          logger: logger)
       ] : []
     return core + scheduler + (demo.map { [$0] } ?? [])
   }
@@ -150,25 +135,19 @@ public struct LampServices: Sendable {
   }
 }
 
-/// A reference filled in after construction, for the two cycles between lamp services.
-final class LateBound<Value: Sendable>: Sendable {
-  private let storage = Mutex<Value?>(nil)
-  var value: Value? {
-    get { storage.withLock { $0 } }
-    set { storage.withLock { $0 = newValue } }
-  }
-}
-
 /// Writes changed device state to `device_state` every 250 ms, and once more at shutdown.
 struct StateFlusher: Service {
   let state: DeviceStateService
+  let history: DeviceHistoryRecorder
   var interval: Duration = .milliseconds(250)
 
   func run() async throws {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+      await history.flush()
       await state.flush()
     }
+    await history.flush()
     await state.flush()
   }
 }

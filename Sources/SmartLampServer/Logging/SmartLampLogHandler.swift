@@ -1,7 +1,8 @@
 import Foundation
 import Logging
 
-/// Writes one line per log event to standard error, as readable text or as one JSON object, with metadata.
+/// Writes one line per log event to standard error or a rotated file (``LogSink``), as readable text or as one JSON
+/// object, with metadata.
 /// Secrets never reach it: callers log ids and outcomes, not tokens or passwords.
 public struct SmartLampLogHandler: LogHandler {
   public var logLevel: Logger.Level
@@ -9,11 +10,17 @@ public struct SmartLampLogHandler: LogHandler {
   public var metadataProvider: Logger.MetadataProvider?
   private let label: String
   private let format: Configuration.LogFormat
+  private let sink: LogSink
 
   public init(label: String, level: Logger.Level, format: Configuration.LogFormat) {
+    self.init(label: label, level: level, format: format, sink: .standardError)
+  }
+
+  init(label: String, level: Logger.Level, format: Configuration.LogFormat, sink: LogSink) {
     self.label = label
     self.logLevel = level
     self.format = format
+    self.sink = sink
   }
 
   public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -40,7 +47,7 @@ public struct SmartLampLogHandler: LogHandler {
       let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
       line = (String(data: data, encoding: .utf8) ?? "{}") + "\n"
     }
-    FileHandle.standardError.write(Data(line.utf8))
+    sink.write(line)
   }
 
   private static func json(_ value: Logger.MetadataValue) -> Any {
@@ -54,8 +61,15 @@ public struct SmartLampLogHandler: LogHandler {
 
   /// Installs the handler process-wide; call once at start.
   public static func bootstrap(_ config: Configuration) {
+    let sink = sink(for: config)
     LoggingSystem.bootstrap { label in
-      SmartLampLogHandler(label: label, level: config.logLevel, format: config.logFormat)
+      SmartLampLogHandler(label: label, level: config.logLevel, format: config.logFormat, sink: sink)
     }
+  }
+
+  static func sink(for config: Configuration) -> LogSink {
+    guard let path = config.logFile else { return .standardError }
+    return LogSink(
+      rotation: .init(path: path, maxBytes: Int64(config.logFileMaxMiB) * 1024 * 1024, keep: config.logFileKeep))
   }
 }

@@ -3,48 +3,90 @@ import GRDB
 import Logging
 import SmartLampStore
 
-/// Copies of the SQLite database in `<data.dir>/backups`: one taken automatically before a newer binary migrates
-/// an older database (an upgrade can then be undone by putting the copy back and starting the old binary), and
-/// any taken by `smartlamp backup`. Only the newest `backup.keep` stay.
+/// Backups in SmartLamp's engine-neutral format (``PortableBackup``: a SQLite file with SmartLamp's schema, so a
+/// backup of either engine restores into either engine) in `<data.dir>/backups`: one taken automatically before a
+/// newer binary migrates an older database (an upgrade can then be undone by restoring it and starting the old
+/// binary), and any taken by `smartlamp backup`. Only the newest `backup.keep` stay in that folder.
 public enum DatabaseBackup {
   public struct Failure: Error, CustomStringConvertible {
     public let description: String
   }
 
-  /// Before migrating: a copy when the database has applied migrations and this build has more; nil otherwise
-  /// (a new database, or one already up to date, needs none).
+  /// Before migrating: a copy when the database has applied SmartLamp migrations and this build has more; nil
+  /// otherwise (a new database, one already up to date, or an upstream database SmartLamp never migrated, whose
+  /// schema is not yet SmartLamp's: back that one up with its own tools first).
   @discardableResult
   static func beforeMigrating(_ database: any SQLDatabase, configuration: Configuration, logger: Logger) async throws
     -> String?
   {
-    guard configuration.backupKeep > 0, case .sqlite(let path) = configuration.database else { return nil }
+    guard configuration.backupKeep > 0 else { return nil }
     let migrator = try Migrator(database: database)
-    let applied = try await migrator.appliedVersions()
+    let known = Set(migrator.migrations.map(\.version))
+    let applied = try await migrator.appliedVersions().filter(known.contains)
     let pending = try await migrator.pendingVersions()
     guard !applied.isEmpty, let next = pending.first else { return nil }
-    let copy = try take(databasePath: path, configuration: configuration, label: "before-\(next)")
+    let copy = try await take(database, configuration: configuration, label: "before-\(next)")
     logger.notice(
       "backed up the database before migrating",
       metadata: ["backup": .string(copy), "from": .string(applied.last ?? ""), "to": .string(pending.last ?? "")])
     return copy
   }
 
-  /// A consistent copy (`VACUUM INTO`, safe while a server writes), then the oldest beyond `backup.keep` removed.
-  public static func take(configuration: Configuration, label: String? = nil) throws -> String {
-    guard case .sqlite(let path) = configuration.database else {
-      throw Failure(description: "backup covers SQLite databases; back up MariaDB with mariadb-dump")
-    }
-    guard FileManager.default.fileExists(atPath: path) else {
-      throw Failure(description: "no database at \(path)")
-    }
-    return try take(databasePath: path, configuration: configuration, label: label)
-  }
-
-  static func take(databasePath: String, configuration: Configuration, label: String?) throws -> String {
+  /// A consistent copy into the backups folder, then the oldest beyond `backup.keep` removed. SQLite is read from
+  /// its file (`VACUUM INTO`, safe while a server writes); other engines through `database`.
+  static func take(_ database: any SQLDatabase, configuration: Configuration, label: String? = nil) async throws
+    -> String
+  {
     let folder = folder(configuration)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let stamp = Self.stamp(Date())
-    let target = "\(folder)/smartlamp-\(stamp)\(label.map { "-" + $0 } ?? "").sqlite"
+    let target = "\(folder)/smartlamp-\(Self.stamp(Date()))\(label.map { "-" + $0 } ?? "").sqlite"
+    try await write(database, configuration: configuration, to: target)
+    prune(folder: folder, keep: max(1, configuration.backupKeep))
+    return target
+  }
+
+  /// `smartlamp backup [FILE]`: into FILE (which must not exist), or into the backups folder.
+  public static func take(_ database: any SQLDatabase, configuration: Configuration, file: String?) async throws
+    -> String
+  {
+    guard let file else { return try await take(database, configuration: configuration, label: nil) }
+    guard !FileManager.default.fileExists(atPath: file) else {
+      throw Failure(description: "\(file) already exists: choose a new file name")
+    }
+    try await write(database, configuration: configuration, to: file)
+    return file
+  }
+
+  /// `smartlamp restore FILE`: the backup into the configured database, which must be empty.
+  public static func restore(from file: String, into database: any SQLDatabase) async throws
+    -> PortableBackup.Summary
+  {
+    do {
+      return try await PortableBackup.restore(from: file, into: database)
+    } catch let failure as PortableBackup.Failure {
+      throw Failure(description: "cannot restore \(file): \(failure.description)")
+    }
+  }
+
+  private static func write(_ database: any SQLDatabase, configuration: Configuration, to target: String)
+    async throws
+  {
+    switch configuration.database {
+    case .sqlite(let path):
+      try vacuum(databasePath: path, into: target)
+    case .mariadb:
+      do {
+        try await PortableBackup.write(from: database, to: target)
+      } catch let failure as PortableBackup.Failure {
+        throw Failure(description: "cannot back up to \(target): \(failure.description)")
+      }
+    }
+  }
+
+  private static func vacuum(databasePath: String, into target: String) throws {
+    guard FileManager.default.fileExists(atPath: databasePath) else {
+      throw Failure(description: "no database at \(databasePath)")
+    }
     do {
       var options = GRDB.Configuration()
       options.readonly = true
@@ -56,8 +98,6 @@ public enum DatabaseBackup {
       throw Failure(description: "cannot back up \(databasePath) to \(target): \(error)")
     }
     _ = chmod(target, 0o600)
-    prune(folder: folder, keep: max(1, configuration.backupKeep))
-    return target
   }
 
   public static func folder(_ configuration: Configuration) -> String { configuration.dataDirectory + "/backups" }

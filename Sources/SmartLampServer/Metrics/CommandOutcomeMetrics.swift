@@ -9,7 +9,7 @@ final class CommandOutcomeMetrics: Sendable {
     help: "Acknowledgement outcomes of commands published by this instance (ACKED, TIMEOUT, REFUSED)",
     labelNames: ["status"])
 
-  func record(_ outcome: AckTracker.Outcome) {
+  func record(_ outcome: CommandOutcome) {
     switch outcome {
     case .acked(_, let latencyMs):
       outcomes.increment(["ACKED"])

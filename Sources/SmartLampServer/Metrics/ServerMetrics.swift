@@ -69,6 +69,17 @@ final class ServerMetrics: Sendable {
     families += [outcomes.outcomes.family, outcomes.ackLatency.family]
     let devices = lamps.state.devices
     let online = devices.filter { lamps.state.live(mqttKey: $0.mqttKey)?.online == true }.count
+    let closedSeries: [([String], Double)] = [
+      (["person_limit"], Double(lamps.hub.quota.closedForPersonCount)),
+      (["session_limit"], Double(lamps.hub.quota.closedForSessionCount)),
+      (["slow_reader"], Double(lamps.hub.droppedCount)),
+    ]
+    let closedStreams = MetricFamily.simple(
+      "smartlamp_realtime_streams_closed_total", .counter,
+      help:
+        "Realtime streams the server ended: over the per-session or per-person cap (the oldest closed), or a "
+        + "reader too slow for its buffer",
+      labelNames: ["reason"], series: closedSeries)
     families += [
       .single("smartlamp_devices", .gauge, help: "Registered devices", Double(devices.count)),
       .single(
@@ -77,21 +88,11 @@ final class ServerMetrics: Sendable {
       .single(
         "smartlamp_realtime_streams", .gauge, help: "Connected realtime event streams",
         Double(lamps.hub.subscriberCount)),
-      .simple(
-        "smartlamp_realtime_streams_closed_total", .counter,
-        help:
-          "Realtime streams the server ended: over the per-session or per-person cap (the oldest closed), or a "
-          + "reader too slow for its buffer",
-        labelNames: ["reason"],
-        series: [
-          (["person_limit"], Double(lamps.hub.quota.closedForPersonCount)),
-          (["session_limit"], Double(lamps.hub.quota.closedForSessionCount)),
-          (["slow_reader"], Double(lamps.hub.droppedCount)),
-        ]),
+      closedStreams,
       .single(
         "smartlamp_device_history_dropped_total", .counter,
         help: "Device-side power changes left out of the lamp history because the database refused writes too long",
-        Double(lamps.state.history?.droppedCount ?? 0)),
+        Double(lamps.history.droppedCount)),
     ]
     if let stored {
       families.append(

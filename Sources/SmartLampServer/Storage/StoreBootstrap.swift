@@ -11,6 +11,32 @@ public struct StartupError: Error, CustomStringConvertible {
 /// Opens the configured database and brings its schema up to date.
 public enum StoreBootstrap {
   public static func open(configuration: Configuration, logger: Logger) async throws -> any SQLDatabase {
+    let database = try await connect(configuration: configuration)
+    do {
+      try await DatabaseBackup.beforeMigrating(database, configuration: configuration, logger: logger)
+    } catch {
+      try? await database.close()
+      throw StartupError("no migration without a backup: \(error)")
+    }
+    do {
+      let (applied, notes) = try await Migrator(database: database).migrateReporting()
+      if !applied.isEmpty {
+        logger.notice("applied migrations", metadata: ["versions": .string(applied.joined(separator: ","))])
+      }
+      // What a migration changed that the household should know (an upstream key deactivated or re-owned).
+      for note in notes {
+        logger.warning("\(note.message)", metadata: ["migration": .string(note.version)])
+      }
+    } catch {
+      try? await database.close()
+      throw StartupError("database migration failed: \(error)")
+    }
+    return database
+  }
+
+  /// Opens the configured database without migrating it (`smartlamp backup` and `restore`); start-up problems
+  /// are one line naming the setting.
+  public static func connect(configuration: Configuration) async throws -> any SQLDatabase {
     let database: any SQLDatabase
     switch configuration.database {
     case .mariadb(let host, let port, let user, let password, let name, let socket):
@@ -30,21 +56,6 @@ public enum StoreBootstrap {
       } catch {
         throw StartupError("database.url: cannot open SQLite database at \(path): \(error)")
       }
-    }
-    do {
-      try await DatabaseBackup.beforeMigrating(database, configuration: configuration, logger: logger)
-    } catch {
-      try? await database.close()
-      throw StartupError("no migration without a backup: \(error)")
-    }
-    do {
-      let applied = try await Migrator(database: database).migrate()
-      if !applied.isEmpty {
-        logger.notice("applied migrations", metadata: ["versions": .string(applied.joined(separator: ","))])
-      }
-    } catch {
-      try? await database.close()
-      throw StartupError("database migration failed: \(error)")
     }
     return database
   }

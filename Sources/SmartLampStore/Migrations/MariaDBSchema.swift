@@ -8,7 +8,7 @@
 /// is safe to run again (`IF NOT EXISTS`/`IF EXISTS`, back-fills that only touch rows still unfilled): a migrate
 /// cut off halfway simply runs the whole version again.
 enum MariaDBSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native, keysAndLeases]
 
   /// Versions upstream's own migration runner records (its file names): known, never applied by us.
   static func isUpstreamVersion(_ version: String) -> Bool { version.hasSuffix(".sql") }
@@ -409,4 +409,15 @@ enum MariaDBSchema {
     statements: [
       "ALTER TABLE device_state ADD COLUMN IF NOT EXISTS profile VARCHAR(16) NULL"
     ])
+
+  /// Upstream's API keys get the oldest active admin as owner (or, for the public demo key, are deactivated): a
+  /// data step, the same on both engines (``UpstreamKeyOwners``). And a claimed schedule slot records its runner
+  /// and a lease the runner renews every tick, so the claim of a killed server is marked abandoned within seconds
+  /// (``ClaimLease``).
+  static let keysAndLeases = Migration(
+    version: "0007_keys_and_leases",
+    statements: [
+      "ALTER TABLE schedule_runs ADD COLUMN IF NOT EXISTS claimed_by VARCHAR(191) NULL",
+      "ALTER TABLE schedule_runs ADD COLUMN IF NOT EXISTS lease_until BIGINT NULL",
+    ], step: UpstreamKeyOwners.apply)
 }

@@ -38,6 +38,13 @@ public struct Migrator: Sendable {
   /// Applies every pending migration, or those up to and including `target`; returns the versions applied now.
   @discardableResult
   public func migrate(upTo target: String? = nil) async throws -> [String] {
+    try await migrateReporting(upTo: target).applied
+  }
+
+  /// As ``migrate(upTo:)``, with what the applied migrations' data steps reported.
+  public func migrateReporting(upTo target: String? = nil) async throws -> (
+    applied: [String], notes: [MigrationNote]
+  ) {
     if let target, !migrations.contains(where: { $0.version == target }) { throw Failure.unknownTarget(target) }
     try await createBookkeeping()
     let known = Set(migrations.map(\.version))
@@ -45,16 +52,18 @@ public struct Migrator: Sendable {
     let unknown = try await appliedVersions().filter { !known.contains($0) && !dialect.isForeignVersion($0) }
     guard unknown.isEmpty else { throw Failure.unknownVersions(unknown) }
     var applied: [String] = []
+    var notes: [MigrationNote] = []
     for migration in migrations {
       if let target, migration.version > target { break }
-      let didApply = try await database.write { conn in
+      let didApply: [String]? = try await database.write { conn in
         // Checked inside the transaction so two processes migrating at once apply each version once.
         let done = try conn.queryOne(
           "SELECT version FROM schema_migrations WHERE version = ?", [.text(migration.version)])
-        guard done == nil else { return false }
+        guard done == nil else { return nil }
         // MariaDB commits each DDL statement at once, so there this is no transaction: every MariaDB statement is
         // written to be re-run, and a migrate cut off halfway applies the whole version again.
         for statement in migration.statements { try conn.execute(statement) }
+        let said = try migration.step?(conn, Timestamp.nowMillis()) ?? []
         switch conn.dialect {
         case .sqlite:
           try conn.execute(
@@ -65,11 +74,14 @@ public struct Migrator: Sendable {
           // second process may have finished the same version meanwhile.
           try conn.execute("INSERT IGNORE INTO schema_migrations (version) VALUES (?)", [.text(migration.version)])
         }
-        return true
+        return said
       }
-      if didApply { applied.append(migration.version) }
+      if let said = didApply {
+        applied.append(migration.version)
+        notes += said.map { MigrationNote(version: migration.version, message: $0) }
+      }
     }
-    return applied
+    return (applied, notes)
   }
 
   /// Versions recorded in `schema_migrations`, sorted.

@@ -4,9 +4,10 @@
 /// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what
 /// the dashboard needs: device-side history and the server's small key/value state (the setup code's hash).
 /// Version 0005 adds each person's dashboard preferences. Version 0006 records each device's profile
-/// (tasmota/native) with its state.
+/// (tasmota/native) with its state. Version 0007 gives upstream API keys an owner (``UpstreamKeyOwners``)
+/// and schedule claims a lease (``ClaimLease``).
 enum SQLiteSchema {
-  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native]
+  static let migrations: [Migration] = [base, contract, retention, dashboard, preferences, native, keysAndLeases]
 
   static let base = Migration(
     version: "0001_base",
@@ -323,4 +324,15 @@ enum SQLiteSchema {
       // tasmota | native, chosen from what the device publishes (issue #11); NULL until it was heard.
       "ALTER TABLE device_state ADD COLUMN profile TEXT"
     ])
+
+  /// Upstream's API keys get the oldest active admin as owner (or, for the public demo key, are deactivated): a
+  /// data step, the same on both engines (``UpstreamKeyOwners``). And a claimed schedule slot records its runner
+  /// and a lease the runner renews every tick, so the claim of a killed server is marked abandoned within seconds
+  /// (``ClaimLease``).
+  static let keysAndLeases = Migration(
+    version: "0007_keys_and_leases",
+    statements: [
+      "ALTER TABLE schedule_runs ADD COLUMN claimed_by TEXT",
+      "ALTER TABLE schedule_runs ADD COLUMN lease_until INTEGER",
+    ], step: UpstreamKeyOwners.apply)
 }

@@ -270,7 +270,7 @@ public struct CommandLogRepository: Sendable {
     }
   }
 
-  static func insert(_ log: NewCommandLog, now: Int64, _ conn: any SQLConnection) throws -> Int64 {
+  public static func insert(_ log: NewCommandLog, now: Int64, _ conn: any SQLConnection) throws -> Int64 {
     try conn.execute(
       """
       INSERT INTO command_logs (request_id, user_id, device_id, device_public_id, channel, action, origin,

@@ -62,16 +62,6 @@ public enum IdempotencyClaimOutcome: Sendable, Hashable {
   case existing(IdempotencyRecord)
 }
 
-/// The answer of ``IdempotencyRepository/claim(_:countingHit:limit:ttlMillis:now:)``.
-public enum IdempotencyLimitedClaim: Sendable, Hashable {
-  /// Claimed, with the hit counted.
-  case claimed(IdempotencyRecord, RateLimitDecision)
-  /// Someone holds the key; no hit was counted.
-  case existing(IdempotencyRecord)
-  /// The limit is reached; nothing was claimed.
-  case limited(RateLimitDecision)
-}
-
 /// Idempotency records keyed by (principal, key), claimed before the side effect (CONTRACT §6).
 public struct IdempotencyRepository: Sendable {
   public let database: any SQLDatabase
@@ -116,19 +106,17 @@ public struct IdempotencyRepository: Sendable {
     }
   }
 
-  /// ``claim(_:ttlMillis:now:)`` that also counts one hit of a fixed-window rate limit, in the same transaction, so
-  /// a limited route writes once before its side effect instead of twice. As when the two ran one after the other
-  /// (upstream-spec §8: idempotency, then the limiter): an existing record answers without counting a hit, and a
-  /// refused hit claims nothing.
-  public func claim(
-    _ claim: IdempotencyClaim, countingHit rateKey: String, limit: FixedWindowLimit,
-    ttlMillis: Int64 = defaultTTLMillis, now: Int64 = Timestamp.nowMillis()
-  ) async throws -> IdempotencyLimitedClaim {
+  /// ``claim(_:ttlMillis:now:)`` with the caller's work in the same transaction (a rate limit's hit, say), so a
+  /// route writes once before its side effect instead of twice. An existing record answers without running `also`;
+  /// when `also` throws, nothing is claimed and its error is thrown. Its value comes back with a new claim.
+  public func claim<Extra: Sendable>(
+    _ claim: IdempotencyClaim, ttlMillis: Int64 = defaultTTLMillis, now: Int64 = Timestamp.nowMillis(),
+    also: @escaping @Sendable (any SQLConnection) throws -> Extra
+  ) async throws -> (IdempotencyClaimOutcome, Extra?) {
     try await database.write { conn in
       let existing = try Self.fetch(claim.principal, claim.key, conn, lock: true)
-      if let existing, existing.expiresAt > now { return .existing(existing) }
-      let decision = try RateLimitRepository.hit(rateKey, limit: limit, now: now, on: conn)
-      guard decision.allowed else { return .limited(decision) }
+      if let existing, existing.expiresAt > now { return (.existing(existing), nil) }
+      let extra = try also(conn)
       if let existing {
         try conn.execute("DELETE FROM idempotency_records WHERE id = ?", [.int64(existing.id)])
       }
@@ -147,7 +135,7 @@ public struct IdempotencyRepository: Sendable {
         ).rowsAffected == 1
       // Lost to a concurrent claim (possible with row locks, not with SQLite's single writer): answer as existing.
       let record = try Self.fetchRequired(claim.principal, claim.key, conn)
-      return inserted ? .claimed(record, decision) : .existing(record)
+      return inserted ? (.claimed(record), extra) : (.existing(record), nil)
     }
   }
 
@@ -159,17 +147,17 @@ public struct IdempotencyRepository: Sendable {
     }
   }
 
-  /// Writes a command's audit row and stores the outcome of the claimed request that issued it in ONE transaction
-  /// (a command execute then costs one write after the publish instead of two). The row is written even when the
-  /// claim is gone or already complete; `completed` says whether the record took the outcome.
-  public func complete(
-    _ claim: IdempotencyClaim, statusCode: Int, responseBody: String, recording log: NewCommandLog,
-    now: Int64 = Timestamp.nowMillis()
-  ) async throws -> (completed: Bool, commandLogId: Int64) {
+  /// Stores the outcome with the caller's work in the same transaction (the audit row of the command the request
+  /// issued, say: one write after the side effect instead of two). `also` runs even when the claim is gone or
+  /// already complete; `completed` says whether the record took the outcome.
+  public func complete<Extra: Sendable>(
+    _ claim: IdempotencyClaim, statusCode: Int, responseBody: String,
+    also: @escaping @Sendable (any SQLConnection) throws -> Extra
+  ) async throws -> (completed: Bool, Extra) {
     try await database.write { conn in
-      let id = try CommandLogRepository.insert(log, now: now, conn)
+      let extra = try also(conn)
       let completed = try Self.complete(claim, statusCode: statusCode, responseBody: responseBody, conn)
-      return (completed, id)
+      return (completed, extra)
     }
   }
 

@@ -100,7 +100,7 @@ public struct RateLimitRepository: Sendable {
   }
 
   /// One fixed-window hit inside a transaction the caller runs (the idempotency claim counts its hit this way).
-  static func hit(_ key: String, limit: FixedWindowLimit, now: Int64, on conn: any SQLConnection) throws
+  public static func hit(_ key: String, limit: FixedWindowLimit, now: Int64, on conn: any SQLConnection) throws
     -> RateLimitDecision
   {
     guard limit.limit > 0 else { return limit.hit(nil, now: now).1 }

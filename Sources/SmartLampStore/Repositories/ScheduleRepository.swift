@@ -152,6 +152,19 @@ public struct ScheduleRunOutcome: Sendable, Hashable {
   }
 }
 
+/// Who holds a claimed slot and until when (epoch ms): the runner renews the lease of its open claims every tick,
+/// so a claim whose lease ran out belongs to a runner that is gone (killed, or cut off from the database) and any
+/// instance may mark it abandoned long before the 5-minute rule for claims without a lease.
+public struct ClaimLease: Sendable, Hashable {
+  public var holder: String
+  public var until: Int64
+
+  public init(holder: String, until: Int64) {
+    self.holder = holder
+    self.until = until
+  }
+}
+
 /// Runs newest planned first; `nextCursor` is the `plannedAt` to pass as `before` for the next page.
 public struct ScheduleRunPage: Sendable, Hashable {
   public var items: [ScheduleRunRecord]
@@ -294,25 +307,35 @@ public struct ScheduleRepository: Sendable {
     }
   }
 
+  /// The earliest cursor of an enabled schedule (when the scheduler next has something to do); nil when none.
+  public func nextDueAt() async throws -> Int64? {
+    try await database.read { conn in
+      try conn.queryOne("SELECT MIN(next_run_at) AS next_due FROM device_schedules WHERE enabled = 1")?
+        .optionalInt64("next_due")
+    }
+  }
+
   /// Claims one slot (unique `(schedule_id, planned_at)`): true for the one caller that inserted the placeholder.
-  public func claim(scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, now: Int64 = Timestamp.nowMillis())
-    async throws -> Bool
-  {
+  public func claim(
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, now: Int64 = Timestamp.nowMillis(),
+    lease: ClaimLease? = nil
+  ) async throws -> Bool {
     try await insertRun(
       scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: Self.claimedReason,
-      now: now)
+      now: now, lease: lease)
   }
 
   /// ``claim(scheduleId:deviceInternalId:plannedAt:now:)`` and ``advance(_:from:to:lastRunAt:now:)`` (with
   /// `lastRunAt` = `now` when claimed) in ONE transaction: a failure leaves neither a claim without its cursor move
   /// nor a move without its claim, and a slot costs one write instead of two. True when this caller claimed it.
   public func claimAndAdvance(
-    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, next: Int64?, now: Int64 = Timestamp.nowMillis()
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, next: Int64?, now: Int64 = Timestamp.nowMillis(),
+    lease: ClaimLease? = nil
   ) async throws -> Bool {
     try await database.write { conn in
       let claimed = try Self.insertRun(
         scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: Self.claimedReason,
-        now: now, conn)
+        now: now, lease: lease, conn)
       try Self.advance(scheduleId, from: plannedAt, to: next, lastRunAt: claimed ? now : nil, now: now, conn)
       return claimed
     }
@@ -326,27 +349,43 @@ public struct ScheduleRepository: Sendable {
       scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: reason, now: now)
   }
 
-  private func insertRun(scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64)
-    async throws -> Bool
-  {
+  private func insertRun(
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64,
+    lease: ClaimLease? = nil
+  ) async throws -> Bool {
     try await database.write { conn in
       try Self.insertRun(
-        scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: reason, now: now, conn
-      )
+        scheduleId: scheduleId, deviceInternalId: deviceInternalId, plannedAt: plannedAt, reason: reason, now: now,
+        lease: lease, conn)
     }
   }
 
   static func insertRun(
-    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64, _ conn: any SQLConnection
+    scheduleId: Int64, deviceInternalId: Int64, plannedAt: Int64, reason: String, now: Int64, lease: ClaimLease?,
+    _ conn: any SQLConnection
   ) throws -> Bool {
     try conn.execute(
       conn.dialect.insertIgnore(
-        into: "schedule_runs", columns: ["schedule_id", "device_id", "planned_at", "status", "reason", "created_at"]),
+        into: "schedule_runs",
+        columns: [
+          "schedule_id", "device_id", "planned_at", "status", "reason", "created_at", "claimed_by", "lease_until",
+        ]),
       [
         .int64(scheduleId), .int64(deviceInternalId), .int64(plannedAt), .text(ScheduleRunStatus.skipped.rawValue),
-        .text(reason), .text(Timestamp.iso(now)),
+        .text(reason), .text(Timestamp.iso(now)), SQLValue(lease?.holder), SQLValue(lease?.until),
       ]
     ).rowsAffected == 1
+  }
+
+  /// Extends to `until` the lease of every slot `holder` claimed and has not finished; how many.
+  @discardableResult
+  public func renewLeases(holder: String, until: Int64) async throws -> Int {
+    try await database.write { conn in
+      try conn.execute(
+        "UPDATE schedule_runs SET lease_until = ? WHERE reason = '\(Self.claimedReason)' AND claimed_by = ?",
+        [.int64(until), .text(holder)]
+      ).rowsAffected
+    }
   }
 
   /// Writes the outcome of a claimed slot; false when its row is gone (the schedule was deleted meanwhile).

@@ -162,8 +162,7 @@ extension TestServer {
   /// is a server anyway).
   func withDatabase<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
     // Migrating first lets tests seed rows before the server has ever started on this database.
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
+    let logger = Logger.quiet()
     let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
     do {
       let result = try await body(database)

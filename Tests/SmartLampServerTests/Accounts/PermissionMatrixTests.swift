@@ -83,7 +83,8 @@ import Testing
         .text(Self.seededCommand), .int64(issuedAt), .int64(issuedAt + 3000), .text(Timestamp.iso(issuedAt)),
         .text(Self.matrixLamp),
       ])
-    try await server.run { client in
+    // Live: the stream routes are probed over a real socket (SSEClient).
+    try await server.run(.live) { client in
       let port = try #require(client.port)
       let setup = try await MatrixSetup.make(client)
       var counter = 0
@@ -147,8 +148,7 @@ import Testing
 
   @Test func theTableCoversEveryRegisteredRoute() async throws {
     let server = Accounts.server()
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
+    let logger = Logger.quiet()
     let configuration = server.configuration
     let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
     do {

@@ -10,8 +10,8 @@ import Testing
 /// security plugin answers SUBACK 0x80 for denied filters (its plain `acl_file` never refuses at SUBACK).
 @Suite(.serialized)
 struct BrokerReadinessTests {
-  static let adminEmail = "admin@example.com"
-  static let adminPassword = "admin-password-1"
+  static let adminEmail = Accounts.adminEmail
+  static let adminPassword = Accounts.adminPassword
 
   static func brokerCheck(_ reply: LampEnv.Reply) -> String? {
     reply.body["error"]?["details"]?["checks"]?["broker"]?["error"]?.string

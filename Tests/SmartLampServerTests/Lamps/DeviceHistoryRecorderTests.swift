@@ -1,6 +1,7 @@
 import Logging
 import SmartLampCore
 import SmartLampStore
+import TestSupport
 import Testing
 
 @testable import SmartLampServer
@@ -15,12 +16,12 @@ import Testing
 
   @Test func aFailedWriteIsRetriedAndAFullBufferKeepsTheNewest() async throws {
     let server = TestServer()
-    let base = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "t"))
+    let base = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
     let database = FaultInjectingDatabase(base: base)
     let store = Store(database: database)
     let lamp = try await store.devices.create(NewDevice(deviceId: try DeviceID("teras"), name: "Teras"))
     let recorder = DeviceHistoryRecorder(
-      repository: store.deviceHistory, logger: Logger(label: "t"), capacity: 3)
+      repository: store.deviceHistory, logger: Logger.quiet(), capacity: 3)
     func stored() async throws -> [Int64] {
       try await store.lampHistory.page(deviceInternalId: lamp.id, limit: 50).items.map(\.position.at).reversed()
     }

@@ -123,7 +123,7 @@ import Testing
   /// The device-side history is kept as long as the command log (`retention.commands-days`).
   @Test func retentionPrunesTheDeviceHistoryWithTheCommandLog() async throws {
     let server = TestServer()
-    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "t"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
     let store = Store(database: database)
     let lamp = try await store.devices.create(
       NewDevice(deviceId: try DeviceID("teras"), name: "Teras", commandChannel: .power))
@@ -136,12 +136,12 @@ import Testing
           occurredAt: now - $0 * day)
       })
     let service = RetentionService(
-      store: store, policy: .init(commandsDays: 90, scheduleRunsDays: 0), logger: Logger(label: "t"))
+      store: store, policy: .init(commandsDays: 90, scheduleRunsDays: 0), logger: Logger.quiet())
     let pruned = await service.pruneOnce()
     #expect(pruned.deviceHistory?.rows == 2)
     #expect(try await store.lampHistory.page(deviceInternalId: lamp.id, limit: 10).items.count == 2)
     let forever = RetentionService(
-      store: store, policy: .init(commandsDays: 0, scheduleRunsDays: 30), logger: Logger(label: "t"))
+      store: store, policy: .init(commandsDays: 0, scheduleRunsDays: 30), logger: Logger.quiet())
     #expect(await forever.pruneOnce().deviceHistory == nil)
     try await database.close()
   }

@@ -10,11 +10,10 @@ import Testing
 
 @testable import SmartLampServer
 
-/// The hub, the acknowledgement tracker and the state service on their own (no sockets).
+/// The hub and the state service on their own (no sockets; the command ledger has CommandLedgerTests).
 @Suite struct LampUnitTests {
   static let quiet: Logger = {
-    var logger = Logger(label: "test")
-    logger.logLevel = .critical
+    let logger = Logger.quiet(level: .critical)
     return logger
   }()
 
@@ -63,48 +62,11 @@ import Testing
     #expect(await iterator.next() == nil)
   }
 
-  @Test func trackerAcknowledgesOnlyTheRequestedStateOnTheRightRelay() async throws {
-    let outcomes = Locked<[AckTracker.Outcome]>([])
-    let tracker = AckTracker(timeout: .seconds(30)) { _, outcome in outcomes.withLock { $0.append(outcome) } }
-    let context = AckTracker.CommandContext(requestId: "r", deviceInternalId: 1, deviceId: "d", action: "ON")
-    let token = tracker.register(mqttKey: "lamp", relay: 2, expected: .on, context: context)
-    tracker.report(mqttKey: "lamp", relay: 1, power: .on, at: 1)
-    tracker.report(mqttKey: "lamp", relay: 2, power: .off, at: 2)
-    tracker.report(mqttKey: "other", relay: 2, power: .on, at: 3)
-    #expect(tracker.knownOutcome(of: token) == nil)
-    tracker.report(mqttKey: "lamp", relay: 2, power: .on, at: 4)
-    guard case .acked(let at, _) = tracker.knownOutcome(of: token) else {
-      Issue.record("not acknowledged")
-      return
-    }
-    #expect(at == 4)
-    #expect(await tracker.outcome(of: token) == tracker.knownOutcome(of: token))
-    #expect(outcomes.withLock { $0.count } == 1)
-    #expect(tracker.pendingCount == 0)
-  }
-
-  @Test func trackerTimesOutAndCancels() async throws {
-    let tracker = AckTracker(timeout: .milliseconds(10)) { _, _ in }
-    let context = AckTracker.CommandContext(requestId: "r", deviceInternalId: 1, deviceId: "d", action: "OFF")
-    let late = tracker.register(mqttKey: "lamp", relay: 1, expected: .off, context: context)
-    let cancelled = tracker.register(mqttKey: "lamp", relay: 1, expected: .off, context: context)
-    tracker.cancel(cancelled)
-    tracker.expire(now: .now.advanced(by: .seconds(1)))
-    #expect(tracker.knownOutcome(of: late) == .timeout)
-    #expect(tracker.knownOutcome(of: cancelled) == nil)
-    // A report after the timeout changes nothing.
-    tracker.report(mqttKey: "lamp", relay: 1, power: .off, at: 5)
-    #expect(tracker.knownOutcome(of: late) == .timeout)
-  }
-
   @Test func stateServiceIgnoresMalformedPayloadsAndTracksRelays() async throws {
     let directory = TemporaryDirectory(prefix: "lamp-state")
     let database = try SQLiteDatabase(path: directory.file("db.sqlite"))
     try await Migrator(database: database).migrate()
-    let hub = RealtimeHub()
-    let tracker = AckTracker(timeout: .seconds(1)) { _, _ in }
-    let service = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateRepository(database: database), logger: Self.quiet)
+    let service = DeviceStateService(store: DeviceStateRepository(database: database), logger: Self.quiet)
     let devices = DeviceRepository(database: database)
     let one = LampDevice(
       try await devices.create(
@@ -135,15 +97,14 @@ import Testing
     _ = service.ingest(
       message("tele/strip/STATE", "{\"POWER1\":\"OFF\",\"Wifi\":{\"RSSI\":76},\"UptimeSec\":12}"), now: 300)
     #expect(service.status(of: one, lastCommand: nil).rssi == 76)
-    let queries = service.ingest(message("strip/tele/LWT", "Online"), now: 400)
+    let queries = service.ingest(message("strip/tele/LWT", "Online"), now: 400).queries
     #expect(Set(queries.map(\.topic)) == ["strip/cmnd/POWER1", "strip/cmnd/POWER2"])
     #expect(queries.allSatisfy { $0.payload.isEmpty })
     #expect(service.status(of: one, lastCommand: nil).online == true)
 
     // Written through and loaded again by a fresh service.
     await service.flush()
-    let reloaded = DeviceStateService(
-      hub: hub, acks: tracker, store: DeviceStateRepository(database: database), logger: Self.quiet)
+    let reloaded = DeviceStateService(store: DeviceStateRepository(database: database), logger: Self.quiet)
     reloaded.setDevices(try await devices.lampDevices())
     reloaded.load(try await DeviceStateRepository(database: database).loadAll())
     #expect(reloaded.status(of: one, lastCommand: nil).power == "OFF")

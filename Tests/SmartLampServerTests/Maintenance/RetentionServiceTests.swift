@@ -36,25 +36,25 @@ import Testing
 
   @Test func theServiceRunsOnlyWhenSomethingIsPruned() async throws {
     let server = TestServer()
-    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "t"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
     var configuration = server.configuration
-    let built = RetentionService.services(configuration: configuration, database: database, logger: Logger(label: "t"))
+    let built = RetentionService.services(configuration: configuration, database: database, logger: Logger.quiet())
     #expect((built.first as? RetentionService)?.policy == .init(commandsDays: 90, scheduleRunsDays: 30))
     configuration.retentionCommandsDays = 0
     configuration.retentionScheduleRunsDays = 0
     #expect(
-      RetentionService.services(configuration: configuration, database: database, logger: Logger(label: "t")).isEmpty)
+      RetentionService.services(configuration: configuration, database: database, logger: Logger.quiet()).isEmpty)
     try await database.close()
   }
 
   @Test func aTableKeptForeverIsNotTouched() async throws {
     let server = TestServer()
-    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger(label: "t"))
+    let database = try await StoreBootstrap.open(configuration: server.configuration, logger: Logger.quiet())
     let store = Store(database: database)
     let now = Timestamp.nowMillis()
     let fixture = try await Fixture.make(store, now: now)
     let service = RetentionService(
-      store: store, policy: .init(commandsDays: 0, scheduleRunsDays: 30), logger: Logger(label: "t"))
+      store: store, policy: .init(commandsDays: 0, scheduleRunsDays: 30), logger: Logger.quiet())
     let pruned = await service.pruneOnce()
     #expect(pruned.commands == nil)
     #expect(pruned.scheduleRuns == BatchDeletion(rows: fixture.oldRuns, batches: 1))
@@ -124,7 +124,7 @@ import Testing
 
       // As the server wires it, but every 50 ms and in batches of 2 (several transactions per table).
       var service = RetentionService(
-        store: store, policy: .init(commandsDays: 90, scheduleRunsDays: 30), logger: Logger(label: "t"))
+        store: store, policy: .init(commandsDays: 90, scheduleRunsDays: 30), logger: Logger.quiet())
       service.initialDelay = .zero
       service.interval = .milliseconds(50)
       service.batchSize = 2

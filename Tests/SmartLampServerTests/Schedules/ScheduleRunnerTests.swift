@@ -61,7 +61,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     let admin: UserRecord
     var store: Store { lamps.store }
     var runner: ScheduleRunner {
-      ScheduleRunner(lamps: lamps, executor: executor, clock: { ScheduleRunnerTests.t0 }, logger: Logger(label: "t"))
+      ScheduleRunner(
+        lamps: lamps, executor: executor, clock: ServerClock(MockClock(), startingAt: ScheduleRunnerTests.t0),
+        logger: Logger.quiet())
     }
 
     func schedule(
@@ -83,9 +85,11 @@ final class RecordingExecutor: ScheduleCommandExecutor {
     func close() async throws { try await database.close() }
   }
 
-  func withEnv(_ engine: StoreEngine, _ body: (Env) async throws -> Void) async throws {
+  func withEnv(_ engine: StoreEngine, clock: ServerClock = .system, _ body: (Env) async throws -> Void)
+    async throws
+  {
     let server = try await TestServer.on(engine)
-    let logger = Logger(label: "test")
+    let logger = Logger.quiet()
     let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
     let store = Store(database: database)
     let admin = try await store.users.create(
@@ -94,7 +98,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       _ = try await store.devices.create(NewDevice(deviceId: try DeviceID(id), name: id, commandChannel: .power))
     }
     let faults = FaultInjectingDatabase(base: database)
-    let lamps = try await LampServices(configuration: server.configuration, database: faults, logger: logger)
+    let lamps = try await LampServices(
+      configuration: server.configuration, database: faults, logger: logger,
+      dependencies: ServerDependencies(clock: clock))
     let env = Env(server: server, database: database, faults: faults, lamps: lamps, admin: admin)
     do {
       try await body(env)
@@ -323,11 +329,13 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.faults.heal()
       // Later ticks only look for abandoned claims.
       try await env.store.schedules.disable(s.id)
-      // Four minutes on, the claim may still be running somewhere: left alone.
-      #expect(try await env.runner.tick(now: Self.t0 + 240_000).abandoned == 0)
+      // While its lease lasts the claim may still be running somewhere: left alone. Its runner holds no claim in
+      // flight any more (the outcome was lost, not pending), so nobody renews the lease.
+      let lease = env.runner.leaseMs
+      #expect(try await env.runner.tick(now: Self.t0 + lease).abandoned == 0)
       #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
-      // Past five minutes any instance's tick finishes it.
-      #expect(try await env.runner.tick(now: Self.t0 + 300_001).abandoned == 1)
+      // Once the lease ended (seconds, not the five minutes of a claim without one) any instance's tick finishes it.
+      #expect(try await env.runner.tick(now: Self.t0 + lease + 1).abandoned == 1)
       let run = try await realRun(env, s)
       #expect(run.status == "FAILED")
       #expect(run.reason == "ABANDONED")
@@ -375,8 +383,9 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       env.executor.blockFromNowOn()
       let s = try await env.schedule()
       let runner = ScheduleRunner(
-        lamps: env.lamps, executor: env.executor, interval: .milliseconds(20), clock: { ScheduleRunnerTests.t0 },
-        logger: Logger(label: "t"))
+        lamps: env.lamps, executor: env.executor, maxWait: .milliseconds(20),
+        clock: ServerClock(MockClock(), startingAt: ScheduleRunnerTests.t0), brokerWaitAtStart: .zero,
+        logger: Logger.quiet())
       let service = Task { try await runner.run() }
       try await poll("the command started") { !env.executor.calls.isEmpty }
       #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
@@ -385,6 +394,45 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       let run = try await realRun(env, s)
       #expect(run.status == "FAILED")
       #expect(run.reason == "CANCELLED")
+      #expect(env.executor.calls.count == 1)
+    }
+  }
+
+  /// A live runner keeps its claims: while a command runs, every tick extends its lease, so another instance's sweep
+  /// past the first lease leaves the claim alone (only a runner that stopped ticking loses its claims).
+  @Test(arguments: StoreEngine.all) func aCommandStillRunningKeepsItsClaimLeased(engine: StoreEngine) async throws {
+    try await withEnv(engine) { env in
+      env.executor.blockFromNowOn()
+      // Daily at 16:00:00 UTC, due at t0: moving the clock by seconds makes no other slot due.
+      let s = try await env.schedule(cron: "0 0 16 * * *")
+      let mock = MockClock()
+      let runner = ScheduleRunner(
+        lamps: env.lamps, executor: env.executor, maxWait: .milliseconds(20),
+        clock: ServerClock(mock, startingAt: ScheduleRunnerTests.t0), brokerWaitAtStart: .zero,
+        logger: Logger.quiet())
+      func lease() async throws -> (holder: String?, until: Int64?) {
+        try await env.database.read { conn in
+          let row = try conn.queryOne(
+            "SELECT claimed_by, lease_until FROM schedule_runs WHERE schedule_id = ?",
+            [
+              .int64(s.id)
+            ])
+          return (try row?.optionalString("claimed_by"), try row?.optionalInt64("lease_until"))
+        }
+      }
+      let service = Task { try await runner.run() }
+      try await poll("the command started") { !env.executor.calls.isEmpty }
+      #expect(try await lease() == (runner.leaseHolder, ScheduleRunnerTests.t0 + runner.leaseMs))
+      let later = ScheduleRunnerTests.t0 + runner.leaseMs + 5_000
+      // The runner sleeps on the mock clock: moving it past the first lease wakes it for a tick at `later`.
+      mock.advance(by: .milliseconds(later - ScheduleRunnerTests.t0))
+      try await poll("the lease was renewed") { try await lease().until == later + runner.leaseMs }
+      #expect(
+        try await env.store.schedules.failAbandonedClaims(
+          claimedBefore: later - ScheduleRunner.abandonAfterMs, leaseEndedBefore: later) == 0)
+      #expect(try await realRun(env, s).reason == ScheduleRepository.claimedReason)
+      service.cancel()
+      try await service.value
       #expect(env.executor.calls.count == 1)
     }
   }

@@ -8,9 +8,11 @@ import Testing
 @testable import SmartLampServer
 
 /// issue #9 item 4, first step past one machine: two servers on one MariaDB database and one broker. Both serve the
-/// same people and lamps, each command is audited once whichever server took it, an idempotency key used on one
+/// same people and lamps, a command through one shows on the other's realtime stream (the lamp's report reaches
+/// both through the broker), each command is audited once whichever server took it, an idempotency key used on one
 /// server is answered from the record on the other (one publish), one rate-limit window counts the commands of
-/// both, and a session ended on one is refused by the other within `auth.session-cache-ms`.
+/// both, a lamp registered on one is found on the other at once, and a session ended on one is refused by the other
+/// within `auth.session-cache-ms`.
 @Suite(.enabled(if: MariaDBServer.isEnabled)) struct TwoServersOneDatabaseTests {
   @Test func twoServersShareOneDatabase() async throws {
     let mariadb = try await MariaDBServer.shared()
@@ -47,15 +49,26 @@ import Testing
         let a = LampEnv(port: portA, broker: broker, adminToken: token, brokerURL: broker.url(.tcp))
         let b = LampEnv(port: portB, broker: broker, adminToken: token, brokerURL: broker.url(.tcp))
         _ = try await a.createDevice("shared-lamp")
-        // B learns of devices made elsewhere from its periodic check (RealtimeWatcher, every 2 s).
-        try await poll("B sees the lamp A registered", timeout: .seconds(20)) {
-          try await b.call(.get, "/api/v1/devices/shared-lamp").status == 200
-        }
+        // B finds a lamp registered through A at once (from the database when its memory lacks it), not only after
+        // its periodic device check (RealtimeWatcher, every 2 s).
+        let seenByB = try await b.call(.get, "/api/v1/devices/shared-lamp")
+        #expect(seenByB.status == 200, "\(seenByB.body)")
         let lamp = try await a.startLamp("shared-lamp")
         let observer = try await Observer.start(url: broker.url(.tcp), filter: "cmnd/shared-lamp/+")
 
+        // B's realtime stream shows what a command through A did: the lamp's report reaches both through the broker.
+        let streamB = try await SSEClient.open(port: portB, token: token)
+        #expect(streamB.status == 200)
+
         // One command through each server: each acknowledged and audited exactly once.
         let viaA = try await a.execute("shared-lamp", "ON", requestID: "via-a")
+        let seenOnB = try await streamB.events.next(within: .seconds(10), "the lamp's ON on B's stream") { frame in
+          frame.type == "status" && frame.deviceId == "shared-lamp"
+            && frame.json?["payload"]?["power"]?.string == "ON"
+            && frame.json?["payload"]?["reportSource"]?.string != "snapshot"
+        }
+        #expect(seenOnB != nil)
+        await streamB.close()
         let viaB = try await b.execute("shared-lamp", "OFF", requestID: "via-b")
         #expect(viaA.data?["status"]?.string == "ACKED", "\(viaA.body)")
         #expect(viaB.data?["status"]?.string == "ACKED", "\(viaB.body)")

@@ -7,8 +7,9 @@ import Testing
 @testable import SmartLampServer
 
 /// issue #9: a household's upstream MariaDB database, migrated in place, served by the real server: every person
-/// logs in with the password they had, sees what they saw, schedules keep their next runs, the upstream API key
-/// authenticates (and is refused as CONTRACT §3 says for ownerless keys), and commands reach the lamps.
+/// logs in with the password they had, sees what they saw, schedules keep their next runs, the household's upstream
+/// API keys keep working with their scopes (migration 0007 gave them the oldest admin as owner) while upstream's
+/// public demo key is refused, and commands reach the lamps.
 @Suite(.enabled(if: MariaDBServer.isEnabled)) struct UpstreamUpgradeTests {
   @Test func upstreamDatabaseIsServedAfterMigrate() async throws {
     let mariadb = try await MariaDBServer.shared()
@@ -26,12 +27,19 @@ import Testing
     let server = configured
 
     // `smartlamp migrate`: the same bootstrap the CLI runs.
-    var logger = Logger(label: "test")
-    logger.logLevel = .error
-    let migrated = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
+    let log = LogCapture()
+    let migrated = try await StoreBootstrap.open(
+      configuration: server.configuration, logger: log.logger(label: "upgrade"))
     let versions = try await StoreBootstrap.appliedVersions(migrated)
-    #expect(versions.contains("0001_schema.sql") && versions.last == "0006_native")
+    #expect(versions.contains("0001_schema.sql") && versions.last == "0007_keys_and_leases")
     try await migrated.close()
+    // The upgrade says what it did to the keys.
+    #expect(
+      log.text.contains("warning upgrade: deactivated upstream's public demo API key 'demo-client'"), "\(log.text)")
+    #expect(
+      log.text.contains(
+        "2 upstream API key(s) now act for the oldest active admin, admin@example.com (id 1), with their scopes"),
+      "\(log.text)")
 
     try await server.run(.live) { client in
       let port = try #require(client.port)
@@ -88,22 +96,32 @@ import Testing
         try await env.call(.get, "/api/v1/schedules/20", token: budiToken).status == 404,
         "budi has no schedule permission on that lamp")
 
-      // Upstream's API key has no owner: it still authenticates (403, not 401) but may do nothing until it is
-      // re-created with an owner (CONTRACT §3; docs/UPSTREAM.md §4.9).
-      let byKeyRead = try await env.call(.get, "/api/v1/status", token: UpstreamMariaDBFixture.apiKey)
-      #expect(byKeyRead.status == 200 || byKeyRead.status == 403, "\(byKeyRead.body)")
+      // The household's key works with its scopes (read, command; not schedule); the demo key is refused.
+      let haKey = UpstreamMariaDBFixture.homeAssistantKey
+      let byKeyRead = try await env.call(.get, "/api/v1/status", token: haKey)
+      #expect(byKeyRead.status == 200 && byKeyRead.data?.lampArray?.count == 2, "\(byKeyRead.body)")
+      let byKeySchedule = try await env.call(
+        .post, "/api/v1/schedules",
+        json: #"{"deviceId":"lampu-teras","action":"ON","cron":"0 7 * * *","timezone":"Asia/Jakarta"}"#,
+        token: haKey, idempotencyKey: "ha-schedule")
+      #expect(byKeySchedule.status == 403 && byKeySchedule.errorCode == "FORBIDDEN_SCOPE", "\(byKeySchedule.body)")
+      let byDemoKey = try await env.call(.get, "/api/v1/status", token: UpstreamMariaDBFixture.apiKey)
+      #expect(byDemoKey.status == 401 && byDemoKey.errorCode == "AUTH_INVALID_TOKEN", "\(byDemoKey.body)")
 
-      // Commands reach the lamps: a member with control, and the API key on the two-relay lamp.
+      // Commands reach the lamps: a member with control, and the household's API key on the two-relay lamp.
       let livingRoom = try await env.startLamp("lampu-ruang-tamu")
       let porch = try await env.startLamp("tasmota_ABC123", relays: 2)
       let byMember = try await env.execute("lampu-ruang-tamu", "ON", token: sitiToken)
       #expect(byMember.status == 200 && byMember.data?["status"]?.string == "ACKED", "\(byMember.body)")
       #expect(livingRoom.isOn())
-      let byKey = try await env.execute("lampu-teras", "ON", token: UpstreamMariaDBFixture.apiKey)
-      #expect(byKey.status == 403 && byKey.errorCode == "FORBIDDEN_DEVICE_ACCESS", "\(byKey.body)")
-      let byAdmin = try await env.execute("lampu-teras", "ON", token: adminToken)
-      #expect(byAdmin.status == 200 && byAdmin.data?["status"]?.string == "ACKED", "\(byAdmin.body)")
+      let byKey = try await env.execute("lampu-teras", "ON", token: haKey)
+      #expect(byKey.status == 200 && byKey.data?["status"]?.string == "ACKED", "\(byKey.body)")
       #expect(porch.isOn(relay: 2))
+      let byDemo = try await env.execute("lampu-teras", "OFF", token: UpstreamMariaDBFixture.apiKey)
+      #expect(byDemo.status == 401, "\(byDemo.body)")
+      let byAdmin = try await env.execute("lampu-teras", "OFF", token: adminToken)
+      #expect(byAdmin.status == 200 && byAdmin.data?["status"]?.string == "ACKED", "\(byAdmin.body)")
+      #expect(!porch.isOn(relay: 2))
       let refused = try await env.execute("lampu-ruang-tamu", "OFF", token: budiToken)
       #expect(refused.status == 403 || refused.status == 404)
       await livingRoom.stop()

@@ -38,7 +38,7 @@ public struct PasswordHasher: Sendable {
     if let pbkdf2 = PBKDF2Hash(stored) {
       guard pbkdf2.iterations <= Self.maximumPBKDF2Iterations else { return .init(matches: false, needsRehash: false) }
       let matches = try await NIOThreadPool.singleton.runIfActive {
-        let derived = PBKDF2.sha256(
+        let derived = try PBKDF2.sha256(
           password: Array(password.utf8), salt: pbkdf2.salt, iterations: pbkdf2.iterations,
           keyLength: pbkdf2.key.count)
         return ConstantTime.equals(derived, pbkdf2.key)

@@ -53,9 +53,6 @@ struct APIClientsRoutes: Sendable {
     }
   }
 
-  // Swift 6.3.1's optimiser crashes (signal 11 in LLVM's coroutine splitting) on this function in release builds;
-  // it is one request per key created, so it gives up nothing by staying unoptimised.
-  @_optimize(none)
   func create(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorize(.manageAPIKeys)
     var fields = try await request.bodyFields()

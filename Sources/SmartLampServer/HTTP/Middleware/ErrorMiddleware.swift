@@ -17,8 +17,13 @@ struct ErrorMiddleware: RouterMiddleware {
     do {
       return try await next(request, context)
     } catch let error as APIError {
-      if error.status.code >= 500 {
-        context.logger.error("request failed", metadata: ["code": .string(error.code), "error": "\(error.message)"])
+      // A 503 is a dependency that is down (broker, database, not ready yet): the operator hears about that once
+      // from the part that lost it, so each refused request is only a warning; other 5xx are our own failures.
+      let metadata: Logger.Metadata = ["code": .string(error.code), "error": "\(error.message)"]
+      if error.status == .serviceUnavailable {
+        context.logger.warning("request refused: a dependency is unavailable", metadata: metadata)
+      } else if error.status.code >= 500 {
+        context.logger.error("request failed", metadata: metadata)
       }
       return EnvelopeResponse.failure(error, requestID: context.requestID)
     } catch let error as HTTPError {

@@ -10,35 +10,34 @@ import Tasmota
 /// a retained Will `offline` on `smartlamp/<instanceId>/status` (`online` after each connect), reconnect with
 /// exponential backoff and jitter (also while the first connect keeps failing), the subscriptions of every Tasmota
 /// report in both FullTopic orders plus Tasmota's native discovery, and the SmartLamp firmware's `home/+/status`
-/// and `home/+/lwt`. Every message goes to the device state service and the
-/// discovery inventory; after every (re)connect the state of each registered device is queried.
+/// and `home/+/lwt`. Every message goes out on ``messages`` and every (re)connect on ``connections``, for the
+/// ingest loop (``LampIngest``), which queries the state of each registered device after a connect.
 ///
 /// Filters the broker refuses in SUBACK (an ACL) are reported by ``problem()`` (so readiness fails, naming them)
 /// while the accepted ones keep working; the refused ones are tried again after every reconnect and with backoff
 /// (1 s doubling to 15 s), so an ACL fixed on the broker clears readiness without restarting SmartLamp.
-final class BrokerConnection: Service, Sendable {
+final class BrokerConnection: BrokerLink, Service, Sendable {
   let client: MQTTClient
   let instanceID: String
   let statusTopic: String
   let filters: [String]
-  private let handlers: Handlers
+  private let messageStream = AsyncStream.makeStream(
+    of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(BrokerConnection.subscriptionBuffer))
+  private let connectionStream = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+  /// As many messages as the client buffers per subscription: a consumer that falls that far behind loses the
+  /// oldest, as it would on the subscription itself.
+  static let subscriptionBuffer = 16_384
   /// Filters the broker refused and that are tried again.
   private let refused = Mutex<[String]>([])
   /// Wakes the retry of refused filters (after a reconnect, or when the backoff elapsed).
   private let retries = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
   let refusedRetry = MQTTBackoff(initial: .seconds(1), maximum: .seconds(15), jitter: 0)
-  private let connections = Atomic<Int>(0)
+  private let connected = Atomic<Int>(0)
   private let received = Atomic<Int>(0)
   private let oversized: OversizedMessages
   let logger: Logger
 
-  /// What to do with messages and connections; set once by ``LampServices``.
-  struct Handlers: Sendable {
-    var message: @Sendable (MQTTMessage) async -> Void
-    var connected: @Sendable () async -> Void
-  }
-
-  init(configuration: Configuration, handlers: Handlers, logger: Logger) throws {
+  init(configuration: Configuration, logger: Logger) throws {
     instanceID = configuration.instanceID ?? "sl-" + Self.randomHex(8)
     statusTopic = "smartlamp/\(instanceID)/status"
     var mqtt = try MQTTClientConfiguration(
@@ -54,7 +53,7 @@ final class BrokerConnection: Service, Sendable {
     // Retried at most ~1 s apart (issue #10: back within a second of the broker): a refused TCP connect to the
     // house's broker costs next to nothing, and every second offline is a second of 503s and stale tiles.
     mqtt.reconnect = MQTTBackoff(initial: .milliseconds(250), maximum: .milliseconds(800), jitter: 0.2)
-    mqtt.subscriptionBufferSize = 16_384
+    mqtt.subscriptionBufferSize = Self.subscriptionBuffer
     // A message larger than the client's packet limit is skipped and counted as malformed, never a reconnect.
     let oversized = OversizedMessages(logger: logger)
     mqtt.onOversizedPublish = { bytes in oversized.record(bytes) }
@@ -63,7 +62,6 @@ final class BrokerConnection: Service, Sendable {
     var clientLogger = logger
     clientLogger[metadataKey: "component"] = "mqtt"
     client = MQTTClient(configuration: mqtt, logger: clientLogger)
-    self.handlers = handlers
     self.logger = logger
   }
 
@@ -71,8 +69,11 @@ final class BrokerConnection: Service, Sendable {
   /// Subscription filters the broker refused (tried again with backoff); empty when all were granted.
   var refusedFilters: [String] { refused.withLock { $0 } }
 
+  var messages: AsyncStream<MQTTMessage> { messageStream.stream }
+  var connections: AsyncStream<Void> { connectionStream.stream }
+
   /// How many times the connection was (re)established, for tests and metrics.
-  var connectionCount: Int { connections.load(ordering: .relaxed) }
+  var connectionCount: Int { connected.load(ordering: .relaxed) }
   /// Messages received on every subscription, for metrics.
   var messagesReceived: Int { received.load(ordering: .relaxed) }
   /// Messages skipped for exceeding the MQTT client's packet limit.
@@ -98,6 +99,8 @@ final class BrokerConnection: Service, Sendable {
       }
       await client.disconnect()
       group.cancelAll()
+      messageStream.continuation.finish()
+      connectionStream.continuation.finish()
     }
   }
 
@@ -124,7 +127,7 @@ final class BrokerConnection: Service, Sendable {
       let (subscription, refusedNow) = await subscribeAccepted(filters)
       refused.withLock { $0 = refusedNow }
       if let subscription { group.addTask { await self.pump(subscription) } }
-      await handlers.connected()
+      connectionStream.continuation.yield()
       group.addTask { await self.scheduleRetries() }
       // Ends when the service is cancelled.
       for await _ in retries.stream {
@@ -167,7 +170,7 @@ final class BrokerConnection: Service, Sendable {
   private func pump(_ subscription: MQTTSubscription) async {
     for await message in subscription {
       received.add(1, ordering: .relaxed)
-      await handlers.message(message)
+      messageStream.continuation.yield(message)
     }
   }
 
@@ -194,12 +197,12 @@ final class BrokerConnection: Service, Sendable {
     var wasConnected = false
     for await state in client.stateUpdates() {
       if state.isConnected && !wasConnected {
-        let count = connections.add(1, ordering: .relaxed).newValue
+        let count = connected.add(1, ordering: .relaxed).newValue
         try? await client.publish(topic: statusTopic, payload: "online", qos: .atLeastOnce, retain: true)
         if count > 1 {
           logger.info("MQTT broker connection re-established", metadata: ["connections": "\(count)"])
           retries.continuation.yield()
-          await handlers.connected()
+          connectionStream.continuation.yield()
         }
       }
       wasConnected = state.isConnected

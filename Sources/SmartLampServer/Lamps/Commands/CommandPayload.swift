@@ -20,7 +20,7 @@ struct CommandPayload: Sendable {
     order: TasmotaTopicOrder
   ) throws -> CommandPayload {
     let id = wireID ?? device.mqttDeviceId
-    let tasmotaAction: TasmotaPowerAction = action == .on ? .on : .off
+    let tasmotaAction = TasmotaPowerAction(action)
     guard let secret = device.secret else {
       let topic = TasmotaCommand.topic(deviceID: id, channel: device.channel, order: order)
       return CommandPayload(topic: topic, payload: tasmotaAction.payload, wireRequestID: nil)

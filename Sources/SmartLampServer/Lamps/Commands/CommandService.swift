@@ -8,6 +8,10 @@ import Tasmota
 /// The one path every command takes — manual, API key, scheduled (CONTRACT §7): publish `ON`/`OFF` at QoS 1
 /// (never retained) and wait for PUBACK, write the audit row only once the broker accepted it, track the device's
 /// acknowledgement, and tell realtime subscribers. Authorisation and rate limits are the caller's job.
+///
+/// Every pending command lives in one ``CommandLedger``; this service feeds it events and runs the actions it
+/// returns (``run(_:)``), and its ``run()`` writes outcomes into the audit rows and times commands out on the
+/// clock.
 final class CommandService: Service, Sendable {
   /// Who issued a command, for the audit log.
   struct Issuer: Sendable {
@@ -37,93 +41,77 @@ final class CommandService: Service, Sendable {
     let requestId: String
     let commandChannel: String
     let status: String
-    let ackLatencyMs: Int64?
+    @NullEncoded var ackLatencyMs: Int64?
     /// The lamp's refusal code when it refused the command (status `FAILED`); the key is left out otherwise.
     var error: String? = nil
-
-    enum CodingKeys: String, CodingKey { case deviceId, action, requestId, commandChannel, status, ackLatencyMs, error }
-
-    func encode(to encoder: any Encoder) throws {
-      var container = encoder.container(keyedBy: CodingKeys.self)
-      try container.encode(deviceId, forKey: .deviceId)
-      try container.encode(action, forKey: .action)
-      try container.encode(requestId, forKey: .requestId)
-      try container.encode(commandChannel, forKey: .commandChannel)
-      try container.encode(status, forKey: .status)
-      try container.encode(ackLatencyMs, forKey: .ackLatencyMs)
-      try container.encodeIfPresent(error, forKey: .error)
-    }
   }
 
-  /// Log-row bookkeeping between the request (which inserts the row) and the tracker (which knows the outcome).
-  enum Bookkeeping: Sendable {
-    case logged(token: Int, logID: Int64, status: CommandStatus)
-    case logFailed(token: Int)
-    case outcome(token: Int, AckTracker.Outcome)
-  }
+  typealias Ledger = CommandLedger<ServerClock>
 
-  let broker: BrokerConnection
-  let acks: AckTracker
+  let broker: any BrokerLink
   let state: DeviceStateService
   let logs: CommandLogRepository
   let hub: RealtimeHub
   let logger: Logger
   let ackTimeoutMs: Int
-  private let bookkeeping: (stream: AsyncStream<Bookkeeping>, continuation: AsyncStream<Bookkeeping>.Continuation)
-  /// Keeps each command's realtime events in order: an outcome that arrives before the `PUBLISHED` event went out
-  /// (a device faster than our PUBACK handling) waits for it.
-  private let eventOrder = Mutex(EventOrder())
+  let clock: ServerClock
+  private let ledger: Mutex<Ledger>
+  /// Outcomes to write into audit rows, in order (one writer, off the request and ingest paths).
+  private let records = AsyncStream.makeStream(of: (rowID: Int64, outcome: CommandOutcome).self)
+  /// The deadlines ``run()`` wakes at.
+  private let timers = AsyncStream.makeStream(of: ServerClock.Instant.self)
   /// Acknowledgement counts and latencies for `/metrics`.
   let outcomeMetrics = CommandOutcomeMetrics()
 
-  private struct EventOrder {
-    var announced: Set<Int> = []
-    var stashed: [Int: String] = [:]
-  }
-
   init(
-    broker: BrokerConnection, acks: AckTracker, state: DeviceStateService, logs: CommandLogRepository, hub: RealtimeHub,
-    ackTimeoutMs: Int, logger: Logger
+    broker: any BrokerLink, state: DeviceStateService, logs: CommandLogRepository, hub: RealtimeHub,
+    ackTimeoutMs: Int, clock: ServerClock = .system, logger: Logger
   ) {
     self.broker = broker
-    self.acks = acks
+    self.clock = clock
     self.state = state
     self.logs = logs
     self.hub = hub
     self.ackTimeoutMs = ackTimeoutMs
     self.logger = logger
-    bookkeeping = AsyncStream.makeStream(of: Bookkeeping.self)
+    ledger = Mutex(Ledger(timeout: .milliseconds(max(ackTimeoutMs, 1))))
   }
 
-  /// Called by the tracker for every outcome.
-  func recordOutcome(_ pending: AckTracker.Pending, _ outcome: AckTracker.Outcome) {
-    bookkeeping.continuation.yield(.outcome(token: pending.token, outcome))
-    outcomeMetrics.record(outcome)
-    let (status, _, latency) = Self.describe(outcome)
-    let event = RealtimeEvent.json(
-      RealtimeEvent.Command(
-        requestId: pending.context.requestId, deviceId: pending.context.deviceId, action: pending.context.action,
-        status: status.rawValue, ackLatencyMs: latency, error: Self.error(of: outcome), ts: RealtimeEvent.now()))
-    let device = pending.context.deviceInternalId
-    eventOrder.withLock { order in
-      if order.announced.remove(pending.token) != nil {
-        hub.publish(device: device, json: event)
-      } else {
-        order.stashed[pending.token] = event
-      }
-    }
+  // MARK: device events (from the ingest loop)
+
+  /// A device reported `power` on `relay`; returns whether that acknowledged any command.
+  func deviceReported(mqttKey: String, relay: Int, power: TasmotaPower, at millis: Int64) -> Bool {
+    let now = clock.now
+    return update { $0.deviceReported(mqttKey: mqttKey, relay: relay, power: power, at: millis, now: now) }
   }
 
-  /// Sends the `PUBLISHED` event, then an outcome that was waiting for it.
-  private func announce(token: Int, device: Int64, json: String) {
-    eventOrder.withLock { order in
-      hub.publish(device: device, json: json)
-      if let stashed = order.stashed.removeValue(forKey: token) {
-        hub.publish(device: device, json: stashed)
-      } else {
-        order.announced.insert(token)
-      }
-    }
+  func awaits(mqttKey: String, relay: Int, power: TasmotaPower) -> Bool {
+    ledger.withLock { $0.awaits(mqttKey: mqttKey, relay: relay, power: power) }
+  }
+
+  func deviceAcknowledged(mqttKey: String, wireRequestID: String, at millis: Int64) {
+    let now = clock.now
+    update { $0.deviceAcknowledged(mqttKey: mqttKey, wireRequestID: wireRequestID, at: millis, now: now) }
+  }
+
+  func deviceRefused(mqttKey: String, wireRequestID: String?, code: String) {
+    let now = clock.now
+    update { $0.deviceRefused(mqttKey: mqttKey, wireRequestID: wireRequestID, code: code, now: now) }
+  }
+
+  var pendingCount: Int { ledger.withLock { $0.count } }
+
+  // MARK: executing
+
+  /// A published command whose audit row is still to be written: by ``writeRow(_:)``, or by the caller in a
+  /// transaction it runs anyway (the request's idempotency record), reporting back through ``rowWritten(_:id:)``
+  /// or ``rowFailed(_:)``.
+  struct Published: Sendable {
+    let token: Int
+    let log: NewCommandLog
+    /// The outcome known when the broker accepted it (the row is written with it).
+    let known: CommandOutcome?
+    let device: LampDevice
   }
 
   /// Publishes the command and records it. With `waitForAck`, returns once the device acknowledged or the
@@ -132,86 +120,92 @@ final class CommandService: Service, Sendable {
   func execute(
     device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool
   ) async throws -> Result {
-    try await execute(
-      device: device, action: action, requestId: requestId, issuer: issuer, waitForAck: waitForAck, deferLog: false
-    ).result
+    let published = try await publish(
+      device: device, action: action, requestId: requestId, issuer: issuer, waitForAck: waitForAck)
+    guard waitForAck else { return result(published, try await writeRow(published)) }
+    // The row is written at once, while the device is awaited: the audit log must show the command even if the
+    // process stops during the wait (a device usually answers before the write is done).
+    async let logged = writeRow(published)
+    let outcome = await self.outcome(of: published)
+    _ = try await logged
+    return result(published, outcome)
   }
 
-  /// As ``execute(device:action:requestId:issuer:waitForAck:)``; with `deferLog` and without `waitForAck` the
-  /// audit row is not written here but handed back, so the caller writes it in the transaction that stores the
-  /// request's idempotency record (one write on the request path instead of two). The `PUBLISHED` event follows
-  /// the row, as always. With `waitForAck` the row is written at once, while the device is awaited: the audit
-  /// log must show the command even if the process stops during the wait.
-  func execute(
-    device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool, deferLog: Bool
-  ) async throws -> (result: Result, deferred: DeferredCommandLog?) {
-    let expected: TasmotaPower = action == .on ? .on : .off
-    let issuedAt = APITime.epochMilliseconds()
+  /// Registers the command in the ledger and publishes it.
+  func publish(device: LampDevice, action: PowerAction, requestId: String, issuer: Issuer, waitForAck: Bool)
+    async throws -> Published
+  {
+    let expected = TasmotaPower(action)
+    let issuedAt = clock.epochMilliseconds()
     // Plain text for a device without a secret, a signed envelope for one with a secret.
-    let command = try CommandPayload.make(
+    let payload = try CommandPayload.make(
       device: device, action: action, requestId: requestId, issuedAt: issuedAt,
       wireID: state.wireID(mqttKey: device.mqttKey), order: state.topicOrder(mqttKey: device.mqttKey))
-    let token = acks.register(
-      mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected, wireRequestID: command.wireRequestID,
-      context: .init(
-        requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, action: action.rawValue))
+    let command = Ledger.Command(
+      requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, action: action.rawValue,
+      mqttKey: device.mqttKey, relay: device.channel.relay, expected: expected, wireRequestID: payload.wireRequestID,
+      issuedAt: issuedAt)
+    let now = clock.now
+    let token = update { ledger -> (Int, [Ledger.Action]) in
+      ledger.register(command, awaited: waitForAck, now: now)
+    }
     do {
-      try await broker.publishCommand(topic: command.topic, payload: command.payload)
+      try await broker.publishCommand(topic: payload.topic, payload: payload.payload)
     } catch {
-      acks.cancel(token)
+      update { $0.publishFailed(token) }
       throw error
     }
-    let known = acks.knownOutcome(of: token)
-    let (status, ackedAt, latency) = Self.describe(known)
+    let known = ledger.withLock { $0.published(token) }
     let log = NewCommandLog(
       requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, channel: device.commandChannel,
       action: action, origin: issuer.origin, userId: issuer.userId, clientId: issuer.clientId,
-      scheduleId: issuer.scheduleId, issuedAt: issuedAt, expiresAt: issuedAt + Int64(ackTimeoutMs), status: status,
-      ackedAt: ackedAt, ackLatencyMs: latency, error: Self.error(of: known))
-    let published = RealtimeEvent.json(
-      RealtimeEvent.Command(
-        requestId: requestId, deviceId: device.deviceId, action: action.rawValue,
-        status: CommandStatus.published.rawValue, ackLatencyMs: nil, ts: issuedAt))
-    let deferred = DeferredCommandLog(
-      log: log, logs: logs,
-      written: { [self] id in
-        bookkeeping.continuation.yield(.logged(token: token, logID: id, status: status))
-        announce(token: token, device: device.id, json: published)
-      },
-      failed: { [self] in
-        bookkeeping.continuation.yield(.logFailed(token: token))
-        eventOrder.withLock { _ = $0.stashed.removeValue(forKey: token) }
-      })
-    if deferLog && !waitForAck {
-      let final = Self.describe(acks.knownOutcome(of: token))
-      return (
-        Result(
-          deviceId: device.deviceId, action: action.rawValue, requestId: requestId,
-          commandChannel: device.channel.name, status: final.status.rawValue, ackLatencyMs: final.latency,
-          error: Self.error(of: acks.knownOutcome(of: token))),
-        deferred
-      )
-    }
-    let outcome: AckTracker.Outcome?
-    if waitForAck {
-      // The row is written while the device is awaited: a device usually answers before the write is done.
-      async let logged: Void = deferred.writeAlone()
-      outcome = await acks.outcome(of: token)
-      try await logged
-    } else {
-      try await deferred.writeAlone()
-      outcome = acks.knownOutcome(of: token)
-    }
-    let final = Self.describe(outcome)
-    return (
-      Result(
-        deviceId: device.deviceId, action: action.rawValue, requestId: requestId, commandChannel: device.channel.name,
-        status: final.status.rawValue, ackLatencyMs: final.latency, error: Self.error(of: outcome)),
-      nil
-    )
+      scheduleId: issuer.scheduleId, issuedAt: issuedAt, expiresAt: issuedAt + Int64(ackTimeoutMs),
+      status: known?.status ?? .published, ackedAt: Self.describe(known).ackedAt,
+      ackLatencyMs: Self.describe(known).latency, error: known?.error)
+    return Published(token: token, log: log, known: known, device: device)
   }
 
-  static func describe(_ outcome: AckTracker.Outcome?) -> (status: CommandStatus, ackedAt: Int64?, latency: Int64?) {
+  /// Writes the audit row in a transaction of its own; returns the outcome known by then.
+  func writeRow(_ published: Published) async throws -> CommandOutcome? {
+    let id: Int64
+    do {
+      id = try await logs.insert(published.log, now: published.log.issuedAt).id
+    } catch {
+      rowFailed(published)
+      throw error
+    }
+    return rowWritten(published, id: id)
+  }
+
+  /// The audit row exists: `PUBLISHED` goes out (then an outcome that waited for it). Returns the outcome so far.
+  @discardableResult
+  func rowWritten(_ published: Published, id: Int64) -> CommandOutcome? {
+    update { ledger -> (CommandOutcome?, [Ledger.Action]) in
+      let outcome = ledger.outcome(of: published.token)
+      return (outcome, ledger.rowWritten(published.token, rowID: id, recorded: published.known))
+    }
+  }
+
+  func rowFailed(_ published: Published) {
+    ledger.withLock { $0.rowFailed(published.token) }
+  }
+
+  /// Waits for the device (at most the acknowledgement timeout).
+  func outcome(of published: Published) async -> CommandOutcome {
+    await withCheckedContinuation { continuation in
+      update { $0.awaitOutcome(published.token, continuation) }
+    }
+  }
+
+  func result(_ published: Published, _ outcome: CommandOutcome?) -> Result {
+    let log = published.log
+    return Result(
+      deviceId: log.deviceId, action: log.action.rawValue, requestId: log.requestId,
+      commandChannel: published.device.channel.name, status: (outcome?.status ?? .published).rawValue,
+      ackLatencyMs: Self.describe(outcome).latency, error: outcome?.error)
+  }
+
+  static func describe(_ outcome: CommandOutcome?) -> (status: CommandStatus, ackedAt: Int64?, latency: Int64?) {
     switch outcome {
     case .none: (.published, nil, nil)
     case .acked(let at, let latency): (.acked, at, latency)
@@ -221,64 +215,87 @@ final class CommandService: Service, Sendable {
   }
 
   /// The lamp's refusal code, for the audit row's `error` and the realtime `command` event.
-  static func error(of outcome: AckTracker.Outcome?) -> String? {
-    if case .refused(let code) = outcome { return code }
-    return nil
+  static func error(of outcome: CommandOutcome?) -> String? { outcome?.error }
+
+  // MARK: running the ledger's actions
+
+  /// Applies one event to the ledger and runs the actions it returns.
+  @discardableResult
+  private func update<Value: Sendable>(_ event: (inout Ledger) -> (Value, [Ledger.Action])) -> Value {
+    // Realtime events are published under the lock: two events of one command computed by two threads must reach
+    // the hub in the order the ledger decided (`PUBLISHED` before `ACKED`). The hub only enqueues.
+    let (value, actions) = ledger.withLock { ledger in
+      let (value, actions) = event(&ledger)
+      for case .announce(let command, let outcome) in actions { announce(command, outcome) }
+      return (value, actions)
+    }
+    for action in actions {
+      switch action {
+      case .announce: break
+      case .record(let rowID, let outcome): records.continuation.yield((rowID, outcome))
+      case .resume(let waiters, let outcome): for waiter in waiters { waiter.resume(returning: outcome) }
+      case .armTimer(let deadline): timers.continuation.yield(deadline)
+      case .decided(let outcome): outcomeMetrics.record(outcome)
+      }
+    }
+    return value
   }
 
-  /// Writes outcomes into the audit rows (one consumer, so the row insert and the outcome meet without races),
-  /// and times out unacknowledged commands.
+  private func update(_ event: (inout Ledger) -> [Ledger.Action]) {
+    update { ledger -> (Void, [Ledger.Action]) in ((), event(&ledger)) }
+  }
+
+  private func announce(_ command: Ledger.Command, _ outcome: CommandOutcome?) {
+    let event =
+      if let outcome {
+        RealtimeEvent.Command(
+          requestId: command.requestId, deviceId: command.deviceId, action: command.action,
+          status: outcome.status.rawValue, ackLatencyMs: Self.describe(outcome).latency, error: outcome.error,
+          ts: RealtimeEvent.now())
+      } else {
+        RealtimeEvent.Command(
+          requestId: command.requestId, deviceId: command.deviceId, action: command.action,
+          status: CommandStatus.published.rawValue, ackLatencyMs: nil, ts: command.issuedAt)
+      }
+    hub.publish(device: command.deviceInternalId, json: RealtimeEvent.json(event))
+  }
+
+  /// Writes outcomes into the audit rows and times out unacknowledged commands, sleeping until the next deadline.
   func run() async throws {
     await withDiscardingTaskGroup { group in
-      group.addTask { await self.sweepTimeouts() }
       group.addTask { await self.writeOutcomes() }
+      group.addTask { await self.expireOnTime() }
       try? await gracefulShutdown()
-      bookkeeping.continuation.finish()
+      records.continuation.finish()
+      timers.continuation.finish()
       group.cancelAll()
     }
   }
 
-  private func sweepTimeouts() async {
-    while !Task.isCancelled {
-      acks.expire()
-      try? await Task.sleep(for: .milliseconds(50))
+  private func expireOnTime() async {
+    for await deadline in timers.stream {
+      do {
+        try await clock.sleep(until: deadline)
+      } catch {
+        return
+      }
+      let now = clock.now
+      update { $0.tick(now: now) }
     }
   }
 
   private func writeOutcomes() async {
-    var logged: [Int: (id: Int64, status: CommandStatus)] = [:]
-    var outcomes: [Int: AckTracker.Outcome] = [:]
-    for await item in bookkeeping.stream {
-      let token: Int
-      switch item {
-      case .logged(let t, let id, let status):
-        token = t
-        logged[t] = (id, status)
-      case .logFailed(let t):
-        token = t
-        outcomes[t] = nil
-        logged[t] = nil
-      case .outcome(let t, let outcome):
-        token = t
-        outcomes[t] = outcome
-      }
-      guard let row = logged[token], let outcome = outcomes[token] else { continue }
-      logged[token] = nil
-      outcomes[token] = nil
-      let (status, ackedAt, latency) = Self.describe(outcome)
-      guard status != row.status else { continue }
+    for await (rowID, outcome) in records.stream {
       // A full or unreachable database takes the outcome later, the ones behind it waiting in order (issue #10,
       // disk full): an answer or event that said ACKED must find its audit row saying so once writes work again.
       var delay = Duration.milliseconds(100)
       while true {
         do {
           // Only a row still pending changes: the outcome of one command is final once written.
-          if status == .acked, let ackedAt {
-            try await logs.markAcked(row.id, ackedAt: ackedAt, latencyMs: latency ?? 0)
-          } else if status == .timeout {
-            try await logs.markTimedOut(row.id)
-          } else if status == .failed, let code = Self.error(of: outcome) {
-            try await logs.markRefused(row.id, error: code)
+          switch outcome {
+          case .acked(let at, let latency): try await logs.markAcked(rowID, ackedAt: at, latencyMs: latency)
+          case .timeout: try await logs.markTimedOut(rowID)
+          case .refused(let code): try await logs.markRefused(rowID, error: code)
           }
           break
         } catch let error as SQLError where error.isUnavailable {

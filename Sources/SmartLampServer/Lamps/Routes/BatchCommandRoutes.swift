@@ -29,22 +29,21 @@ struct BatchCommandRoutes: Sendable {
     try fields.finish()
     guard let items else { throw APIError.validation() }
     let principal = context.principal
-    // One hit for the whole batch, in the same bucket as single commands.
-    let countedHit = lamps.rateLimiter.countedHit(principal: principal, clientIP: context.clientIP)
     return try await SQLWritePriority.$latencyCritical.withValue(true) {
       try await lamps.idempotency.perform(
-        request, context: context, principal: principal, body: fields.raw, required: true, countingHit: countedHit
-      ) { decision in
+        request, context: context, principal: principal, body: fields.raw, required: true,
+        // One hit for the whole batch, in the same bucket as single commands.
+        claiming: lamps.rateLimiter.counting(principal: principal, clientIP: context.clientIP)
+      ) { (decision: RateLimitDecision) -> (Response, completing: Idempotency.Also<Void>?) in
         let outcomes = try await batch.run(
           items, requestIdPrefix: idempotencyKey, principal: principal, waitForAck: waitForAck)
-        let headers = decision.map(CommandRoutes.rateLimitHeaders) ?? HTTPFields()
         struct Results: Encodable {
           let items: [BatchCommands.Outcome]
         }
-        return (
-          try EnvelopeResponse.success(Results(items: outcomes), requestID: context.requestID, headers: headers), nil
-        )
-      }
+        let response = try EnvelopeResponse.success(
+          Results(items: outcomes), requestID: context.requestID, headers: CommandRoutes.rateLimitHeaders(decision))
+        return (response, nil)
+      }.response
     }
   }
 

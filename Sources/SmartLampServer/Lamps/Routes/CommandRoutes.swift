@@ -30,55 +30,46 @@ struct CommandRoutes: Sendable {
     let waitForAck = fields.bool("waitForAck") ?? false
     try fields.finish()
     guard let deviceID, let action, let requestID else { throw APIError.validation() }
-    let identifier =
-      switch principal {
-      case .user(let user): "user:\(user.id):\(context.clientIP)"
-      case .apiKey(let key): "client:\(key.clientId):\(context.clientIP)"
+    let commands = lamps.commands
+    // The rate limit's hit rides in the idempotency claim, the audit row in the answer's record: one write before
+    // the publish, one after it. Both are on the path a waiting person sees.
+    var issued: CommandService.Published?
+    do {
+      return try await SQLWritePriority.$latencyCritical.withValue(true) {
+        let (response, written) = try await lamps.idempotency.perform(
+          request, context: context, principal: principal, body: fields.raw, required: true,
+          claiming: lamps.rateLimiter.counting(principal: principal, clientIP: context.clientIP)
+        ) { (decision: RateLimitDecision) -> (Response, completing: Idempotency.Also<Int64>?) in
+          var headers = Self.rateLimitHeaders(decision)
+          headers[.contentType] = nil
+          let (device, _) = try await lamps.authorisedDevice(deviceID, principal: principal, action: .control)
+          let issuer = CommandService.Issuer(principal: principal)
+          let published: CommandService.Published
+          do {
+            guard !waitForAck else {
+              let result = try await commands.execute(
+                device: device, action: action, requestId: requestID, issuer: issuer, waitForAck: true)
+              return (try EnvelopeResponse.success(result, requestID: context.requestID, headers: headers), nil)
+            }
+            published = try await commands.publish(
+              device: device, action: action, requestId: requestID, issuer: issuer, waitForAck: false)
+          } catch is BrokerUnavailable {
+            throw APIError.brokerUnavailable()
+          }
+          issued = published
+          let log = published.log
+          let response = try EnvelopeResponse.success(
+            commands.result(published, published.known), requestID: context.requestID, headers: headers)
+          return (response, { conn in try CommandLogRepository.insert(log, now: log.issuedAt, conn) })
+        }
+        if let issued, let written { commands.rowWritten(issued, id: written) }
+        return response
       }
-    let limiter = lamps.rateLimiter
-    // The limiter's hit is counted in the idempotency claim's transaction: one write before the publish.
-    let countedHit = Idempotency.CountedHit(
-      key: limiter.key(for: identifier), limit: limiter.policy,
-      alone: { try await limiter.hit(identifier: identifier) },
-      refusal: { decision in
-        APIError(
-          .tooManyRequests, code: "RATE_LIMITED", message: "Too many command requests",
-          details: ["retryAfterSec": .int(decision.retryAfterSec ?? 1)], headers: Self.rateLimitHeaders(decision))
-      })
-    // The claim before the publish and the audit row after it are on the path a waiting person sees.
-    return try await SQLWritePriority.$latencyCritical.withValue(true) {
-      try await perform(
-        request, context: context, principal: principal, body: fields.raw, countedHit: countedHit, deviceID: deviceID,
-        action: action, requestID: requestID, waitForAck: waitForAck)
-    }
-  }
-
-  private func perform(
-    _ request: Request, context: AuthenticatedContext, principal: Principal, body: ByteBuffer,
-    countedHit: Idempotency.CountedHit, deviceID: String, action: PowerAction, requestID: String, waitForAck: Bool
-  ) async throws -> Response {
-    try await lamps.idempotency.perform(
-      request, context: context, principal: principal, body: body, required: true, countingHit: countedHit
-    ) { decision in
-      var headers = decision.map(Self.rateLimitHeaders) ?? HTTPFields()
-      let (device, _) = try await lamps.authorisedDevice(deviceID, principal: principal, action: .control)
-      let executed: (result: CommandService.Result, deferred: DeferredCommandLog?)
-      do {
-        executed = try await lamps.commands.execute(
-          device: device, action: action, requestId: requestID, issuer: .init(principal: principal),
-          waitForAck: waitForAck, deferLog: true)
-      } catch is BrokerUnavailable {
-        throw APIError.brokerUnavailable()
-      }
-      headers[.contentType] = nil
-      do {
-        let response = try EnvelopeResponse.success(executed.result, requestID: context.requestID, headers: headers)
-        return (response, executed.deferred)
-      } catch {
-        // The command went out: its audit row is written even when the answer cannot be.
-        try await executed.deferred?.writeAlone()
-        throw error
-      }
+    } catch {
+      // The command went out: its audit row is written even when the answer cannot be (a row that cannot be
+      // written at all leaves the command unannounced).
+      if let issued { _ = try? await commands.writeRow(issued) }
+      throw error
     }
   }
 

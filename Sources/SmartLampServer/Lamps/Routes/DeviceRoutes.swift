@@ -51,7 +51,7 @@ struct DeviceRoutes: Sendable {
   func usage(_ request: Request, context: AuthenticatedContext) async throws -> Response {
     try context.authorize(.createOrDeleteDevice)
     let id = try context.parameters.require("deviceId")
-    guard let device = lamps.state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
+    guard let device = try await lamps.knownDevice(publicID: id) else { throw APIError.deviceNotFound(id) }
     struct Usage: Encodable {
       let deviceId: String
       let usage: DeviceUsage
@@ -62,7 +62,7 @@ struct DeviceRoutes: Sendable {
       }
       enum Keys: String, CodingKey { case deviceId }
     }
-    let usage = try await lamps.store.devices.usage(internalId: device.id)
+    let usage = try await administration.usage(of: device)
     return try EnvelopeResponse.success(Usage(deviceId: device.deviceId, usage: usage), requestID: context.requestID)
   }
 
@@ -131,7 +131,7 @@ struct DeviceRoutes: Sendable {
     return try await lamps.idempotency.perform(
       request, context: context, principal: context.principal, body: nil, required: true
     ) {
-      guard let device = lamps.state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
+      guard let device = try await lamps.knownDevice(publicID: id) else { throw APIError.deviceNotFound(id) }
       try await administration.delete(device)
       struct Deleted: Encodable {
         let deleted: Bool

@@ -204,7 +204,7 @@ struct DiscoveryRoutes: Sendable {
         power: (entry.power[channel] ?? overall)?.rawValue ?? "UNKNOWN",
         availableCommandChannels: list.map(\.name), tasmotaTopic: entry.tasmotaTopic,
         sources: entry.sources.sorted(),
-        lastSeenAt: APITime.iso8601(Date(timeIntervalSince1970: Double(entry.lastSeenAt) / 1000)),
+        lastSeenAt: APITime.iso8601(millis: entry.lastSeenAt),
         suggestedName: name, alreadyLinked: visible.contains(id.lowercased()),
         alreadyRegistered: registered.ids.contains(id.lowercased()), profile: entry.profile?.rawValue,
         relays: list.map(\.name), lastSeenAtMs: entry.lastSeenAt,

@@ -48,7 +48,7 @@ extension LampServices {
   func authorisedDevice(_ id: String, principal: Principal, action: Authorization.DeviceAction) async throws
     -> (device: LampDevice, grant: DeviceGrant)
   {
-    guard let device = state.device(publicID: id) else { throw APIError.deviceNotFound(id) }
+    guard let device = try await knownDevice(publicID: id) else { throw APIError.deviceNotFound(id) }
     let assignment = try await grant(of: principal, on: device)
     if case .denied(let denial) = Authorization.check(action, principal: principal, assignment: assignment) {
       throw APIError(denial)

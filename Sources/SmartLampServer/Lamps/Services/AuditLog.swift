@@ -121,7 +121,7 @@ enum AuditCSV {
   static func line(_ entry: AuditEntry) -> String {
     let item = AuditLog.Item(entry)
     return line([
-      item.id, APITime.iso8601(Date(timeIntervalSince1970: Double(item.at) / 1000)), item.kind, item.deviceId,
+      item.id, APITime.iso8601(millis: item.at), item.kind, item.deviceId,
       item.deviceName ?? "", item.commandChannel, item.power, item.origin, item.status ?? "",
       item.ackLatencyMs.map(String.init) ?? "", item.error ?? "", item.actor.type, item.actor.id.map(String.init) ?? "",
       item.actor.name ?? "", item.requestId ?? "", item.source ?? "",

@@ -40,6 +40,11 @@ struct DeviceAdministration: Sendable {
     return updated
   }
 
+  /// What a delete would take with it (the delete dialog names it).
+  func usage(of device: LampDevice) async throws -> DeviceUsage {
+    try await store.devices.usage(internalId: device.id)
+  }
+
   func delete(_ device: LampDevice) async throws {
     guard try await store.devices.delete(device.deviceId) else { throw APIError.deviceNotFound(device.deviceId) }
     state.removeDevice(internalID: device.id)

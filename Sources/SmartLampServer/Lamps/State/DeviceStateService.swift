@@ -7,9 +7,10 @@ import Tasmota
 
 /// The live state of every device (CONTRACT §7): every Tasmota power report, telemetry, status and LWT message,
 /// and every native lamp status and lwt (issue #11), updates an in-memory state per device and relay; registered
-/// device entities are written through to `device_state` in batches (``flush()``) and loaded at start. Each change
-/// fans out to the realtime hub and acknowledges pending commands; a native refusal report fails the command it
-/// names. Malformed payloads are counted and logged, never applied. The profile (tasmota/native) follows what a
+/// device entities are written through to `device_state` in batches (``flush()``) and loaded at start. It calls
+/// nobody: each message returns ``StateFacts`` (realtime events, reports that may acknowledge commands, changes,
+/// a native echo or refusal, state queries) for the ingest loop to pass on. Malformed payloads are counted and
+/// logged, never applied. The profile (tasmota/native) follows what a
 /// device publishes: `home/<id>/…` means native, Tasmota-only reports (tele, STATUS) mean tasmota, and the `stat/`
 /// replies both kinds send only fill in a profile not yet known.
 final class DeviceStateService: Sendable {
@@ -25,22 +26,12 @@ final class DeviceStateService: Sendable {
   }
 
   private let table = Mutex(Table())
-  let hub: RealtimeHub
-  let acks: AckTracker
   let store: DeviceStateRepository
   let logger: Logger
-  /// Where power changes no command explains go (the lamp's history), if anywhere.
-  let history: DeviceHistoryRecorder?
 
-  init(
-    hub: RealtimeHub, acks: AckTracker, store: DeviceStateRepository, logger: Logger,
-    history: DeviceHistoryRecorder? = nil
-  ) {
-    self.hub = hub
-    self.acks = acks
+  init(store: DeviceStateRepository, logger: Logger) {
     self.store = store
     self.logger = logger
-    self.history = history
   }
 
   // MARK: devices
@@ -106,7 +97,7 @@ final class DeviceStateService: Sendable {
       for row in rows {
         guard let device = table.directory.byPublicID[row.deviceId] else { continue }
         var live = table.live[device.mqttKey] ?? LiveDevice()
-        if let power = TasmotaPower(rawValue: row.power.rawValue) {
+        if let power = TasmotaPower(row.power) {
           let relay = device.channel.relay
           if (live.relays[relay]?.updatedAt ?? .min) < row.updatedAt {
             live.relays[relay] = ChannelReading(power: power, updatedAt: row.updatedAt)
@@ -186,72 +177,62 @@ final class DeviceStateService: Sendable {
 
   // MARK: ingest
 
-  /// Applies one broker message. Returns the state queries to publish (a device that just came online).
-  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> [(topic: String, payload: String)] {
+  /// Applies one broker message (tests; the ingest loop parses each message once for every consumer).
+  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
     ingest(
       TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)),
       topic: message.topic, now: now)
   }
 
-  /// Applies a message already classified (the broker pump parses each message once for every consumer).
-  func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = APITime.epochMilliseconds())
-    -> [(topic: String, payload: String)]
-  {
+  /// Applies a message already classified.
+  func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
     switch parsed {
     case .power(let report):
-      apply(
+      return apply(
         deviceID: report.deviceID, order: report.order, states: report.states, now: now,
         reportSource: report.source.rawValue, acknowledges: true, profile: .tasmotaUnlessKnown)
-      return []
     case .telemetry(let telemetry):
-      apply(
+      return apply(
         deviceID: telemetry.deviceID, order: telemetry.order, states: telemetry.states, now: now,
         reportSource: "tasmota_tele_state", acknowledges: false, rssi: telemetry.rssi,
         uptime: telemetry.uptimeSeconds, profile: .tasmota)
-      return []
     case .status(let status):
-      apply(
+      return apply(
         deviceID: status.deviceID, order: status.order, states: status.states, now: now,
         reportSource: "tasmota_status", acknowledges: false, rssi: status.telemetry?.rssi,
         uptime: status.telemetry?.uptimeSeconds, profile: .tasmota)
-      return []
     case .availability(let availability):
       return applyAvailability(availability, now: now, profile: .tasmota)
     case .malformed(let error):
       countMalformed(error, topic: topic)
-      return []
+      return StateFacts(at: now)
     case .discovery, .discoveryRemoved, .notForUs:
-      return []
+      return StateFacts(at: now)
     }
   }
 
   /// Applies a native lamp's message (`home/<id>/status`, `home/<id>/lwt`).
-  func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = APITime.epochMilliseconds())
-    -> [(topic: String, payload: String)]
-  {
+  func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
     switch parsed {
     case .status(let status) where status.isRefusal:
-      applyRefusal(status, now: now)
-      return []
+      return applyRefusal(status, now: now)
     case .status(let status):
       // The firmware reports dBm; the state keeps Tasmota's quality percent (2 × (dBm + 100)), one unit for both.
       let quality = status.rssi.map { min(max(2 * ($0 + 100), 0), 100) }
-      apply(
+      var facts = apply(
         deviceID: status.deviceID, order: .prefixFirst, states: [TasmotaChannelState(.power, status.power)], now: now,
         reportSource: "native_status", acknowledges: true, rssi: quality, profile: .native)
-      if let requestID = status.requestID {
-        acks.acknowledge(mqttKey: TasmotaTopic.deviceKey(status.deviceID), requestID: requestID, at: now)
-      }
-      return []
+      facts.echoedRequestID = status.requestID
+      return facts
     case .availability(let availability):
       return applyAvailability(
         TasmotaAvailability(deviceID: availability.deviceID, order: .prefixFirst, text: availability.text), now: now,
         profile: .native)
     case .malformed(let error):
       countMalformed(error, topic: topic)
-      return []
+      return StateFacts(at: now)
     case .notForUs:
-      return []
+      return StateFacts(at: now)
     }
   }
 
@@ -285,7 +266,7 @@ final class DeviceStateService: Sendable {
 
   /// A native lamp refused a command: not a state change (the lamp did not switch) and never an acknowledgement;
   /// the command it names fails with the lamp's code.
-  private func applyRefusal(_ status: NativeStatus, now: Int64) {
+  private func applyRefusal(_ status: NativeStatus, now: Int64) -> StateFacts {
     let key = TasmotaTopic.deviceKey(status.deviceID)
     table.withLock { table in
       table.ingested += 1
@@ -303,20 +284,22 @@ final class DeviceStateService: Sendable {
       metadata: [
         "device": "\(status.deviceID)", "error": "\(status.error ?? "")", "requestId": "\(status.requestID ?? "-")",
       ])
+    var facts = StateFacts(mqttKey: key, at: now)
     if let requestID = status.requestID, let code = status.error {
-      acks.refuse(mqttKey: key, requestID: requestID, code: code)
+      facts.refusal = .init(wireRequestID: requestID, code: code)
     } else if status.error == "SIGNATURE_REQUIRED" {
-      acks.refusePlain(mqttKey: key, code: "SIGNATURE_REQUIRED")
+      facts.refusal = .init(wireRequestID: nil, code: "SIGNATURE_REQUIRED")
     }
+    return facts
   }
 
   private func apply(
     deviceID: String, order: TasmotaTopicOrder, states: [TasmotaChannelState], now: Int64, reportSource: String,
     acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil, profile: ProfileSignal
-  ) {
+  ) -> StateFacts {
     let key = TasmotaTopic.deviceKey(deviceID)
     let (events, relays, changed) = table.withLock {
-      table -> ([(Int64, String)], [(Int, TasmotaPower)], [PowerChange]) in
+      table -> ([(device: Int64, json: String)], [(relay: Int, power: TasmotaPower)], [StateFacts.PowerChange]) in
       table.ingested += 1
       var live = table.live[key] ?? LiveDevice()
       live.order = order
@@ -325,21 +308,23 @@ final class DeviceStateService: Sendable {
       live.profile = profile.applied(to: live.profile)
       if let rssi { live.rssi = rssi }
       if let uptime { live.uptimeSec = uptime }
-      var relays: [(Int, TasmotaPower)] = []
-      var changed: [PowerChange] = []
+      var relays: [(relay: Int, power: TasmotaPower)] = []
+      var changed: [StateFacts.PowerChange] = []
       for state in states {
         // `POWER` on a multi-relay device and `POWER1` both mean relay 1.
         relays.append((state.channel.relay, state.power))
         // A change from a known state (the first report of a relay is no change).
         if let before = live.relays[state.channel.relay]?.power, before != state.power {
           let devices = (table.directory.byMQTTKey[key] ?? []).filter { $0.channel.relay == state.channel.relay }
-          if !devices.isEmpty { changed.append((relay: state.channel.relay, power: state.power, devices: devices)) }
+          if !devices.isEmpty {
+            changed.append(.init(relay: state.channel.relay, power: state.power, devices: devices))
+          }
         }
         live.relays[state.channel.relay] = ChannelReading(power: state.power, updatedAt: now)
       }
       table.live[key] = live
-      var events: [(Int64, String)] = []
-      let reported = Set(relays.map(\.0))
+      var events: [(device: Int64, json: String)] = []
+      let reported = Set(relays.map(\.relay))
       for device in table.directory.byMQTTKey[key] ?? [] {
         table.dirty.insert(device.id)
         guard reported.contains(device.channel.relay) else { continue }
@@ -350,42 +335,17 @@ final class DeviceStateService: Sendable {
       }
       return (events, relays, changed)
     }
-    // The status goes out before the acknowledgement it causes, so subscribers see cause before effect.
-    for (device, json) in events { hub.publish(device: device, json: json) }
-    var acknowledged: Set<Int> = []
-    if acknowledges {
-      for (relay, power) in relays where acks.report(mqttKey: key, relay: relay, power: power, at: now) {
-        acknowledged.insert(relay)
-      }
-    }
-    recordDeviceSideChanges(changed, acknowledged: acknowledged, mqttKey: key, source: reportSource, now: now)
-  }
-
-  /// A relay's reported power that differs from what it was, with the device entities on that relay.
-  private typealias PowerChange = (relay: Int, power: TasmotaPower, devices: [LampDevice])
-
-  /// A power change that acknowledged no command, and that no pending command asked for, happened on the device
-  /// (a wall switch, Tasmota's own timer): it goes into the lamp's history.
-  private func recordDeviceSideChanges(
-    _ changed: [PowerChange], acknowledged: Set<Int>, mqttKey: String, source: String, now: Int64
-  ) {
-    guard let history else { return }
-    for change in changed where !acknowledged.contains(change.relay) {
-      guard !acks.awaits(mqttKey: mqttKey, relay: change.relay, power: change.power) else { continue }
-      for device in change.devices {
-        history.record(
-          NewDeviceHistory(
-            deviceInternalId: device.id, channel: device.commandChannel, power: change.power == .on ? .on : .off,
-            source: source, occurredAt: now))
-      }
-    }
+    return StateFacts(
+      mqttKey: key, at: now, source: reportSource, events: events, reports: acknowledges ? relays : [],
+      changes: changed)
   }
 
   private func applyAvailability(_ availability: TasmotaAvailability, now: Int64, profile: ProfileSignal)
-    -> [(topic: String, payload: String)]
+    -> StateFacts
   {
     let key = TasmotaTopic.deviceKey(availability.deviceID)
-    let (events, queries) = table.withLock { table -> ([(Int64, String)], [(topic: String, payload: String)]) in
+    let (events, queries) = table.withLock {
+      table -> ([(device: Int64, json: String)], [(topic: String, payload: String)]) in
       table.ingested += 1
       var live = table.live[key] ?? LiveDevice()
       live.order = availability.order
@@ -397,7 +357,7 @@ final class DeviceStateService: Sendable {
         live.online = online
       }
       table.live[key] = live
-      var events: [(Int64, String)] = []
+      var events: [(device: Int64, json: String)] = []
       var channels: Set<TasmotaChannel> = []
       for device in table.directory.byMQTTKey[key] ?? [] {
         table.dirty.insert(device.id)
@@ -414,8 +374,7 @@ final class DeviceStateService: Sendable {
         } : []
       return (events, queries)
     }
-    for (device, json) in events { hub.publish(device: device, json: json) }
-    return queries
+    return StateFacts(mqttKey: key, at: now, events: events, queries: queries)
   }
 
   /// The state query of every registered entity, sent after each (re)connect to the broker.
@@ -448,14 +407,13 @@ final class DeviceStateService: Sendable {
         rows.append(
           DeviceStateRecord(
             deviceId: device.deviceId, channel: device.commandChannel,
-            power: PowerState(storedValue: reading?.power.rawValue ?? "UNKNOWN"), online: live.online,
+            power: PowerState(reading?.power), online: live.online,
             lastSeenAt: live.lastSeenAt, rssi: live.rssi, uptimeSec: live.uptimeSec.map(Int64.init),
             profile: live.profile, updatedAt: reading?.updatedAt ?? live.lastSeenAt ?? 0))
       }
       table.dirty.removeAll()
       return (ids, rows)
     }
-    await history?.flush()
     guard !rows.isEmpty else { return }
     do {
       try await store.upsert(rows)

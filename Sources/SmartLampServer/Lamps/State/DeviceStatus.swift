@@ -17,7 +17,7 @@ struct DeviceStatus: Encodable, Sendable, Hashable {
   /// `tasmota` | `native`; nil until the device was heard.
   var profile: DeviceProfile? = nil
 
-  var updatedAt: String? { updatedAtMillis.map { APITime.iso8601(Date(timeIntervalSince1970: Double($0) / 1000)) } }
+  var updatedAt: String? { updatedAtMillis.map { APITime.iso8601(millis: $0) } }
 
   enum CodingKeys: String, CodingKey { case deviceId, power, online, updatedAt, source, rssi, commandChannel, profile }
 

@@ -89,8 +89,3 @@ struct DeviceDirectory: Sendable {
     return low
   }
 }
-
-extension TasmotaChannel {
-  /// The relay a channel addresses: `POWER` and `POWER1` are both relay 1.
-  var relay: Int { Swift.max(index, 1) }
-}

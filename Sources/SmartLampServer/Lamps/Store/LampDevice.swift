@@ -48,13 +48,6 @@ struct LampDevice: Sendable, Hashable {
   var commandChannel: CommandChannel { CommandChannel(tasmota: channel) }
 }
 
-extension CommandChannel {
-  /// The same relay as a Tasmota channel; `POWER` if the index were ever outside 0…32.
-  init(tasmota channel: TasmotaChannel) {
-    self = (try? CommandChannel(index: channel.index)) ?? .power
-  }
-}
-
 extension DeviceRepository {
   /// Every registered device as lamp control uses it, in creation order.
   func lampDevices() async throws -> [LampDevice] {

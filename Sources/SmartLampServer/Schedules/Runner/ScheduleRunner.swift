@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import SmartLampCore
 import SmartLampStore
+import Synchronization
 
 /// Publishes a scheduled command. ``CommandService`` in the server; tests substitute a recorder.
 protocol ScheduleCommandExecutor: Sendable {
@@ -21,7 +22,7 @@ extension CommandService: ScheduleCommandExecutor {
   }
 }
 
-/// The scheduler of CONTRACT §9 (upstream-spec §11, corrected): every `interval` it takes the due schedules and,
+/// The scheduler of CONTRACT §9 (upstream-spec §11, corrected): at each due slot it takes the due schedules and,
 /// per schedule, decides the slot at its cursor with the misfire policy. A slot older than the grace is recorded
 /// `SKIPPED`/`MISSED` and the cursor jumps past now; a slot whose owner may no longer run it is `SKIPPED` with the
 /// reason; a slot past `endAt` disables the schedule. Otherwise the slot is claimed (unique per schedule and
@@ -34,8 +35,11 @@ extension CommandService: ScheduleCommandExecutor {
 /// fails after claiming some slots still runs those; an error in the command is `FAILED` with its text
 /// (`ERROR: …`), a cancelled command (shutdown) is `FAILED`/`CANCELLED`, and the outcome is written outside the
 /// task's cancellation, retried twice. Only a process that dies (or a database that refuses every attempt) leaves
-/// a `CLAIMED` row: any instance's next tick marks a claim older than ``abandonAfterMs`` `FAILED`/`ABANDONED`
-/// (no command runs longer than the ack timeout, at most 60 s; instances' clocks must agree within those 5 minutes).
+/// a `CLAIMED` row. Each claim carries a lease (``ClaimLease``: this runner's ``leaseHolder`` and an end) that the
+/// runner extends every tick while it has claims open; any instance's next tick marks a claim whose lease ended
+/// `FAILED`/`ABANDONED`, so a SIGKILLed server's claim is closed within ``leaseMs`` plus one tick (11 s with the
+/// defaults). Claims without a lease (an older SmartLamp's) are closed after ``abandonAfterMs``. Instances' clocks
+/// must agree within the lease; a live runner whose claim was closed early still writes its real outcome over it.
 /// A graceful shutdown stops ticking and lets the commands in flight finish first.
 struct ScheduleRunner: Service {
   /// One claimed slot waiting for its command.
@@ -68,44 +72,75 @@ struct ScheduleRunner: Service {
   static let batchSize = 50
   /// A schedule whose next slot is due again at once (catching up within the grace) gets this many per tick.
   static let roundsPerTick = 5
-  /// A claim older than this without an outcome belongs to a runner that is gone.
+  /// A claim without a lease older than this belongs to a runner that is gone.
   static let abandonAfterMs: Int64 = 5 * 60 * 1000
+  /// How long a claim's lease lasts past the tick that made or renewed it, at least: two of the default longest
+  /// sleeps, so a busy database or a slow tick never ends the lease of a live runner.
+  static let minimumLeaseMs: Int64 = 10_000
+
+  /// Names this runner in the claims it makes: host, process id and a random part (a restarted process with the
+  /// same pid is another runner, whose predecessor's claims must expire).
+  static func newLeaseHolder() -> String {
+    let host = ProcessInfo.processInfo.hostName.prefix(100)
+    let random = UInt32.random(in: 0...UInt32.max)
+    return "\(host)/\(ProcessInfo.processInfo.processIdentifier)/\(String(random, radix: 16))"
+  }
   /// The reason of a run whose command was cancelled (shutdown) before its outcome was known.
   static let cancelledReason = "CANCELLED"
   /// Pauses before the second and third attempt to record an outcome.
   static let recordRetryDelays: [Duration] = [.milliseconds(50), .milliseconds(250)]
 
+  /// After a tick that failed (or found due slots it could not settle), the next look comes this much later.
+  static let retryInterval: Duration = .seconds(1)
+
   let lamps: LampServices
   let executor: any ScheduleCommandExecutor
-  let interval: Duration
-  /// Epoch milliseconds; injected so tests drive ticks without waiting.
-  let clock: @Sendable () -> Int64
+  /// The longest sleep between two looks: schedules changed by another process sharing the database, and stale
+  /// claims, are seen within it (changes made here wake the runner at once).
+  let maxWait: Duration
+  /// Slots are epoch milliseconds of its wall time; the runner sleeps on it until the next one.
+  let clock: ServerClock
+  /// How long the service waits at start for the broker connection before its first tick.
+  let brokerWaitAtStart: Duration
   let logger: Logger
+  /// This runner's name in its claims (``ClaimLease/holder``).
+  let leaseHolder: String
+  /// max(``minimumLeaseMs``, two of the longest sleeps): a live runner ticks at least once per ``maxWait`` and
+  /// renews its open leases on every tick.
+  let leaseMs: Int64
+  /// Claims whose command is still running: their leases are renewed while there are any.
+  private let open = OpenClaims()
 
   init(
-    lamps: LampServices, executor: any ScheduleCommandExecutor, interval: Duration = .seconds(1),
-    clock: @escaping @Sendable () -> Int64 = { APITime.epochMilliseconds() }, logger: Logger
+    lamps: LampServices, executor: any ScheduleCommandExecutor, maxWait: Duration = .seconds(5),
+    clock: ServerClock = .system, brokerWaitAtStart: Duration = .seconds(10), logger: Logger
   ) {
     self.lamps = lamps
     self.executor = executor
-    self.interval = interval
+    self.maxWait = maxWait
     self.clock = clock
+    self.brokerWaitAtStart = brokerWaitAtStart
+    leaseHolder = Self.newLeaseHolder()
+    let (seconds, attoseconds) = maxWait.components
+    leaseMs = max(Self.minimumLeaseMs, 2 * (seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     var logger = logger
     logger[metadataKey: "component"] = "scheduler"
     self.logger = logger
   }
 
-  /// How long the service waits at start for the broker connection before its first tick.
-  static let brokerWaitAtStart: Duration = .seconds(10)
-
+  /// Ticks, then sleeps until the next due slot (at most ``maxWait``), woken early by ``LampServices/scheduleWakeup``.
   func run() async throws {
     await waitForBrokerAtStart()
     await withDiscardingTaskGroup { group in
       while !Task.isShuttingDownGracefully && !Task.isCancelled {
-        let prepared = await prepare(now: clock())
+        let prepared = await prepare(now: clock.epochMilliseconds())
         // Claimed slots run even when the tick stopped early: a claim must end in an outcome.
         for execution in prepared.executions {
-          group.addTask { _ = await perform(execution) }
+          open.count.add(1, ordering: .relaxed)
+          group.addTask {
+            _ = await perform(execution)
+            open.count.subtract(1, ordering: .relaxed)
+          }
         }
         let report = prepared.report
         if report != Report() {
@@ -119,9 +154,32 @@ struct ScheduleRunner: Service {
         if let error = prepared.error {
           logger.warning("scheduler tick failed", metadata: ["error": "\(error)"])
         }
-        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        let pause = await pause(after: prepared)
+        guard pause > .zero else { continue }
+        let deadline = clock.now.advanced(by: pause)
+        await cancelWhenGracefulShutdown { [clock, wakeup = lamps.scheduleWakeup] in
+          await wakeup.wait(until: deadline, on: clock)
+        }
       }
     }
+  }
+
+  /// How long to sleep after a tick: until the earliest cursor of an enabled schedule, at most ``maxWait``.
+  private func pause(after prepared: Prepared) async -> Duration {
+    guard prepared.error == nil, let next = try? await lamps.store.schedules.nextDueAt() else {
+      return prepared.error == nil ? maxWait : Self.retryInterval
+    }
+    let progressed = !prepared.executions.isEmpty || prepared.report != Report()
+    return Self.pause(untilDue: next, now: clock.epochMilliseconds(), progressed: progressed, maxWait: maxWait)
+  }
+
+  /// The sleep before the slot due at `nextDue` (nil: no enabled schedule). A slot already due is looked at again
+  /// at once when the tick moved something (a schedule catching up, more due than one tick takes), otherwise after
+  /// ``retryInterval``, so a slot that cannot be settled does not spin.
+  static func pause(untilDue nextDue: Int64?, now: Int64, progressed: Bool, maxWait: Duration) -> Duration {
+    guard let nextDue else { return maxWait }
+    guard nextDue > now else { return progressed ? .zero : min(retryInterval, maxWait) }
+    return min(.milliseconds(nextDue - now), maxWait)
   }
 
   /// Right after a (re)start the broker connection is seconds away: a slot claimed before it is up would fail
@@ -130,7 +188,7 @@ struct ScheduleRunner: Service {
   /// slots that fall due meanwhile run late or are recorded missed, as the misfire policy says. A broker that is
   /// really down still fails slots after that, as before.
   private func waitForBrokerAtStart() async {
-    let deadline = ContinuousClock.now + Self.brokerWaitAtStart
+    let deadline = ContinuousClock.now + brokerWaitAtStart
     while !lamps.broker.isConnected && ContinuousClock.now < deadline {
       guard (try? await cancelWhenGracefulShutdown({ try await Task.sleep(for: .milliseconds(50)) })) != nil else {
         return
@@ -156,8 +214,11 @@ struct ScheduleRunner: Service {
   func prepare(now: Int64) async -> Prepared {
     var prepared = Prepared()
     do {
+      if open.count.load(ordering: .relaxed) > 0 {
+        try await lamps.store.schedules.renewLeases(holder: leaseHolder, until: now + leaseMs)
+      }
       prepared.report.abandoned = try await lamps.store.schedules.failAbandonedClaims(
-        claimedBefore: now - Self.abandonAfterMs)
+        claimedBefore: now - Self.abandonAfterMs, leaseEndedBefore: now)
       if prepared.report.abandoned > 0 {
         logger.warning("marked abandoned schedule runs failed", metadata: ["count": "\(prepared.report.abandoned)"])
       }
@@ -209,7 +270,7 @@ struct ScheduleRunner: Service {
     case .execute(let nextCursor):
       next = nextCursor
     }
-    guard let device = lamps.state.device(internalID: schedule.deviceInternalId) else {
+    guard let device = try await lamps.knownDevice(internalID: schedule.deviceInternalId) else {
       try await skip(schedule, planned: planned, reason: ScheduleSkipReason.deviceMissing, next: next, now: now)
       report.skipped += 1
       return nil
@@ -222,7 +283,7 @@ struct ScheduleRunner: Service {
     // Nothing that can fail comes between a successful claim and the returned execution.
     let claimed = try await repo.claimAndAdvance(
       scheduleId: schedule.id, deviceInternalId: device.id, plannedAt: planned,
-      next: next.map(ScheduleDefinition.millis), now: now)
+      next: next.map(ScheduleDefinition.millis), now: now, lease: ClaimLease(holder: leaseHolder, until: now + leaseMs))
     if next == nil { report.disabled += 1 }
     // Another instance (or an overlapping tick) owns the slot: it runs it.
     guard claimed else { return nil }
@@ -250,7 +311,7 @@ struct ScheduleRunner: Service {
   /// Publishes one claimed slot and records its outcome; true on success. Never leaves the slot claimed unless
   /// the database refuses every attempt to record the outcome.
   func perform(_ execution: Execution) async -> Bool {
-    let executedAt = clock()
+    let executedAt = clock.epochMilliseconds()
     let outcome: ScheduleRunOutcome
     do {
       // A slot claimed by a tick that is being cancelled is not started.
@@ -305,4 +366,9 @@ struct ScheduleRunner: Service {
       "could not record a schedule run; a later tick marks it abandoned",
       metadata: ["requestId": "\(execution.requestId)", "error": "\(lastError.map { "\($0)" } ?? "")"])
   }
+}
+
+/// The count of a runner's claims in flight, shared by the copies of the runner value.
+private final class OpenClaims: Sendable {
+  let count = Atomic(0)
 }

@@ -62,9 +62,11 @@ struct ScheduleService: Sendable {
       throw APIError.scheduleTargetLacksPermission()
     }
     var fields = draft.fields
-    fields.nextRunAt = try draft.definition.firstSlot(now: APITime.epochMilliseconds(), fields: fields)
-    return try await repository.create(
+    fields.nextRunAt = try draft.definition.firstSlot(now: lamps.clock.epochMilliseconds(), fields: fields)
+    let created = try await repository.create(
       userId: owner.id, createdBy: draft.creator, deviceId: device.deviceId, fields)
+    lamps.scheduleWakeup.signal()
+    return created
   }
 
   /// Applies a PATCH to a schedule the caller may manage; the cursor is planned again from now (and `startAt`).
@@ -72,7 +74,7 @@ struct ScheduleService: Sendable {
     let schedule = try await lamps.authorisedSchedule(id, principal: caller, action: .manageSchedules)
     var fields = body.applied(to: schedule.fields)
     let definition = try ScheduleDefinition(validating: fields)
-    let now = APITime.epochMilliseconds()
+    let now = lamps.clock.epochMilliseconds()
     if fields.enabled {
       fields.nextRunAt = try definition.firstSlot(now: now, fields: fields)
     } else if let slot = try? definition.firstSlot(now: now, fields: fields) {
@@ -82,6 +84,7 @@ struct ScheduleService: Sendable {
     guard let updated = try await repository.update(schedule.id, fields) else {
       throw APIError.scheduleNotFound(id)
     }
+    lamps.scheduleWakeup.signal()
     return updated
   }
 
@@ -89,6 +92,7 @@ struct ScheduleService: Sendable {
   func delete(_ id: String, caller: Principal) async throws -> Int64 {
     let schedule = try await lamps.authorisedSchedule(id, principal: caller, action: .manageSchedules)
     guard try await repository.delete(schedule.id) else { throw APIError.scheduleNotFound(id) }
+    lamps.scheduleWakeup.signal()
     return schedule.id
   }
 }

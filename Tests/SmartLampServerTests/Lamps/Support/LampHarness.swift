@@ -17,8 +17,9 @@ struct LampEnv: Sendable {
   let adminToken: String
   let brokerURL: String
 
-  static let adminEmail = "admin@example.com"
-  static let adminPassword = "admin-password-1"
+  /// The first admin every server test starts with (one definition: ``Accounts``).
+  static let adminEmail = Accounts.adminEmail
+  static let adminPassword = Accounts.adminPassword
 
   /// Runs `body` against a fresh environment and tears everything down afterwards.
   static func with(
