@@ -122,10 +122,9 @@ let package = Package(
     ),
     .executableTarget(
       name: "LampBench",
+      // The server runs as its own process (the smartlamp binary of the same build), so its memory is its own.
       dependencies: [
-        "SmartLampServer", "DeviceSimulator", "MQTT",
-        .product(name: "Hummingbird", package: "hummingbird"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        "DeviceSimulator", "MQTT",
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "Logging", package: "swift-log"),

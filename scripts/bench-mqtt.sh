@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# MQTT benchmark: our client (Sources/MQTTBench, release build) and paho-mqtt (bench/paho_bench.py) side by side,
+# MQTT benchmark: our client (Sources/MQTTBench, release build), paho-mqtt (bench/paho_bench.py) and, for the round
+# trip, a C client on libmosquitto (bench/mosquitto_rtt.c, Debian's libmosquitto-dev: issue #10's bar) side by side,
 # through one private Mosquitto on a free loopback port. Prints a table; the broker is stopped on exit.
 # Usage: scripts/bench-mqtt.sh [--rounds N] [--rtt N] [--qos0 N] [--qos1 N] [--window N]   (the rest go to both clients)
 # The clients take turns for N rounds (default 3) and the table shows each metric's median over the rounds, with the
@@ -10,33 +11,48 @@ ROOT=$PWD
 PYTHON="$ROOT/.venv/bin/python"
 [ -x /usr/sbin/mosquitto ] && [ -x "$PYTHON" ] || { echo "missing mosquitto or .venv: run scripts/install-deps.sh --test" >&2; exit 1; }
 
-# SKIP_BUILD=1 reuses the last release build (scripts/bench.sh builds everything once, under the build lock).
-[ "${SKIP_BUILD:-}" = 1 ] || swift build -c release --product MQTTBench >&2
-BENCH="$(swift build -c release --show-bin-path)/MQTTBench"
+# SKIP_BUILD=1 reuses the last release build (scripts/bench.sh builds everything once, under the build lock);
+# CONFIG=debug runs the debug build (to check the script, not for figures).
+CONFIG=${CONFIG:-release}
+[ "${SKIP_BUILD:-}" = 1 ] || flock -o /tmp/smartlamp-build.lock swift build -c "$CONFIG" --product MQTTBench >&2
+BENCH="$(swift build -c "$CONFIG" --show-bin-path)/MQTTBench"
 
 . scripts/lib/bench-broker.sh
 start_bench_broker
 
+# The C round-trip tool, built against Debian's libmosquitto-dev (installed when missing).
+if [ ! -f /usr/include/mosquitto.h ]; then
+  echo "installing libmosquitto-dev for the C baseline" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmosquitto-dev >&2
+fi
+cc -O2 -o "$WORK/mosquitto_rtt" bench/mosquitto_rtt.c -lmosquitto
+
 ROUNDS=3
+RTT=5000
 ARGS=()
 while [ $# -gt 0 ]; do
-  if [ "$1" = "--rounds" ]; then ROUNDS=$2; shift 2; else ARGS+=("$1"); shift; fi
+  case "$1" in
+    --rounds) ROUNDS=$2; shift 2 ;;
+    --rtt) RTT=$2; ARGS+=("$1" "$2"); shift 2 ;;
+    *) ARGS+=("$1"); shift ;;
+  esac
 done
 RESULTS=()
 for _ in $(seq "$ROUNDS"); do
   RESULTS+=("$("$BENCH" --url "mqtt://127.0.0.1:$PORT" ${ARGS[@]+"${ARGS[@]}"})")
   RESULTS+=("$("$BENCH" --url "mqtt://127.0.0.1:$PORT" --executor nio ${ARGS[@]+"${ARGS[@]}"})")
   RESULTS+=("$("$PYTHON" bench/paho_bench.py "$PORT" ${ARGS[@]+"${ARGS[@]}"})")
+  RESULTS+=("$("$WORK/mosquitto_rtt" "$PORT" "$RTT")")
 done
 
 "$PYTHON" - "${RESULTS[@]}" <<'PY'
 import json, statistics, sys
 runs = [json.loads(arg) for arg in sys.argv[1:]]
-rounds = [runs[i:i + 3] for i in range(0, len(runs), 3)]
+rounds = [runs[i:i + 4] for i in range(0, len(runs), 4)]
 def median(column, key):
     return statistics.median(r[column][key] for r in rounds)
-ours, ours_nio, paho = ({key: median(column, key) for key, value in runs[column].items()
-                          if isinstance(value, (int, float))} for column in range(3))
+ours, ours_nio, paho, c = ({key: median(column, key) for key, value in runs[column].items()
+                            if isinstance(value, (int, float))} for column in range(4))
 rows = [
     ("round trip p50 (µs)", "rtt_p50_us"),
     ("round trip p99 (µs)", "rtt_p99_us"),
@@ -52,6 +68,11 @@ for name, key in rows:
     spread = f"{min(ratios):.2f}–{max(ratios):.2f}x"
     f = lambda v: f"{v:,.0f}" if v >= 1000 else f"{v:.1f}"
     print(f"{name:<34}{f(a):>12}{f(n):>16}{f(b):>12}{a / b:>10.2f}x{spread:>16}")
+# The C client measures the round trip only (the same loop: 32-byte QoS 0 to itself, one at a time).
+for name, key in [("round trip p50, libmosquitto (µs)", "rtt_p50_us"), ("round trip p99, libmosquitto (µs)", "rtt_p99_us")]:
+    ratios = [r[0][key] / r[3][key] for r in rounds]
+    print(f"{name:<34}{ours[key]:>12.1f}{ours_nio[key]:>16.1f}{c[key]:>12.1f}{ours[key] / c[key]:>10.2f}x"
+          f"{f'{min(ratios):.2f}–{max(ratios):.2f}x':>16}   (ours / C; goal ≤ 1.2x)")
 print(f"(round trips: {ours['rtt_count']:.0f}, QoS 0 messages: {ours['qos0_count']:.0f}, QoS 1 messages: "
       f"{ours['qos1_count']:.0f}; 32-byte payloads; 'NIO exec' runs Swift tasks on the client's single NIO event loop)")
 PY

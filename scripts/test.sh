@@ -26,7 +26,8 @@ swift test --skip-build --filter '^(MQTTTests|DeviceSimulatorTests)\.' "$@"
 echo "== server, store and CLI tests"
 swift test --skip-build --skip '^(MQTTTests|DeviceSimulatorTests)\.|FaultTests|ScheduleCrashTests' "$@"
 # The fault tests load the machine on purpose (a broker killed under 200 commands, 2 000 vanishing realtime
-# clients, a server SIGKILLed during per-second schedules): they run after the rest, alone.
+# clients, a server SIGKILLed during per-second schedules, the database's tmpfs filled under commands — that one
+# mounts, so it runs as root only): they run after the rest, alone.
 echo "== fault tests"
 swift test --skip-build --filter 'FaultTests|ScheduleCrashTests'
 echo "== ESP32 firmware (its own package: unit tests, RISC-V cross-compile, ESP-IDF stubs, host lamps)"

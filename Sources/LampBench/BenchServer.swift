@@ -1,59 +1,121 @@
 import Foundation
-import Hummingbird
-import Logging
 import NIOCore
-import ServiceLifecycle
-import SmartLampServer
+import NIOPosix
 
-/// The real server, built in this process with `buildApplication(configuration:)` on its own SQLite file and a
-/// free port, run under a ServiceGroup like `smartlamp serve` does.
-struct BenchServer {
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The real server as people run it: the `smartlamp` binary of the same build (next to this one), `smartlamp serve`
+/// on its own SQLite file and a free port, as a child process, so its memory is read from /proc on its own and the
+/// time from exec to the first healthy answer is what a service manager sees.
+final class BenchServer: Sendable {
   static let adminEmail = "bench@example.com"
   static let adminPassword = "bench-password-1"
 
   let port: Int
-  private let group: ServiceGroup
-  private let task: Task<Void, any Error>
+  let process: Process
+  /// From starting the process to the first `200` of `GET /api/health`.
+  let startToHealthy: Duration
+  let binary: String
 
-  static func start(brokerURL: String, directory: String) async throws -> BenchServer {
-    var configuration = SmartLampServer.Configuration()
-    let database = directory + "/smartlamp.sqlite"
-    configuration.database = .sqlite(path: database)
-    configuration.databaseURL = "sqlite://" + database
-    configuration.dataDirectory = directory + "/data"
-    configuration.httpPort = 0
-    configuration.mqttURL = brokerURL
-    configuration.adminEmail = adminEmail
-    configuration.adminPassword = adminPassword
-    configuration.bcryptCost = 4
-    configuration.accessTokenTTLSec = 6 * 3600
-    // Raised, not disabled: the limiter's database write stays in the measured path as in production.
-    configuration.commandRateLimitMax = 1_000_000
-    configuration.logLevel = .error
-    // Thousands of streams from one admin on one loopback address: the caps of issue #10 would end them.
-    configuration.maxConnectionsPerAddress = 0
-    configuration.realtimeMaxStreamsPerSession = 0
-    configuration.realtimeMaxStreamsPerPerson = 0
-    var logger = Logger(label: "smartlamp")
-    logger.logLevel = .error
-    let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let app = try await buildApplication(configuration: configuration, logger: logger) { channel in
-      continuation.yield(channel.localAddress?.port ?? 0)
-      continuation.finish()
-    }
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    let task = Task { try await group.run() }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next(), port > 0 else {
-      await group.triggerGracefulShutdown()
-      _ = try? await task.value
-      throw RawHTTPClient.Failure(description: "the server did not start")
-    }
-    return BenchServer(port: port, group: group, task: task)
+  private init(port: Int, process: Process, startToHealthy: Duration, binary: String) {
+    self.port = port
+    self.process = process
+    self.startToHealthy = startToHealthy
+    self.binary = binary
   }
 
+  /// The `smartlamp` binary beside this executable (both come from one `swift build`).
+  static func defaultBinary() -> String {
+    let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    return me.deletingLastPathComponent().appendingPathComponent("smartlamp").path
+  }
+
+  static func start(binary: String, brokerURL: String, directory: String) async throws -> BenchServer {
+    let port = try freePort()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = [
+      "serve", "--port", "\(port)", "--host", "127.0.0.1", "--database-url", "sqlite://\(directory)/smartlamp.sqlite",
+      "--mqtt-url", brokerURL, "--log-level", "error",
+      "--set", "data.dir=\(directory)/data",
+      "--set", "auth.bcrypt-cost=4",
+      "--set", "auth.access-token-ttl-sec=21600",
+      // Raised, not disabled: the limiter's database write stays in the measured path as in production.
+      "--set", "ratelimit.command-max=1000000",
+      // Thousands of streams from a few people on one loopback address: the caps of issue #10 would end them.
+      "--set", "http.max-connections-per-address=0",
+      "--set", "realtime.max-streams-per-session=0",
+      "--set", "realtime.max-streams-per-person=0",
+    ]
+    var environment = ProcessInfo.processInfo.environment
+    environment["SMARTLAMP_ADMIN_EMAIL"] = adminEmail
+    environment["SMARTLAMP_ADMIN_PASSWORD"] = adminPassword
+    process.environment = environment
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+    let log = directory + "/server.log"
+    _ = FileManager.default.createFile(atPath: log, contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: log)
+    let started = ContinuousClock.now
+    try process.run()
+    let deadline = started + .seconds(60)
+    while !(await healthy(port: port)) {
+      guard process.isRunning, ContinuousClock.now < deadline else {
+        if process.isRunning { process.terminate() }
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw RawHTTPClient.Failure(description: "the server did not become healthy: \(text.suffix(2000))")
+      }
+      try await Task.sleep(for: .milliseconds(2))
+    }
+    return BenchServer(
+      port: port, process: process, startToHealthy: ContinuousClock.now - started, binary: binary)
+  }
+
+  /// Resident memory of the server process (VmRSS), in bytes.
+  var residentBytes: Int {
+    let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
+  }
+
+  /// SIGTERM (a graceful stop, as systemd sends), then waits for the process.
   func stop() async {
-    await group.triggerGracefulShutdown()
-    _ = try? await task.value
+    guard process.isRunning else { return }
+    process.terminate()
+    let deadline = ContinuousClock.now + .seconds(30)
+    while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+  }
+
+  /// One `GET /api/health` on a fresh connection; false on any failure.
+  static func healthy(port: Int) async -> Bool {
+    do {
+      let client = try await RawHTTPClient.connect(
+        host: "127.0.0.1", port: port, group: MultiThreadedEventLoopGroup.singleton)
+      defer { Task { await client.close() } }
+      return try await client.send("GET", "/api/health").status == 200
+    } catch {
+      return false
+    }
+  }
+
+  /// A loopback port nobody listens on right now (bound, read and released).
+  static func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw RawHTTPClient.Failure(description: "socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+        bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+      }
+    }
+    guard bound else { throw RawHTTPClient.Failure(description: "no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
   }
 }

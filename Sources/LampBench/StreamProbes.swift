@@ -84,6 +84,14 @@ final class ProbeBoard: Sendable {
   var total: Int { state.withLock { $0.total } }
   var latencies: LatencySeries { state.withLock { $0.latencies } }
 
+  /// The latencies so far, clearing them (the next rounds start a new series).
+  func takeLatencies() -> LatencySeries {
+    state.withLock { state in
+      defer { state.latencies = LatencySeries() }
+      return state.latencies
+    }
+  }
+
   func markReady(_ probe: Int) { state.withLock { $0.ready[probe] = true } }
 
   /// A probe saw `count` more matches.
@@ -150,15 +158,34 @@ enum StreamProbe {
   /// Present once in every `status` frame caused by a device report (snapshots say `"snapshot"`).
   static let liveStatusMarker = "\"reportSource\":\"tasmota_"
 
+  /// With `counting` false the probe only reports its `hello` and then discards what it reads: a reader that
+  /// keeps up at the least cost to the bench process (the load phases measure the server, not the probes).
   static func open(
-    index: Int, board: ProbeBoard, host: String, port: Int, token: String, group: any EventLoopGroup
+    index: Int, board: ProbeBoard, host: String, port: Int, token: String, group: any EventLoopGroup,
+    counting: Bool = true
   ) async throws -> any Channel {
     let channel = try await ClientBootstrap(group: group)
       .channelInitializer { channel in
         channel.eventLoop.makeCompletedFuture {
-          try channel.pipeline.syncOperations.addHandler(Handler(index: index, board: board))
+          try channel.pipeline.syncOperations.addHandler(Handler(index: index, board: board, counting: counting))
         }
       }
+      .connect(host: host, port: port).get()
+    let request =
+      "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: Bearer \(token)\r\n"
+      + "Accept: text/event-stream\r\n\r\n"
+    try await channel.writeAndFlush(ByteBuffer(string: request))
+    return channel
+  }
+
+  /// A stream whose client never reads a byte after its request: a small receive buffer fills at once, then the
+  /// server's socket buffer, then the hub's buffer for it, and the hub drops it.
+  static func openStalled(
+    host: String, port: Int, token: String, group: any EventLoopGroup, index: Int
+  ) async throws -> any Channel {
+    let channel = try await ClientBootstrap(group: group)
+      .channelOption(.autoRead, value: false)
+      .channelOption(.socketOption(.so_rcvbuf), value: 4096)
       .connect(host: host, port: port).get()
     let request =
       "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: Bearer \(token)\r\n"
@@ -175,10 +202,12 @@ enum StreamProbe {
     var hello = PatternCounter("\"hello\"")
     var end = PatternCounter("\r\n0\r\n\r\n")
     var isReady = false
+    let counting: Bool
 
-    init(index: Int, board: ProbeBoard) {
+    init(index: Int, board: ProbeBoard, counting: Bool) {
       self.index = index
       self.board = board
+      self.counting = counting
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -188,6 +217,7 @@ enum StreamProbe {
         isReady = true
         board.markReady(index)
       }
+      guard counting else { return }
       let found = live.feed(bytes)
       if found > 0 { board.saw(index, count: found, at: now) }
       // The end of a chunked body: the server ended the stream (e.g. dropped it for falling behind).

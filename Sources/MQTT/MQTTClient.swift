@@ -27,6 +27,8 @@ public final class MQTTClient: Sendable {
   let eventLoopGroup: any EventLoopGroup
   let shared = NIOLockedValueBox(ClientState())
   let serials = Atomic<UInt64>(0)
+  /// Messages dropped because a subscription's buffer was full (its consumer fell behind).
+  let dropped = Atomic<Int>(0)
 
   struct ClientState {
     var status: MQTTConnectionState = .idle
@@ -65,6 +67,10 @@ public final class MQTTClient: Sendable {
   deinit {
     shared.withLockedValue { $0.connection }?.abort()
   }
+
+  /// Messages dropped since start because a subscription's consumer fell a whole buffer behind
+  /// (``MQTTClientConfiguration/subscriptionBufferSize``; the oldest go first).
+  public var droppedMessageCount: Int { dropped.load(ordering: .relaxed) }
 
   /// The current connection state.
   public var state: MQTTConnectionState {

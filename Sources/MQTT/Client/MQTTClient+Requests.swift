@@ -164,6 +164,7 @@ extension MQTTClient {
       let recipients = shared.withLockedValue { $0.subscriptions.recipients(of: publish.topic) }
       for recipient in recipients {
         if case .dropped = recipient.yield(message) {
+          dropped.add(1, ordering: .relaxed)
           logger.warning(
             "subscription buffer full: dropped the oldest message", metadata: ["topic": "\(publish.topic)"])
         }

@@ -21,13 +21,24 @@ public struct AppServices: Sendable {
     configuration: Configuration, database: any SQLDatabase, logger: Logger, accounts: AccountsServices,
     lamps: LampServices
   ) {
+    self.init(
+      configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps,
+      connections: ConnectionLimiter(
+        limit: configuration.maxConnectionsPerAddress, trustedProxies: configuration.trustedProxies))
+  }
+
+  /// As above, with the per-address limiter the HTTP server admits connections through (its refusals are metrics).
+  init(
+    configuration: Configuration, database: any SQLDatabase, logger: Logger, accounts: AccountsServices,
+    lamps: LampServices, connections: ConnectionLimiter
+  ) {
     self.configuration = configuration
     self.database = database
     self.logger = logger
     self.accounts = accounts
     self.lamps = lamps
     self.routes = RouteTable()
-    self.metrics = ServerMetrics()
+    self.metrics = ServerMetrics(connections: connections)
   }
 }
 
@@ -70,7 +81,8 @@ public func buildApplication(
     configuration: configuration, database: database, logger: logger, accessChanges: accessChanges,
     dependencies: dependencies)
   let services = AppServices(
-    configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps)
+    configuration: configuration, database: database, logger: logger, accounts: accounts, lamps: lamps,
+    connections: connections)
   let router = buildRouter(services)
   var app = Application(
     router: router,

@@ -47,6 +47,15 @@ extension APIError {
       .serviceUnavailable, code: "DATABASE_UNAVAILABLE", message: "The database is not available", headers: headers)
   }
 
+  /// The database's disk is full: writes fail until space is freed; reads keep working.
+  static func storageFull() -> APIError {
+    var headers = HTTPFields()
+    headers[.retryAfter] = "30"
+    return APIError(
+      .serviceUnavailable, code: "STORAGE_FULL",
+      message: "The server's storage is full: changes cannot be saved until disk space is freed", headers: headers)
+  }
+
   /// `POST /setup` once an active admin exists.
   static let setupAlreadyDone = APIError(
     .conflict, code: "SETUP_ALREADY_DONE", message: "An administrator exists already; sign in instead")

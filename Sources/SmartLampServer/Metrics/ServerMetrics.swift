@@ -9,6 +9,12 @@ import Logging
 final class ServerMetrics: Sendable {
   let http = HTTPMetrics()
   let started = ContinuousClock.now
+  /// The per-address connection cap, whose refusals never reach the router (so never the HTTP request counts).
+  let connections: ConnectionLimiter
+
+  init(connections: ConnectionLimiter) {
+    self.connections = connections
+  }
 
   /// Every family, in a fixed order. A database failure leaves out the stored totals rather than the whole scrape,
   /// so broker and HTTP figures stay visible exactly when something is wrong.
@@ -36,6 +42,14 @@ final class ServerMetrics: Sendable {
         "smartlamp_mqtt_malformed_payloads_total", .counter,
         help: "Device messages ignored because their payload could not be parsed (or exceeded the packet limit)",
         Double(lamps.state.counters.malformed + lamps.broker.oversizedSkipped)),
+      .single(
+        "smartlamp_mqtt_messages_dropped_total", .counter,
+        help: "Device messages dropped unread because ingest fell a whole subscription buffer behind",
+        Double(lamps.broker.messagesDropped)),
+      .single(
+        "smartlamp_http_connections_refused_total", .counter,
+        help: "Connections refused (429 TOO_MANY_CONNECTIONS): their address held http.max-connections-per-address",
+        Double(connections.refusedCount)),
     ]
     var stored: StoredCounts?
     do {
@@ -55,6 +69,17 @@ final class ServerMetrics: Sendable {
     families += [outcomes.outcomes.family, outcomes.ackLatency.family]
     let devices = lamps.state.devices
     let online = devices.filter { lamps.state.live(mqttKey: $0.mqttKey)?.online == true }.count
+    let closedSeries: [([String], Double)] = [
+      (["person_limit"], Double(lamps.hub.quota.closedForPersonCount)),
+      (["session_limit"], Double(lamps.hub.quota.closedForSessionCount)),
+      (["slow_reader"], Double(lamps.hub.droppedCount)),
+    ]
+    let closedStreams = MetricFamily.simple(
+      "smartlamp_realtime_streams_closed_total", .counter,
+      help:
+        "Realtime streams the server ended: over the per-session or per-person cap (the oldest closed), or a "
+        + "reader too slow for its buffer",
+      labelNames: ["reason"], series: closedSeries)
     families += [
       .single("smartlamp_devices", .gauge, help: "Registered devices", Double(devices.count)),
       .single(
@@ -63,6 +88,11 @@ final class ServerMetrics: Sendable {
       .single(
         "smartlamp_realtime_streams", .gauge, help: "Connected realtime event streams",
         Double(lamps.hub.subscriberCount)),
+      closedStreams,
+      .single(
+        "smartlamp_device_history_dropped_total", .counter,
+        help: "Device-side power changes left out of the lamp history because the database refused writes too long",
+        Double(lamps.history.droppedCount)),
     ]
     if let stored {
       families.append(

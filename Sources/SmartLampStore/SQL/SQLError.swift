@@ -11,6 +11,9 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
   case busy(String)
   /// Could not open or reach the database.
   case connection(String)
+  /// The database's disk (or the engine's size limit) is full: nothing can be written until space is freed, but
+  /// reads still work and nothing already written is harmed.
+  case storageFull(String)
   /// Any other engine error.
   case engine(code: Int, message: String)
   /// A row had no such column.
@@ -23,7 +26,7 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The database could not be reached or stayed locked: worth retrying later, not a bug.
   public var isUnavailable: Bool {
     switch self {
-    case .connection, .busy: true
+    case .connection, .busy, .storageFull: true
     default: false
     }
   }
@@ -35,6 +38,7 @@ public enum SQLError: Error, Sendable, Equatable, CustomStringConvertible {
     case .constraintViolation(let m): "constraint violated: \(m)"
     case .busy(let m): "database busy: \(m)"
     case .connection(let m): "database unavailable: \(m)"
+    case .storageFull(let m): "database storage full: \(m)"
     case .engine(let code, let m): "database error \(code): \(m)"
     case .columnMissing(let c): "column \(c) missing from row"
     case .unexpectedNull(let c): "column \(c) is NULL"

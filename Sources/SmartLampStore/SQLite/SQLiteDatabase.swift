@@ -195,6 +195,8 @@ extension SQLError {
       case .SQLITE_CONSTRAINT: self = .constraintViolation(message)
       case .SQLITE_BUSY, .SQLITE_LOCKED: self = .busy(message)
       case .SQLITE_CANTOPEN, .SQLITE_NOTADB, .SQLITE_MISUSE: self = .connection(message)
+      // SQLITE_FULL: the file system has no room for the write (ENOSPC) or the database hit its page limit.
+      case .SQLITE_FULL: self = .storageFull(message)
       default: self = .engine(code: Int(error.extendedResultCode.rawValue), message: message)
       }
     }

@@ -41,6 +41,9 @@ import Testing
       #expect(closed?.json?["reason"]?.string == "STREAM_LIMIT")
       #expect(try await streams[0].events.next(within: .seconds(10), "end of stream") == nil)
       try await Self.expectLive(env, Array(streams[1...]) + [fourth], device: "cap-a")
+      // Counted as the session's cap, not the person's.
+      #expect(try await Self.closedStreams(env, "session_limit") == 1)
+      #expect(try await Self.closedStreams(env, "person_limit") == 0)
 
       // Another person's stream was untouched, and they may still open more.
       let another = try await Self.openStream(env, token: member.token)
@@ -67,6 +70,8 @@ import Testing
       #expect(closed?.json?["reason"]?.string == "STREAM_LIMIT")
       #expect(try await streams[0].events.next(within: .seconds(10), "end of stream") == nil)
       try await Self.expectLive(env, Array(streams[1...]) + [fifth], device: "cap-b")
+      #expect(try await Self.closedStreams(env, "person_limit") == 1)
+      #expect(try await Self.closedStreams(env, "session_limit") == 0)
       for stream in streams + [fifth] { await stream.close() }
 
       // Streams that ended give their places back: four fresh ones all stay open.
@@ -110,7 +115,76 @@ import Testing
         }
         return replies.allSatisfy { $0 == 200 }
       }
+      // The refusals never reached the router, so only this counter shows them: the seventh connection and the
+      // silent one at least (the polls may have met the cap more often).
+      let refusals = try await Self.series(env, "smartlamp_http_connections_refused_total") ?? 0
+      #expect(refusals >= 2, "refused connections counted: \(refusals)")
     }
+  }
+
+  @Test func aReaderTooSlowForItsBufferIsDroppedAndCounted() async throws {
+    try await LampEnv.with { env in
+      try await env.createDevice("slow-a")
+      let lamp = try await env.startLamp("slow-a")
+      let reading = try await Self.openStream(env, token: env.adminToken)
+      // A client that asks for the stream and never reads: a small receive window fills at once, then the
+      // server's socket buffer, then the hub's buffer for it.
+      let stalled = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+      defer { close(stalled) }
+      var small: Int32 = 2048
+      setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+      var address = sockaddr_in()
+      address.sin_family = sa_family_t(AF_INET)
+      address.sin_port = in_port_t(UInt16(env.port).bigEndian)
+      address.sin_addr.s_addr = inet_addr("127.0.0.1")
+      let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+          Glibc.connect(stalled, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+      }
+      try #require(connected == 0)
+      let request =
+        "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(env.adminToken)\r\n\r\n"
+      _ = request.withCString { send(stalled, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+      try await poll("both streams open") { try await Self.series(env, "smartlamp_realtime_streams") == 2 }
+
+      // Device reports until the hub gives up on the stalled reader (each one a status frame for both streams).
+      var sent = 0
+      try await poll("the stalled reader dropped", timeout: .seconds(120), interval: .milliseconds(1)) {
+        for _ in 0..<200 {
+          try await lamp.publishRaw(topic: "stat/slow-a/POWER", payload: sent % 2 == 0 ? "ON" : "OFF")
+          sent += 1
+        }
+        return try await Self.closedStreams(env, "slow_reader") == 1
+      }
+      // The reading stream was never held back: it is still open and sees the next report.
+      try await lamp.publishRaw(topic: "stat/slow-a/POWER", payload: sent % 2 == 0 ? "ON" : "OFF")
+      let power = sent % 2 == 0 ? "ON" : "OFF"
+      let live = try await reading.events.next(within: .seconds(30), "the last report") {
+        $0.type == "status" && $0.json?["payload"]?["power"]?.string == power
+          && $0.json?["payload"]?["reportSource"]?.string != "snapshot"
+      }
+      #expect(live != nil)
+      #expect(try await Self.closedStreams(env, "slow_reader") == 1)
+      #expect(try await Self.series(env, "smartlamp_realtime_streams") == 1)
+      print("stalled realtime reader dropped after \(sent) device reports")
+      await reading.close()
+      await lamp.stop()
+    }
+  }
+
+  /// `smartlamp_realtime_streams_closed_total` for one reason.
+  static func closedStreams(_ env: LampEnv, _ reason: String) async throws -> Double? {
+    try await series(env, "smartlamp_realtime_streams_closed_total{reason=\"\(reason)\"}")
+  }
+
+  /// The value of one exposition line: a family without labels, or `name{labels}` exactly as served.
+  static func series(_ env: LampEnv, _ series: String) async throws -> Double? {
+    let text = try await TestClientText.get(port: env.port, "/metrics", token: env.adminToken)
+    for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+      return line.split(separator: " ").last.flatMap { Double($0) }
+    }
+    return nil
   }
 
   /// Connects, sends `request` (when given) and reads until the server closes (at most 10 s).

@@ -4,8 +4,9 @@ import SmartLampStore
 
 /// The one place errors become HTTP answers: ``APIError`` as is, Hummingbird's own errors mapped to our codes
 /// (404 → 405 when the path exists with another method), an unreachable or locked database a 503 (the client may
-/// retry; the driver reconnects by itself), anything else a 500 that is logged with the request id and never leaks
-/// its text.
+/// retry; the driver reconnects by itself), a full disk a 503 `STORAGE_FULL` (a retry helps only once someone
+/// frees space, so it is told apart), anything else a 500 that is logged with the request id and never leaks its
+/// text.
 struct ErrorMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
   let routes: RouteTable
@@ -31,6 +32,9 @@ struct ErrorMiddleware: RouterMiddleware {
       throw CancellationError()
     } catch let error as SQLError where error.isUnavailable {
       context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
+      if case .storageFull = error {
+        return EnvelopeResponse.failure(.storageFull(), requestID: context.requestID)
+      }
       return EnvelopeResponse.failure(.databaseUnavailable(), requestID: context.requestID)
     } catch {
       context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])

@@ -78,6 +78,8 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
   var messagesReceived: Int { received.load(ordering: .relaxed) }
   /// Messages skipped for exceeding the MQTT client's packet limit.
   var oversizedSkipped: Int { oversized.count }
+  /// Messages the client dropped because ingest fell a whole subscription buffer behind.
+  var messagesDropped: Int { client.droppedMessageCount }
 
   /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
   func problem() -> String? {

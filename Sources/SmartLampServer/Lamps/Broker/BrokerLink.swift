@@ -12,6 +12,8 @@ protocol BrokerLink: Sendable {
   var messagesReceived: Int { get }
   /// Device messages dropped unread because they exceeded the packet limit.
   var oversizedSkipped: Int { get }
+  /// Device messages dropped unread because ingest fell a whole subscription buffer behind.
+  var messagesDropped: Int { get }
   /// Subscription filters the broker refused (tried again with backoff); empty when all were granted.
   var refusedFilters: [String] { get }
   /// nil when connected and subscribed, otherwise why not (for `/api/v1/health/ready`).
@@ -20,6 +22,11 @@ protocol BrokerLink: Sendable {
   func publishCommand(topic: String, payload: String) async throws(BrokerUnavailable)
   /// Fire-and-forget publish for state queries and probes (QoS 0).
   func publishQuery(topic: String, payload: String) async
+}
+
+extension BrokerLink {
+  /// A link without a subscription buffer of its own drops nothing.
+  var messagesDropped: Int { 0 }
 }
 
 /// A broker that is never there: commands fail with ``BrokerUnavailable``, nothing arrives.

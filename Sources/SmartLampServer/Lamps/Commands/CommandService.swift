@@ -286,15 +286,26 @@ final class CommandService: Service, Sendable {
 
   private func writeOutcomes() async {
     for await (rowID, outcome) in records.stream {
-      do {
-        // Only a row still pending changes: the outcome of one command is final once written.
-        switch outcome {
-        case .acked(let at, let latency): try await logs.markAcked(rowID, ackedAt: at, latencyMs: latency)
-        case .timeout: try await logs.markTimedOut(rowID)
-        case .refused(let code): try await logs.markRefused(rowID, error: code)
+      // A full or unreachable database takes the outcome later, the ones behind it waiting in order (issue #10,
+      // disk full): an answer or event that said ACKED must find its audit row saying so once writes work again.
+      var delay = Duration.milliseconds(100)
+      while true {
+        do {
+          // Only a row still pending changes: the outcome of one command is final once written.
+          switch outcome {
+          case .acked(let at, let latency): try await logs.markAcked(rowID, ackedAt: at, latencyMs: latency)
+          case .timeout: try await logs.markTimedOut(rowID)
+          case .refused(let code): try await logs.markRefused(rowID, error: code)
+          }
+          break
+        } catch let error as SQLError where error.isUnavailable {
+          logger.warning("could not record a command outcome yet; retrying", metadata: ["error": "\(error)"])
+          guard (try? await Task.sleep(for: delay)) != nil else { break }
+          delay = min(delay * 2, .seconds(2))
+        } catch {
+          logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
+          break
         }
-      } catch {
-        logger.warning("could not record a command outcome", metadata: ["error": "\(error)"])
       }
     }
   }

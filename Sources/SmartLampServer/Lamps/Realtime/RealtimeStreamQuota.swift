@@ -32,7 +32,8 @@ final class RealtimeStreamQuota: Sendable {
     var bySession: [String: [Int]] = [:]
     var byPerson: [String: [Int]] = [:]
     var holders: [Int: Holder] = [:]
-    var closed = 0
+    var closedForSession = 0
+    var closedForPerson = 0
   }
 
   let limits: Limits
@@ -53,15 +54,16 @@ final class RealtimeStreamQuota: Sendable {
         while let streams = state.bySession[holder.session], streams.count > limits.perSession {
           evicted.append(streams[0])
           state.forget(streams[0])
+          state.closedForSession += 1
         }
       }
       if limits.perPerson > 0 {
         while let streams = state.byPerson[holder.person], streams.count > limits.perPerson {
           evicted.append(streams[0])
           state.forget(streams[0])
+          state.closedForPerson += 1
         }
       }
-      state.closed += evicted.count
       return evicted
     }
   }
@@ -73,7 +75,11 @@ final class RealtimeStreamQuota: Sendable {
 
   func openStreams(person: String) -> Int { state.withLock { $0.byPerson[person]?.count ?? 0 } }
   /// Streams closed for a cap since start.
-  var closedCount: Int { state.withLock { $0.closed } }
+  var closedCount: Int { state.withLock { $0.closedForSession + $0.closedForPerson } }
+  /// Streams closed since start because their session held too many (a stream over both caps counts here).
+  var closedForSessionCount: Int { state.withLock { $0.closedForSession } }
+  /// Streams closed since start because their person held too many across sessions.
+  var closedForPersonCount: Int { state.withLock { $0.closedForPerson } }
   var trackedStreams: Int { state.withLock { $0.holders.count } }
 }
 

@@ -9,7 +9,10 @@ import Synchronization
 final class DeviceHistoryRecorder: Sendable {
   private struct Buffer {
     var rows: [NewDeviceHistory] = []
+    /// Dropped since the last flush (logged there).
     var dropped = 0
+    /// Dropped since start (for metrics).
+    var droppedTotal = 0
   }
 
   private let buffer = Mutex(Buffer())
@@ -29,6 +32,7 @@ final class DeviceHistoryRecorder: Sendable {
       if buffer.rows.count >= capacity {
         buffer.rows.removeFirst()
         buffer.dropped += 1
+        buffer.droppedTotal += 1
       }
       buffer.rows.append(row)
     }
@@ -36,6 +40,8 @@ final class DeviceHistoryRecorder: Sendable {
 
   /// How many changes wait to be written.
   var pendingCount: Int { buffer.withLock { $0.rows.count } }
+  /// Changes dropped since start because the buffer was full while the database refused writes.
+  var droppedCount: Int { buffer.withLock { $0.droppedTotal } }
 
   /// Writes every queued change in one transaction; on failure they are queued again for the next flush.
   func flush() async {
@@ -57,6 +63,7 @@ final class DeviceHistoryRecorder: Sendable {
       buffer.withLock { buffer in
         let kept = (rows + buffer.rows).suffix(capacity)
         buffer.dropped += rows.count + buffer.rows.count - kept.count
+        buffer.droppedTotal += rows.count + buffer.rows.count - kept.count
         buffer.rows = Array(kept)
       }
     }
