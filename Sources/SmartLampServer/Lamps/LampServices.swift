@@ -27,6 +27,8 @@ public struct LampServices: Sendable {
   let realtime: RealtimeWatcher
   /// Fired after committed changes to devices, assignments, users, sessions or keys (shared with accounts).
   let accessChanges: AccessChanges
+  /// Assignments per person, voided by ``accessChanges`` (``GrantCache``).
+  let grants: GrantCache
   let demo: DemoLamps?
   let administration: DeviceAdministration
   /// Time for commands and schedules (``ServerDependencies/clock``).
@@ -40,6 +42,7 @@ public struct LampServices: Sendable {
   ) async throws {
     self.configuration = configuration
     self.accessChanges = accessChanges
+    grants = GrantCache(ttl: .milliseconds(configuration.sessionCacheMs), changes: accessChanges)
     self.database = database
     clock = dependencies.clock
     var logger = logger
@@ -119,7 +122,7 @@ public struct LampServices: Sendable {
     if Authorization.isAdmin(principal) {
       grants = [:]
     } else if let user = principal.effectiveUserId {
-      grants = try await store.assignments.grantsByDeviceInternalId(user)
+      grants = try await assignedGrants(of: user)
     } else {
       return []
     }
@@ -131,7 +134,13 @@ public struct LampServices: Sendable {
   /// The grant `principal` holds on one device (nil for admins: they need none).
   func grant(of principal: Principal, on device: LampDevice) async throws -> DeviceGrant? {
     guard !Authorization.isAdmin(principal), let user = principal.effectiveUserId else { return nil }
-    return try await store.assignments.grantsByDeviceInternalId(user)[device.id]
+    return try await assignedGrants(of: user)[device.id]
+  }
+
+  /// The user's assignments by device internal id, through ``grants`` (in-process changes seen at once).
+  func assignedGrants(of user: Int64) async throws -> [Int64: DeviceGrant] {
+    let assignments = store.assignments
+    return try await grants.grants(of: user) { try await assignments.grantsByDeviceInternalId(user) }
   }
 }
 
