@@ -247,21 +247,7 @@ import Testing
     let settings = ["--database-url", place.url, "--set", "data.dir=\(dir.path)/data", "--set", "backup.keep=2"]
     let migrated = try CLI.run(["migrate"] + settings, in: dir.path)
     #expect(migrated.status == 0, "\(migrated.stderr)")
-    let backups = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/backups")
-    #expect(backups.count == 1, "\(backups)")
-    let backup = try #require(backups.first)
-    #expect(backup.hasSuffix("-before-\(all.last!).sqlite"), "\(backup)")
-    #expect(try HTTPSTests.mode(dir.path + "/data/backups/" + backup) == 0o600)
-    try FileManager.default.copyItem(atPath: dir.path + "/data/backups/" + backup, toPath: dir.file("copy.sqlite"))
-    let copy = try SQLiteDatabase(path: dir.file("copy.sqlite"))
-    #expect(try await Migrator(database: copy).appliedVersions().last == previous)
-    let users = try await copy.read { conn in try conn.query("SELECT email FROM users").map { try $0.string("email") } }
-    #expect(users == ["ibu@rumah.id"])
-    try await copy.close()
-    let again = try CLI.run(["migrate"] + settings, in: dir.path)
-    #expect(again.status == 0)
-    #expect(
-      try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/backups").count == 1,
-      "an up-to-date database needs no backup")
+    try await UpgradeBackupCheck.expectOneBackup(
+      dir: dir, settings: settings, previous: previous, latest: try #require(all.last))
   }
 }

@@ -27,25 +27,8 @@ import Testing
     let migrated = try CLI.run(["migrate"] + settings, in: dir.path)
     #expect(migrated.status == 0, "\(migrated.stderr)")
     #expect(migrated.stdout.contains(all.last!))
-    let backups = try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/backups")
-    #expect(backups.count == 1, "\(backups)")
-    let backup = try #require(backups.first)
-    #expect(backup.hasSuffix("-before-\(all.last!).sqlite"), "\(backup)")
-    #expect(try HTTPSTests.mode(dir.path + "/data/backups/" + backup) == 0o600)
-    // The copy is the old database, whole: it opens at the previous version with the household inside. (Opened
-    // from a copy of the copy: opening switches a file to WAL, which would add files to the backup folder.)
-    try FileManager.default.copyItem(atPath: dir.path + "/data/backups/" + backup, toPath: dir.file("restored.sqlite"))
-    let copy = try SQLiteDatabase(path: dir.file("restored.sqlite"))
-    #expect(try await Migrator(database: copy).appliedVersions().last == previous)
-    let users = try await copy.read { conn in try conn.query("SELECT email FROM users").map { try $0.string("email") } }
-    #expect(users == ["ibu@rumah.id"])
-    try await copy.close()
-
-    let again = try CLI.run(["migrate"] + settings, in: dir.path)
-    #expect(again.status == 0)
-    #expect(
-      try FileManager.default.contentsOfDirectory(atPath: dir.path + "/data/backups").count == 1,
-      "an up-to-date database needs no backup")
+    try await UpgradeBackupCheck.expectOneBackup(
+      dir: dir, settings: settings, previous: previous, latest: try #require(all.last))
     for _ in 0..<3 {
       let manual = try CLI.run(["backup"] + settings, in: dir.path)
       #expect(manual.status == 0, "\(manual.stderr)")
