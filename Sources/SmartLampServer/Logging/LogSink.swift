@@ -39,12 +39,12 @@ final class LogSink: Sendable {
         Self.shift(rotation)
         open = Self.open(rotation.path)
       }
-      guard let handle = open.handle else {
+      // `write(contentsOf:)` throws where `write(_:)` would stop the process (a full disk must not).
+      guard let handle = open.handle, (try? handle.write(contentsOf: data)) != nil else {
         // The file cannot be written (folder gone, disk full): the line still reaches someone.
         FileHandle.standardError.write(data)
         return
       }
-      handle.write(data)
       open.size += Int64(data.count)
     }
   }

@@ -36,6 +36,15 @@ import Testing
     #expect(try String(contentsOfFile: path + ".1", encoding: .utf8) == String(repeating: "x", count: 90))
   }
 
+  @Test func aFullDiskSendsTheLineToStandardErrorInsteadOfStoppingTheServer() throws {
+    // /dev/full refuses every write with ENOSPC, as a full data disk would.
+    try #require(FileManager.default.isWritableFile(atPath: "/dev/full"))
+    // Never rotated (the limit is never reached): rotating would rename /dev/full itself.
+    let sink = LogSink(rotation: .init(path: "/dev/full", maxBytes: .max, keep: 1))
+    sink.write("a line the disk has no room for\n")
+    sink.write("and the next one\n")
+  }
+
   @Test func theHandlerWritesItsLinesThroughTheConfiguredFile() throws {
     let dir = TemporaryDirectory()
     var config = Configuration()
