@@ -104,7 +104,15 @@ import Testing
     await server.terminate()
     #expect(server.exitCode == 0, "\(server.standardError.suffix(1500))")
     await stream.waitForExit(timeout: .seconds(20))
-    #expect(stream.exitCode == 0, "the stream ended cleanly at shutdown: \(stream.standardError)")
+    // The server ends the stream at shutdown (the client exits, never hangs). Over HTTP/2 Hummingbird closes the
+    // connection from the stream-closed callback, which can run before the final END_STREAM frame is flushed
+    // (HTTP2ServerConnectionManager._streamClosed, hummingbird#723): curl then reports exit 18 for that same
+    // ending, about one run in six. Any other failure still fails here.
+    let endedAtShutdown =
+      stream.exitCode == 0
+      || (stream.exitCode == 18 && stream.standardError.contains("was not closed cleanly before end of the underlying"))
+    #expect(
+      endedAtShutdown, "the stream ended at shutdown: \(String(describing: stream.exitCode)) \(stream.standardError)")
   }
 
   @Test func halfATLSPairOrARedirectWithoutTLSIsRefused() throws {
