@@ -168,7 +168,8 @@ import Testing
       #expect(probed.data?["waitMs"]?.lampInt == 5000)
       #expect(probed.data?["probe"]?["sentTo"]?.lampInt == 1)
       #expect(probed.data?["probe"]?["answered"]?.lampInt == 1)
-      #expect((probed.data?["probe"]?["waitedMs"]?.lampInt ?? .max) <= 5000 + 1000)
+      // How long it waited is reported, not asserted: a loaded machine stretches it (tests never assert on timing).
+      #expect((probed.data?["probe"]?["waitedMs"]?.lampInt ?? -1) >= 0)
       let group = (probed.data?["devices"]?.lampArray ?? []).filter { $0["mqttDeviceId"]?.string == "papan_grup" }
       #expect(group.map { $0["suggestedName"]?.string } == ["Teras", "Dapur", "Garasi", "Kamar"])
       #expect(group.first?["deviceName"]?.string == "Papan Grup")
