@@ -50,6 +50,8 @@ struct DiskFullFaultTests {
         }
       }
 
+      // What reached the lamps, seen at the broker: every command published, whatever the server answered.
+      let published = try await Observer.start(url: env.brokerURL, filter: "cmnd/+/POWER")
       let stop = Locked(false)
       let answers = Locked<[(answer: Answer, at: ContinuousClock.Instant)]>([])
       let reportsSent = Locked(0)
@@ -133,12 +135,34 @@ struct DiskFullFaultTests {
       for requestID in acknowledged.sorted() {
         #expect(audit[requestID] == ["ACKED"], "\(requestID) reported ACKED, audited \(audit[requestID] ?? [])")
       }
-      // A refused command was refused as a whole: it has no audit row claiming an outcome.
-      for answer in all where answer.status == 503 {
-        #expect(
-          (audit[answer.requestId] ?? []).allSatisfy { $0 != "ACKED" },
-          "\(answer.requestId) answered 503 but audited \(audit[answer.requestId] ?? [])")
+      // The audit log matches the answers one to one once space is back: a command answered 200 has one row with
+      // the answer's status (written late if the disk was full when it went out), one answered 503 has none.
+      let accepted = all.filter { $0.status == 200 }
+      try? await poll("every accepted command audited as answered", timeout: .seconds(30)) {
+        audit = try await FaultTests.auditLog(env)
+        return accepted.allSatisfy { audit[$0.requestId] == [$0.outcome ?? ""] }
       }
+      for answer in accepted {
+        #expect(audit[answer.requestId] == [answer.outcome ?? ""], "\(answer) audited \(audit[answer.requestId] ?? [])")
+      }
+      for answer in all where answer.status == 503 {
+        #expect(audit[answer.requestId] == nil, "\(answer) but audited \(audit[answer.requestId] ?? [])")
+      }
+      #expect(Set(audit.keys.filter { $0.hasPrefix("full-") }) == Set(accepted.map(\.requestId)))
+      // A 503 means the command never went out: each lamp got exactly the commands answered 200.
+      func reached(_ client: Int) -> Int {
+        published.messages.filter { $0.topic == "cmnd/\(room.ids[client])/POWER" }.count
+      }
+      func answered(_ client: Int) -> Int { accepted.filter { $0.requestId.hasPrefix("full-\(client)-") }.count }
+      try? await poll("the broker's copies counted", timeout: .seconds(10)) {
+        (0..<clients).allSatisfy { reached($0) >= answered($0) }
+      }
+      for client in 0..<clients {
+        #expect(
+          reached(client) == answered(client),
+          "\(room.ids[client]): \(reached(client)) commands published, \(answered(client)) answered 200")
+      }
+      await published.stop()
       #expect(try await env.call(.get, "/api/health").status == 200)
       reader.cancel()
       await stream.close()
