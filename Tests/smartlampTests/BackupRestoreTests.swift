@@ -173,6 +173,11 @@ import Testing
           "smartlamp: cannot restore \(file): a server is running on this database (smartlamp serve, pid "
             + "\(server.pid) on this host, seen "), "\(refused.stderr)")
       #expect(refused.stderr.hasSuffix(" s ago): stop it first (systemctl stop smartlamp) and restore again\n"))
+      let doctor = try CLI.run(
+        ["doctor", "--database-url", target.url, "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"] + common, in: dir.path)
+      #expect(
+        UpgradeAndDoctorTests.line("servers", in: doctor.stdout).hasPrefix(
+          "ok    servers      1 running on this database: pid \(server.pid) on this host (seen "), "\(doctor.stdout)")
       let untouched = try await target.open()
       #expect(try await PortableBackup.nonEmptyTables(untouched).isEmpty, "nothing was restored under the server")
       try await untouched.close()
@@ -189,6 +194,11 @@ import Testing
       let restored = try CLI.run(["restore", file, "--database-url", target.url] + common, in: dir.path)
       #expect(restored.status == 0, "\(round): \(restored.stderr)")
       #expect(restored.stdout.contains("users 1,"), "\(restored.stdout)")
+      let quiet = try CLI.run(
+        ["doctor", "--database-url", target.url, "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"] + common, in: dir.path)
+      #expect(
+        UpgradeAndDoctorTests.line("servers", in: quiet.stdout)
+          == "ok    servers      no server is running on this database", "\(quiet.stdout)")
       let after = try await target.open()
       let state = try await after.read { conn in
         try conn.query("SELECT name FROM server_state").map { try $0.string("name") }

@@ -33,6 +33,7 @@ extension Doctor {
         Check(name: "db login", status: .ok, detail: "user '\(mariadb.user)' accepted", fix: nil))
       checks.append(tls(mariadb, cipher: session.cipher, protocolVersion: session.protocolVersion))
       checks.append(await schema(database, label: "'\(mariadb.database)'", config: config))
+      checks.append(await servers(database))
       checks.append(backups(config))
       checks.append(await clock(database))
     } catch {

@@ -87,6 +87,7 @@ public enum Doctor {
       } else {
         checks.append(await schema(database, label: path, config: config, integrity: true))
       }
+      checks.append(await servers(database))
       checks.append(backups(config))
       checks.append(await clock(database))
     } catch {
@@ -125,6 +126,25 @@ public enum Doctor {
         name: "database", status: .fail, detail: "cannot read the schema version of \(label): \(error)",
         fix: "check the user's privileges on the database")
     }
+  }
+
+  /// The `smartlamp serve` processes running on this database (what `smartlamp restore` would ask to stop).
+  static func servers(_ database: any SQLDatabase) async -> Check {
+    guard let running = try? await ServerPresenceRepository(database: database).running() else {
+      return Check(name: "servers", status: .warn, detail: "cannot read which servers run on it", fix: nil)
+    }
+    guard !running.isEmpty else {
+      return Check(name: "servers", status: .ok, detail: "no server is running on this database", fix: nil)
+    }
+    let here = ServerPresenceRepository.localHost
+    let now = Timestamp.nowMillis()
+    let list = running.map { server in
+      "pid \(server.pid) on \(server.host == here ? "this host" : server.host) "
+        + "(seen \(max(0, now - server.renewedAt) / 1000) s ago)"
+    }
+    return Check(
+      name: "servers", status: .ok,
+      detail: "\(running.count) running on this database: \(list.joined(separator: ", "))", fix: nil)
   }
 
   static func backups(_ config: Configuration) -> Check {
