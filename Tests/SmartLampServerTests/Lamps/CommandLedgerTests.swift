@@ -288,6 +288,7 @@ import Testing
     clock.advance(by: .seconds(60))
     _ = ledger.tick(now: clock.now)
     #expect(ledger.count == 1, "kept until its row is written")
+    #expect(ledger.deferredCount == 1)
     #expect(ledger.outcome(of: token) == acked)
     #expect(
       Self.steps(ledger.rowWritten(token, rowID: 3, recorded: acked)) == [.published("r1"), .announced("r1", acked)])

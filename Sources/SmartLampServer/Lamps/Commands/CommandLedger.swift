@@ -102,6 +102,9 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
 
   var count: Int { entries.count }
 
+  /// Commands whose audit row is still to be written (the database refused it so far).
+  var deferredCount: Int { entries.values.filter(\.isDeferred).count }
+
   /// Starts tracking a command before it is published (a fast device may answer before PUBACK arrives).
   mutating func register(_ command: Command, awaited: Bool, now: C.Instant) -> (token: Int, actions: [Action]) {
     nextToken += 1

@@ -296,6 +296,12 @@ final class CommandService: Service, Sendable {
       timers.continuation.finish()
       group.cancelAll()
     }
+    // Stopping while the database still refuses them: said once, loudly, with the count.
+    let unaudited = ledger.withLock { $0.deferredCount }
+    if unaudited > 0 {
+      logger.error(
+        "stopping with published commands whose audit rows could not be written", metadata: ["count": "\(unaudited)"])
+    }
   }
 
   private func expireOnTime() async {
@@ -338,11 +344,7 @@ final class CommandService: Service, Sendable {
           logger.notice("deferred command audit row written", metadata: ["requestId": "\(log.requestId)"])
           break
         } catch let error as SQLError where error.isUnavailable {
-          guard (try? await Task.sleep(for: delay)) != nil else {
-            logger.error(
-              "stopping with a published command unaudited", metadata: ["requestId": "\(log.requestId)"])
-            break
-          }
+          guard (try? await Task.sleep(for: delay)) != nil else { break }
           delay = min(delay * 2, .seconds(2))
         } catch {
           logger.error(
