@@ -133,6 +133,81 @@ import Testing
     #expect(device.status == 201, "\(device.body)")
   }
 
+  /// `smartlamp restore` refuses a database a `smartlamp serve` process is running on, in one line naming it, and
+  /// restores once that server was stopped (SIGTERM: it withdrew its presence) or killed (SIGKILL: its presence
+  /// row stays, but names a process of this host that is gone). A server started on the empty database also left
+  /// a first-run setup code behind, which is not the household's data and does not make the database "not empty".
+  @Test(arguments: StoreEngine.all) func restoreRefusesADatabaseAServerIsRunningOn(engine: StoreEngine) async throws {
+    let dir = TemporaryDirectory(prefix: "smartlamp-restore-live")
+    let source = try await Self.place(engine, dir: dir, name: "source")
+    let common = ["--set", "auth.bcrypt-cost=4", "--set", "data.dir=\(dir.path)/data"]
+    let created = try CLI.run(
+      [
+        "user", "create", "--email", "ibu@rumah.id", "--name", "Ibu", "--password-stdin", "--admin", "--database-url",
+        source.url,
+      ] + common, in: dir.path, stdin: "rahasia-sekali\n")
+    #expect(created.status == 0, "\(created.stderr)")
+    let file = dir.file("household.backup")
+    #expect(try CLI.run(["backup", file, "--database-url", source.url] + common, in: dir.path).status == 0)
+
+    for (round, stop) in [("stopped", SIGTERM), ("killed", SIGKILL)] {
+      let target = try await Self.place(engine, dir: dir, name: "target_\(round)")
+      let port = freePort()
+      let server = try ChildProcess(
+        executable: CLI.binary,
+        arguments: [
+          "serve", "--port", String(port), "--database-url", target.url, "--set", "dashboard.dir=\(dir.path)",
+          "--set", "mqtt.url=mqtt://127.0.0.1:\(freePort())",
+        ] + common,
+        stdoutPath: dir.file("\(round).out.log"), stderrPath: dir.file("\(round).err.log"))
+      defer { server.signal(SIGKILL) }
+      try await poll("server ready", timeout: .seconds(60)) {
+        portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+      }
+
+      let refused = try CLI.run(["restore", file, "--database-url", target.url] + common, in: dir.path)
+      #expect(refused.status == 1)
+      #expect(refused.stderr.split(separator: "\n").count == 1, "\(refused.stderr)")
+      #expect(
+        refused.stderr.hasPrefix(
+          "smartlamp: cannot restore \(file): a server is running on this database (smartlamp serve, pid "
+            + "\(server.pid) on this host, seen "), "\(refused.stderr)")
+      #expect(refused.stderr.hasSuffix(" s ago): stop it first (systemctl stop smartlamp) and restore again\n"))
+      let doctor = try CLI.run(
+        ["doctor", "--database-url", target.url, "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"] + common, in: dir.path)
+      #expect(
+        UpgradeAndDoctorTests.line("servers", in: doctor.stdout).hasPrefix(
+          "ok    servers      1 running on this database: pid \(server.pid) on this host (seen "), "\(doctor.stdout)")
+      let untouched = try await target.open()
+      #expect(try await PortableBackup.nonEmptyTables(untouched).isEmpty, "nothing was restored under the server")
+      try await untouched.close()
+
+      server.signal(stop)
+      await server.waitForExit()
+      let left = try await target.open()
+      let presence = try await left.read { conn in try ServerPresenceRepository.rows(conn) }
+      try await left.close()
+      // A clean stop withdraws the row; a killed server's row stays behind and must not block.
+      #expect(presence.count == (stop == SIGKILL ? 1 : 0), "\(round): \(presence)")
+      #expect(presence.allSatisfy { $0.pid == server.pid })
+
+      let restored = try CLI.run(["restore", file, "--database-url", target.url] + common, in: dir.path)
+      #expect(restored.status == 0, "\(round): \(restored.stderr)")
+      #expect(restored.stdout.contains("users 1,"), "\(restored.stdout)")
+      let quiet = try CLI.run(
+        ["doctor", "--database-url", target.url, "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"] + common, in: dir.path)
+      #expect(
+        UpgradeAndDoctorTests.line("servers", in: quiet.stdout)
+          == "ok    servers      no server is running on this database", "\(quiet.stdout)")
+      let after = try await target.open()
+      let state = try await after.read { conn in
+        try conn.query("SELECT name FROM server_state").map { try $0.string("name") }
+      }
+      try await after.close()
+      #expect(state.isEmpty, "no presence or setup code of the old server: \(state)")
+    }
+  }
+
   /// The rest of the household, as SQL both engines take: a lamp (with a name outside the BMP) assigned to the
   /// member, a schedule with two runs, command logs by the member and by the key, a session, device state and
   /// history, a rate-limit window, an idempotency record and a server value.

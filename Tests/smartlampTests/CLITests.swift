@@ -106,6 +106,13 @@ import Testing
       #expect(
         result.stderr == "smartlamp: database.url: the server at 127.0.0.1:\(old.port)/\(created.name) is version "
           + "10.4.34; SmartLamp needs MariaDB 10.5.0 or newer\n", "\(result.stderr)")
+      let doctor = try CLI.run(
+        ["doctor", "--database-url", created.url, "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"], in: dir.path)
+      #expect(
+        doctor.stdout.contains(
+          "FAIL  db server    the server at 127.0.0.1:\(old.port)/\(created.name) is version 10.4.34; SmartLamp "
+            + "needs MariaDB 10.5.0 or newer — fix: upgrade MariaDB, or point database.url at a newer server"),
+        "\(doctor.stdout)")
     } catch {
       await old.stop()
       throw error

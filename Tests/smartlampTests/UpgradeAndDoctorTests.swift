@@ -107,6 +107,77 @@ import Testing
     }
   }
 
+  /// With `database.url=mariadb://…` the doctor checks each step against the real server the harness runs: it
+  /// answers (and its version), the login, TLS as configured, the database and its schema version; a wrong
+  /// password, an unknown database and a port nobody listens on each fail on their own line, naming the setting.
+  @Test(.enabled(if: MariaDBServer.isEnabled)) func doctorChecksEachStepOfReachingMariaDB() async throws {
+    let server = try await MariaDBServer.shared()
+    let created = try await server.createDatabase(prefix: "doctor")
+    let dir = TemporaryDirectory(prefix: "smartlamp-doctor")
+    // No broker: its line fails, which these checks do not look at.
+    let common = ["--set", "data.dir=\(dir.path)/data", "--mqtt-url", "mqtt://127.0.0.1:\(freePort())"]
+    let secure = common + ["--set", "database.tls-ca-file=\(server.caFile)"]
+
+    let fresh = try CLI.run(["doctor", "--database-url", created.url] + secure, in: dir.path)
+    #expect(Self.line("db server", in: fresh.stdout).hasPrefix("ok    db server    MariaDB 1"), "\(fresh.stdout)")
+    #expect(Self.line("db server", in: fresh.stdout).contains("127.0.0.1:\(server.port)"))
+    #expect(Self.line("db login", in: fresh.stdout).hasPrefix("ok"), "\(fresh.stdout)")
+    #expect(Self.line("db tls", in: fresh.stdout).hasPrefix("ok"), "\(fresh.stdout)")
+    #expect(Self.line("db tls", in: fresh.stdout).contains("TLSv1."), "\(fresh.stdout)")
+    #expect(Self.line("db tls", in: fresh.stdout).contains("verified against \(server.caFile)"))
+    #expect(Self.line("database", in: fresh.stdout).hasPrefix("WARN"), "\(fresh.stdout)")
+    #expect(Self.line("database", in: fresh.stdout).contains("migration(s) pending"))
+    #expect(Self.line("database", in: fresh.stdout).contains("smartlamp migrate"))
+
+    #expect(try CLI.run(["migrate", "--database-url", created.url] + common, in: dir.path).status == 0)
+    let migrated = try CLI.run(["doctor", "--database-url", created.url] + secure, in: dir.path)
+    let latest = try #require(Migration.all(for: .mariadb)?.last?.version)
+    #expect(
+      Self.line("database", in: migrated.stdout) == "ok    database     '\(created.name)' at \(latest), all "
+        + "migrations applied", "\(migrated.stdout)")
+    #expect(Self.line("backups", in: migrated.stdout).hasPrefix("ok"))
+    #expect(Self.line("clock", in: migrated.stdout).hasPrefix("ok"))
+    #expect(!migrated.stdout.split(separator: "\n").contains { $0.hasPrefix("FAIL  d") }, "\(migrated.stdout)")
+    // Without a CA file on this machine the link is fine either way; the line says what is used.
+    let plain = try CLI.run(["doctor", "--database-url", created.url] + common, in: dir.path)
+    #expect(Self.line("db tls", in: plain.stdout).hasPrefix("ok"), "\(plain.stdout)")
+    #expect(Self.line("db tls", in: plain.stdout).contains("(the server is on this machine)"))
+
+    let wrongPassword = try CLI.run(
+      ["doctor", "--database-url", created.url.replacingOccurrences(of: server.password, with: "not-it")] + common,
+      in: dir.path)
+    #expect(wrongPassword.status == 1)
+    #expect(Self.line("db server", in: wrongPassword.stdout).hasPrefix("ok"), "\(wrongPassword.stdout)")
+    #expect(Self.line("db login", in: wrongPassword.stdout).hasPrefix("FAIL"), "\(wrongPassword.stdout)")
+    #expect(Self.line("db login", in: wrongPassword.stdout).contains("refused user 'smartlamp'"))
+    #expect(
+      Self.line("db login", in: wrongPassword.stdout).contains("fix: correct the user and password in database.url"))
+    #expect(Self.line("database", in: wrongPassword.stdout) == "(no database line)", "not reached")
+
+    let unknown = try CLI.run(
+      ["doctor", "--database-url", created.url.replacingOccurrences(of: created.name, with: "no_such_db")] + common,
+      in: dir.path)
+    #expect(unknown.status == 1)
+    #expect(Self.line("db login", in: unknown.stdout).hasPrefix("ok"), "\(unknown.stdout)")
+    #expect(
+      Self.line("database", in: unknown.stdout)
+        == "FAIL  database     MariaDB at 127.0.0.1:\(server.port) has no database 'no_such_db' — fix: CREATE "
+        + "DATABASE no_such_db CHARACTER SET utf8mb4, or correct the name in database.url", "\(unknown.stdout)")
+
+    let closedPort = freePort()
+    let unreachable = try CLI.run(
+      ["doctor", "--database-url", "mariadb://smartlamp:x@127.0.0.1:\(closedPort)/\(created.name)"] + common,
+      in: dir.path)
+    #expect(unreachable.status == 1)
+    #expect(Self.line("db server", in: unreachable.stdout).hasPrefix("FAIL"), "\(unreachable.stdout)")
+    #expect(Self.line("db server", in: unreachable.stdout).contains("cannot reach MariaDB at 127.0.0.1:\(closedPort)"))
+    #expect(
+      Self.line("db server", in: unreachable.stdout).contains(
+        "fix: start MariaDB (systemctl start mariadb) or correct the host and port in database.url"))
+    #expect(Self.line("db login", in: unreachable.stdout) == "(no db login line)", "not reached")
+    try await server.dropDatabase(created.name)
+  }
+
   /// The doctor's line for `check` (its name is the second column).
   static func line(_ check: String, in output: String) -> String {
     output.split(separator: "\n").map(String.init).first {

@@ -73,6 +73,8 @@ public func buildApplication(
   let database = try await StoreBootstrap.open(configuration: configuration, logger: logger)
   try await FirstAdmin.ensure(configuration: configuration, database: database, logger: logger)
   try await FirstRunSetup.announce(database: database, logger: logger)
+  // Before any request: `smartlamp restore` must see this server from the moment it could change the database.
+  let presence = await ServerPresence.announce(database: database, logger: logger)
   // One nudge shared by both parts: account changes must reach the lamp side's open streams.
   let accessChanges = AccessChanges()
   let accounts = try await AccountsServices(
@@ -94,8 +96,10 @@ public func buildApplication(
     onServerRunning: onServerRunning,
     logger: logger
   )
-  // Shutdown runs in reverse: HTTP first, then lamp services, account jobs, and the database last.
+  // Shutdown runs in reverse: HTTP first, then lamp services, account jobs, this server's presence, and the
+  // database last.
   app.addServices(DatabaseCloser(database: database))
+  app.addServices(presence)
   app.addServices(accounts.backgroundServices)
   app.addServices(RetentionService.services(configuration: configuration, database: database, logger: logger))
   app.addServices(lamps.backgroundServices)

@@ -57,9 +57,8 @@ public enum Doctor {
   // MARK: database and clock
 
   static func database(_ config: Configuration) async -> [Check] {
-    guard case .sqlite(let path) = config.database else {
-      return [Check(name: "database", status: .warn, detail: "MariaDB is not checked yet", fix: nil)]
-    }
+    if let mariadb = StoreBootstrap.mariaDBConfiguration(config) { return await self.mariadb(config, mariadb) }
+    guard case .sqlite(let path) = config.database else { return [] }
     guard FileManager.default.fileExists(atPath: path) else {
       return [
         Check(
@@ -79,32 +78,17 @@ public enum Doctor {
       let integrity = try await database.read { conn in
         try conn.queryOne("PRAGMA quick_check").map { try $0.string("quick_check") } ?? "?"
       }
-      let migrator = try Migrator(database: database)
-      let applied = try await migrator.appliedVersions()
-      let pending = try await migrator.pendingVersions()
       if integrity != "ok" {
         checks.append(
           Check(
             name: "database", status: .fail, detail: "\(path) is damaged: \(integrity)",
-            fix: "stop the server and restore the newest copy from \(DatabaseBackup.folder(config))"))
-      } else if !pending.isEmpty {
-        checks.append(
-          Check(
-            name: "database", status: .warn,
-            detail: "\(path) at \(applied.last ?? "none"), \(pending.count) migration(s) pending",
-            fix: "start the server or run `smartlamp migrate` (a backup is taken first)"))
+            fix: "stop the server and restore the newest copy from \(DatabaseBackup.folder(config)) "
+              + "into a new, empty database (`smartlamp restore FILE`)"))
       } else {
-        checks.append(
-          Check(name: "database", status: .ok, detail: "\(path) at \(applied.last ?? "none"), integrity ok", fix: nil))
+        checks.append(await schema(database, label: path, config: config, integrity: true))
       }
-      let backups = DatabaseBackup.list(config)
-      checks.append(
-        Check(
-          name: "backups", status: .ok,
-          detail: backups.isEmpty
-            ? "none yet in \(DatabaseBackup.folder(config)) (one is taken before every upgrade; `smartlamp backup` any time)"
-            : "\(backups.count) in \(DatabaseBackup.folder(config)), newest \((backups.last! as NSString).lastPathComponent)",
-          fix: nil))
+      checks.append(await servers(database))
+      checks.append(backups(config))
       checks.append(await clock(database))
     } catch {
       checks.append(Check(name: "database", status: .fail, detail: "\(path): \(error)", fix: "check the file"))
@@ -113,14 +97,75 @@ public enum Doctor {
     return checks
   }
 
+  /// The schema's version: this build's (ok), older (migrations pending) or newer (a later SmartLamp wrote it).
+  static func schema(_ database: any SQLDatabase, label: String, config: Configuration, integrity: Bool = false)
+    async -> Check
+  {
+    do {
+      let migrator = try Migrator(database: database)
+      let applied = try await migrator.appliedVersions()
+      let pending = try await migrator.pendingVersions()
+      let known = Set(migrator.migrations.map(\.version))
+      if let newer = applied.first(where: { !known.contains($0) }) {
+        return Check(
+          name: "database", status: .fail, detail: "\(label) was written by a newer SmartLamp (schema \(newer))",
+          fix: "install that SmartLamp version or newer")
+      }
+      if !pending.isEmpty {
+        return Check(
+          name: "database", status: .warn,
+          detail: "\(label) at \(applied.last ?? "none"), \(pending.count) migration(s) pending",
+          fix: "start the server or run `smartlamp migrate` (a backup is taken first)")
+      }
+      return Check(
+        name: "database", status: .ok,
+        detail: "\(label) at \(applied.last ?? "none"), all migrations applied" + (integrity ? ", integrity ok" : ""),
+        fix: nil)
+    } catch {
+      return Check(
+        name: "database", status: .fail, detail: "cannot read the schema version of \(label): \(error)",
+        fix: "check the user's privileges on the database")
+    }
+  }
+
+  /// The `smartlamp serve` processes running on this database (what `smartlamp restore` would ask to stop).
+  static func servers(_ database: any SQLDatabase) async -> Check {
+    guard let running = try? await ServerPresenceRepository(database: database).running() else {
+      return Check(name: "servers", status: .warn, detail: "cannot read which servers run on it", fix: nil)
+    }
+    guard !running.isEmpty else {
+      return Check(name: "servers", status: .ok, detail: "no server is running on this database", fix: nil)
+    }
+    let here = ServerPresenceRepository.localHost
+    let now = Timestamp.nowMillis()
+    let list = running.map { server in
+      "pid \(server.pid) on \(server.host == here ? "this host" : server.host) "
+        + "(seen \(max(0, now - server.renewedAt) / 1000) s ago)"
+    }
+    return Check(
+      name: "servers", status: .ok,
+      detail: "\(running.count) running on this database: \(list.joined(separator: ", "))", fix: nil)
+  }
+
+  static func backups(_ config: Configuration) -> Check {
+    let backups = DatabaseBackup.list(config)
+    return Check(
+      name: "backups", status: .ok,
+      detail: backups.isEmpty
+        ? "none yet in \(DatabaseBackup.folder(config)) (one is taken before every upgrade; `smartlamp backup` any time)"
+        : "\(backups.count) in \(DatabaseBackup.folder(config)), newest \((backups.last! as NSString).lastPathComponent)",
+      fix: nil)
+  }
+
   /// A server without a battery-backed clock (a Raspberry Pi) may boot with a time in the past; schedules would
   /// then run at the wrong moment. The database remembers the latest time it was written.
-  static func clock(_ database: SQLiteDatabase, now: Date = Date()) async -> Check {
+  static func clock(_ database: any SQLDatabase, now: Date = Date()) async -> Check {
     let latest = try? await database.read { conn -> String? in
       var newest: String?
-      for sql in [
-        "SELECT MAX(applied_at) AS t FROM schema_migrations", "SELECT MAX(updated_at) AS t FROM users",
-        "SELECT MAX(created_at) AS t FROM auth_sessions",
+      // MariaDB's `applied_at` is a TIMESTAMP in the server's format, not the ISO text the other columns hold.
+      let migrated = conn.dialect == .sqlite ? ["SELECT MAX(applied_at) AS t FROM schema_migrations"] : []
+      for sql in migrated + [
+        "SELECT MAX(updated_at) AS t FROM users", "SELECT MAX(created_at) AS t FROM auth_sessions",
       ] {
         guard let value = try? conn.queryOne(sql).flatMap({ try? $0.string("t") }) else { continue }
         if newest == nil || value > newest! { newest = value }

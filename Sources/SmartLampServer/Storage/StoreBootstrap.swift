@@ -39,10 +39,8 @@ public enum StoreBootstrap {
   public static func connect(configuration: Configuration) async throws -> any SQLDatabase {
     let database: any SQLDatabase
     switch configuration.database {
-    case .mariadb(let host, let port, let user, let password, let name, let socket):
-      let mariadb = MariaDBConfiguration(
-        endpoint: socket.map { .socket(path: $0) } ?? .tcp(host: host, port: port), user: user, password: password,
-        database: name, tlsCAFile: configuration.databaseTLSCAFile)
+    case .mariadb:
+      let mariadb = mariaDBConfiguration(configuration)!
       do {
         database = try await MariaDBDatabase.open(mariadb)
       } catch let error as MariaDBOpenError {
@@ -58,6 +56,15 @@ public enum StoreBootstrap {
       }
     }
     return database
+  }
+
+  /// The driver's settings for `database.url=mariadb://…` (nil for SQLite).
+  public static func mariaDBConfiguration(_ configuration: Configuration) -> MariaDBConfiguration? {
+    guard case .mariadb(let host, let port, let user, let password, let name, let socket) = configuration.database
+    else { return nil }
+    return MariaDBConfiguration(
+      endpoint: socket.map { .socket(path: $0) } ?? .tcp(host: host, port: port), user: user, password: password,
+      database: name, tlsCAFile: configuration.databaseTLSCAFile)
   }
 
   /// Versions recorded in `schema_migrations`.

@@ -86,6 +86,7 @@ public enum PortableBackup {
   @discardableResult
   public static func restore(from path: String, into target: any SQLDatabase) async throws -> Summary {
     guard FileManager.default.fileExists(atPath: path) else { throw Failure("no backup at \(path)") }
+    try refuseRunningServers(try await ServerPresenceRepository(database: target).running())
     let occupied = try await nonEmptyTables(target)
     guard occupied.isEmpty else {
       throw Failure(
@@ -122,6 +123,9 @@ public enum PortableBackup {
     try await Migrator(database: target).migrate()
     let version = try await Migrator(database: target).appliedVersions().last ?? ""
     let rows = try await target.write { conn in
+      // A server started meanwhile is refused too; what stopped or killed ones left behind is not data.
+      try refuseRunningServers(try ServerPresenceRepository.running(conn))
+      try conn.execute("DELETE FROM server_state WHERE \(transientServerState)")
       let source = try DatabaseQueue(path: copy, configuration: readOnly)
       defer { try? source.close() }
       switch conn.dialect {
@@ -145,7 +149,28 @@ public enum PortableBackup {
     return Summary(version: version, rows: rows)
   }
 
-  /// Tables of `database` (SmartLamp's or any other) that hold rows, `schema_migrations` aside.
+  /// `server_state` rows that describe a server process rather than the household: its presence (a killed
+  /// server's stays behind) and a first-run setup code (a server started on the empty database wrote it). A
+  /// restore replaces them; a backup never carries a presence row.
+  static let transientServerState =
+    "name LIKE '\(ServerPresenceRepository.namePrefix)%' OR name = '\(SetupRepository.codeName)'"
+
+  /// One line naming the servers to stop before restoring.
+  static func refuseRunningServers(_ running: [ServerPresenceRepository.Presence]) throws {
+    guard !running.isEmpty else { return }
+    let now = Timestamp.nowMillis()
+    let here = ServerPresenceRepository.localHost
+    let servers = running.map { server in
+      "smartlamp serve, pid \(server.pid) on \(server.host == here ? "this host" : server.host), "
+        + "seen \(max(0, now - server.renewedAt) / 1000) s ago"
+    }
+    throw Failure(
+      "a server is running on this database (\(servers.joined(separator: "; "))): stop it first "
+        + "(systemctl stop smartlamp) and restore again")
+  }
+
+  /// Tables of `database` (SmartLamp's or any other) that hold rows, `schema_migrations` aside; in `server_state`
+  /// only rows about the household count (not ``transientServerState``).
   public static func nonEmptyTables(_ database: any SQLDatabase) async throws -> [(table: String, count: Int)] {
     try await database.read { conn in
       let names =
@@ -165,7 +190,8 @@ public enum PortableBackup {
         }
       return try names.filter { $0 != "schema_migrations" }.compactMap { name in
         let quoted = conn.dialect == .mariadb ? "`\(name)`" : "\"\(name)\""
-        let count = try conn.queryOne("SELECT COUNT(*) AS n FROM \(quoted)")?.int("n") ?? 0
+        let household = name == "server_state" ? " WHERE NOT (\(transientServerState))" : ""
+        let count = try conn.queryOne("SELECT COUNT(*) AS n FROM \(quoted)\(household)")?.int("n") ?? 0
         return count > 0 ? (name, count) : nil
       }
     }
@@ -195,6 +221,9 @@ public enum PortableBackup {
             rows = try source.query(
               "SELECT \(list) FROM \(table) WHERE id > ? ORDER BY id \(source.dialect.limit(pageSize))",
               [.int64(after ?? Int64.min)])
+          } else if table == "server_state" {
+            rows = try source.query(
+              "SELECT \(list) FROM \(table) WHERE name NOT LIKE '\(ServerPresenceRepository.namePrefix)%'")
           } else {
             rows = try source.query("SELECT \(list) FROM \(table)")
           }

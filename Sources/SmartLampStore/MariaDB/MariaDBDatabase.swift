@@ -33,7 +33,7 @@ public final class MariaDBDatabase: SQLDatabase {
       }
       guard connection.serverVersion >= MariaDBConfiguration.minimumServerVersion else {
         throw MariaDBOpenError(
-          setting: "database.url",
+          setting: "database.url", kind: .tooOld,
           reason: "the server at \(configuration.location) is version \(Self.versionText(connection.serverVersion)); "
             + "SmartLamp needs MariaDB \(Self.versionText(MariaDBConfiguration.minimumServerVersion)) or newer")
       }
@@ -179,11 +179,28 @@ struct MariaDBSQLConnection: SQLConnection {
 
 /// Why the database could not be opened at start-up, naming the setting to look at.
 public struct MariaDBOpenError: Error, CustomStringConvertible {
+  /// Which step of connecting failed (`smartlamp doctor` reports the steps before it as passed).
+  public enum Kind: Sendable, Equatable {
+    /// No server answered at the address (nothing is known about credentials or the database).
+    case unreachable
+    /// The server answered but refused the user or password.
+    case accessDenied
+    /// The login worked but the database does not exist.
+    case unknownDatabase
+    /// The TLS handshake or the server certificate's check failed.
+    case tls
+    /// Connected, but the server is older than ``MariaDBConfiguration/minimumServerVersion``.
+    case tooOld
+    case other
+  }
+
   public let setting: String
+  public let kind: Kind
   public let reason: String
 
-  public init(setting: String, reason: String) {
+  public init(setting: String, kind: Kind = .other, reason: String) {
     self.setting = setting
+    self.kind = kind
     self.reason = reason
   }
 
@@ -191,19 +208,20 @@ public struct MariaDBOpenError: Error, CustomStringConvertible {
     let at = configuration.location
     switch failure.kind {
     case .unreachable:
-      self.init(setting: "database.url", reason: "cannot reach MariaDB at \(at): \(failure.message)")
+      self.init(
+        setting: "database.url", kind: .unreachable, reason: "cannot reach MariaDB at \(at): \(failure.message)")
     case .accessDenied:
       self.init(
-        setting: "database.url",
+        setting: "database.url", kind: .accessDenied,
         reason: "MariaDB at \(at) refused user '\(configuration.user)': \(failure.message)")
     case .unknownDatabase:
       self.init(
-        setting: "database.url",
+        setting: "database.url", kind: .unknownDatabase,
         reason: "MariaDB at \(at) has no database '\(configuration.database)' (create it first: "
           + "CREATE DATABASE \(configuration.database) CHARACTER SET utf8mb4)")
     case .tls:
       self.init(
-        setting: configuration.tlsCAFile == nil ? "database.url" : "database.tls-ca-file",
+        setting: configuration.tlsCAFile == nil ? "database.url" : "database.tls-ca-file", kind: .tls,
         reason: "TLS to MariaDB at \(at) failed: \(failure.message)")
     case .other:
       self.init(setting: "database.url", reason: "cannot connect to MariaDB at \(at): \(failure.message)")

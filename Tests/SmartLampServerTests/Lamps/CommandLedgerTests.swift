@@ -273,4 +273,25 @@ import Testing
     _ = ledger.tick(now: clock.now)
     #expect(ledger.count == 0)
   }
+
+  /// A row the database could not take yet (disk full) keeps its command, outcome included, past the time a
+  /// never-settled one is forgotten; once written it is announced and, if the outcome came after it, recorded.
+  @Test func aDeferredRowKeepsItsCommandUntilItIsWritten() {
+    let clock = MockClock()
+    var ledger = Ledger(timeout: .seconds(5))
+    let (token, _) = ledger.register(Self.command("r1"), awaited: false, now: clock.now)
+    ledger.rowDeferred(token)
+    clock.advance(by: .milliseconds(30))
+    let acked = CommandOutcome.acked(at: 9, latencyMs: 30)
+    let (_, actions) = ledger.deviceReported(mqttKey: "lamp", relay: 1, power: .on, at: 9, now: clock.now)
+    #expect(Self.steps(actions) == [.decided(acked)], "nothing announced or recorded without the row")
+    clock.advance(by: .seconds(60))
+    _ = ledger.tick(now: clock.now)
+    #expect(ledger.count == 1, "kept until its row is written")
+    #expect(ledger.deferredCount == 1)
+    #expect(ledger.outcome(of: token) == acked)
+    #expect(
+      Self.steps(ledger.rowWritten(token, rowID: 3, recorded: acked)) == [.published("r1"), .announced("r1", acked)])
+    #expect(ledger.count == 0)
+  }
 }

@@ -33,7 +33,9 @@ struct DiskFullFaultTests {
       $0.ackTimeoutMs = 1500
       $0.maxConnectionsPerAddress = 0
     }) { env in
-      let clients = 4
+      // The last client does not wait for acknowledgements (its audit row rides on the answer's record).
+      let clients = 5
+      let waits: @Sendable (String) -> Bool = { !$0.hasPrefix("full-\(clients - 1)-") }
       let room = try await Room.start(env, prefix: "full", count: clients)
       // Lamps nobody commands, whose reports (a wall switch pressed again and again) flow throughout: each
       // changes the stored state and adds a row to the lamp's history.
@@ -50,6 +52,8 @@ struct DiskFullFaultTests {
         }
       }
 
+      // What reached the lamps, seen at the broker: every command published, whatever the server answered.
+      let published = try await Observer.start(url: env.brokerURL, filter: "cmnd/+/POWER")
       let stop = Locked(false)
       let answers = Locked<[(answer: Answer, at: ContinuousClock.Instant)]>([])
       let reportsSent = Locked(0)
@@ -60,12 +64,14 @@ struct DiskFullFaultTests {
             while !stop.withLock({ $0 }) {
               let requestID = "full-\(client)-\(index)"
               let reply = try await env.execute(
-                room.ids[client], index % 2 == 0 ? "ON" : "OFF", requestID: requestID)
+                room.ids[client], index % 2 == 0 ? "ON" : "OFF", waitForAck: waits(requestID), requestID: requestID)
               let answer = Answer(
                 requestId: requestID, status: reply.status, outcome: reply.data?["status"]?.string,
                 code: reply.errorCode)
               answers.withLock { $0.append((answer, ContinuousClock.now)) }
               index += 1
+              // Paced like a person tapping: without the wait for the lamp it would flood it.
+              if !waits(requestID) { try await Task.sleep(for: .milliseconds(20)) }
             }
           }
         }
@@ -110,15 +116,16 @@ struct DiskFullFaultTests {
         stop.withLock { $0 = true }
         try await group.waitForAll()
         print(
-          "fault figures: disk full under \(clients) command clients and \(reportsSent.withLock { $0 }) device "
-            + "reports: \(refusedBefore) commands refused with 503 while full, "
+          "fault figures: disk full under \(clients) command clients (one not waiting) and "
+            + "\(reportsSent.withLock { $0 }) device reports: \(refusedBefore) commands refused with 503 while full, "
             + "\(count { $0.outcome == "ACKED" }) acknowledged in all")
       }
 
       // Every answer is an acknowledgement, a timeout or the explicit 503 of a full disk; never a 500.
       let all = answers.withLock { $0.map(\.answer) }
       for answer in all {
-        let accepted = answer.status == 200 && ["ACKED", "TIMEOUT"].contains(answer.outcome ?? "")
+        let outcomes = waits(answer.requestId) ? ["ACKED", "TIMEOUT"] : ["PUBLISHED", "ACKED", "TIMEOUT"]
+        let accepted = answer.status == 200 && outcomes.contains(answer.outcome ?? "")
         let refused = answer.status == 503 && answer.code == "STORAGE_FULL"
         #expect(accepted || refused, "\(answer)")
       }
@@ -133,12 +140,41 @@ struct DiskFullFaultTests {
       for requestID in acknowledged.sorted() {
         #expect(audit[requestID] == ["ACKED"], "\(requestID) reported ACKED, audited \(audit[requestID] ?? [])")
       }
-      // A refused command was refused as a whole: it has no audit row claiming an outcome.
-      for answer in all where answer.status == 503 {
-        #expect(
-          (audit[answer.requestId] ?? []).allSatisfy { $0 != "ACKED" },
-          "\(answer.requestId) answered 503 but audited \(audit[answer.requestId] ?? [])")
+      // The audit log matches the answers one to one once space is back: a command answered 200 has one row with
+      // the answer's status (written late if the disk was full when it went out; for one answered without waiting,
+      // the outcome that came later), one answered 503 has none.
+      let accepted = all.filter { $0.status == 200 }
+      func audited(_ answer: Answer) -> Bool {
+        guard waits(answer.requestId) else {
+          return audit[answer.requestId].map { $0.count == 1 && ["ACKED", "TIMEOUT"].contains($0[0]) } ?? false
+        }
+        return audit[answer.requestId] == [answer.outcome ?? ""]
       }
+      try? await poll("every accepted command audited as answered", timeout: .seconds(30)) {
+        audit = try await FaultTests.auditLog(env)
+        return accepted.allSatisfy(audited)
+      }
+      for answer in accepted {
+        #expect(audited(answer), "\(answer) audited \(audit[answer.requestId] ?? [])")
+      }
+      for answer in all where answer.status == 503 {
+        #expect(audit[answer.requestId] == nil, "\(answer) but audited \(audit[answer.requestId] ?? [])")
+      }
+      #expect(Set(audit.keys.filter { $0.hasPrefix("full-") }) == Set(accepted.map(\.requestId)))
+      // A 503 means the command never went out: each lamp got exactly the commands answered 200.
+      func reached(_ client: Int) -> Int {
+        published.messages.filter { $0.topic == "cmnd/\(room.ids[client])/POWER" }.count
+      }
+      func answered(_ client: Int) -> Int { accepted.filter { $0.requestId.hasPrefix("full-\(client)-") }.count }
+      try? await poll("the broker's copies counted", timeout: .seconds(10)) {
+        (0..<clients).allSatisfy { reached($0) >= answered($0) }
+      }
+      for client in 0..<clients {
+        #expect(
+          reached(client) == answered(client),
+          "\(room.ids[client]): \(reached(client)) commands published, \(answered(client)) answered 200")
+      }
+      await published.stop()
       #expect(try await env.call(.get, "/api/health").status == 200)
       reader.cancel()
       await stream.close()

@@ -14,6 +14,8 @@ final class FaultInjectingDatabase: SQLDatabase {
     let fragment: String
     var passes: Int
     var failures: Int
+    /// Thrown instead of ``InjectedFault`` (such as `SQLError.storageFull`, what a full disk looks like).
+    var error: (any Error & Sendable)?
   }
 
   let base: any SQLDatabase
@@ -23,21 +25,24 @@ final class FaultInjectingDatabase: SQLDatabase {
 
   var dialect: SQLDialect { base.dialect }
 
-  func fail(statementsContaining fragment: String, after passes: Int = 0, times: Int = .max) {
-    rules.withLock { $0.append(Rule(fragment: fragment, passes: passes, failures: times)) }
+  func fail(
+    statementsContaining fragment: String, after passes: Int = 0, times: Int = .max,
+    with error: (any Error & Sendable)? = nil
+  ) {
+    rules.withLock { $0.append(Rule(fragment: fragment, passes: passes, failures: times, error: error)) }
   }
 
   func heal() { rules.withLock { $0.removeAll() } }
 
   func check(_ sql: String) throws {
-    let fault: InjectedFault? = rules.withLock { rules in
+    let fault: (any Error)? = rules.withLock { rules -> (any Error)? in
       guard let index = rules.firstIndex(where: { sql.contains($0.fragment) && $0.failures > 0 }) else { return nil }
       if rules[index].passes > 0 {
         rules[index].passes -= 1
         return nil
       }
       rules[index].failures -= 1
-      return InjectedFault(fragment: rules[index].fragment)
+      return rules[index].error ?? InjectedFault(fragment: rules[index].fragment)
     }
     if let fault { throw fault }
   }

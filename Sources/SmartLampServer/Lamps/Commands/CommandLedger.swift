@@ -10,7 +10,8 @@ import Tasmota
 ///   names no request (`SIGNATURE_REQUIRED`) fails the plain commands pending on that lamp;
 /// - an outcome is final: the first of acknowledgement, refusal or deadline wins;
 /// - `PUBLISHED` goes on the realtime stream after the audit row exists, and the outcome after `PUBLISHED`; nothing
-///   is announced for a command whose row could not be written;
+///   is announced for a command whose row could not be written; a row the database cannot take yet (disk full) is
+///   deferred, and the command is kept, outcome and all, until it is written;
 /// - the row is updated with the outcome only once it exists, and only when it does not already show it.
 ///
 /// Generic over the clock so tests drive time by hand.
@@ -46,8 +47,19 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
 
   private enum Row: Sendable {
     case pending
+    /// The database could not take the row (full disk, unreachable); it is written once it can, with the outcome
+    /// known then. The entry is kept until then: the command went out, so its audit row must come.
+    case deferred
     case written(id: Int64, recorded: CommandOutcome?)
     case failed
+
+    /// Pending or deferred: no row exists yet.
+    var isUnwritten: Bool {
+      switch self {
+      case .pending, .deferred: true
+      case .written, .failed: false
+      }
+    }
   }
 
   private struct Entry: Sendable {
@@ -63,8 +75,16 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
     /// Nothing more can happen to it.
     var isSettled: Bool {
       guard outcome != nil, !awaited else { return false }
-      if case .pending = row { return false }
-      return true
+      switch row {
+      case .pending, .deferred: return false
+      case .written, .failed: return true
+      }
+    }
+
+    /// The audit row is still to be written later.
+    var isDeferred: Bool {
+      if case .deferred = row { return true }
+      return false
     }
   }
 
@@ -81,6 +101,9 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
   }
 
   var count: Int { entries.count }
+
+  /// Commands whose audit row is still to be written (the database refused it so far).
+  var deferredCount: Int { entries.values.filter(\.isDeferred).count }
 
   /// Starts tracking a command before it is published (a fast device may answer before PUBACK arrives).
   mutating func register(_ command: Command, awaited: Bool, now: C.Instant) -> (token: Int, actions: [Action]) {
@@ -108,7 +131,7 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
 
   /// The audit row exists, showing `recorded`: `PUBLISHED` goes out, then an outcome that was waiting for it.
   mutating func rowWritten(_ token: Int, rowID: Int64, recorded: CommandOutcome?) -> [Action] {
-    guard var entry = entries[token], case .pending = entry.row else { return [] }
+    guard var entry = entries[token], entry.row.isUnwritten else { return [] }
     entry.row = .written(id: rowID, recorded: recorded)
     var actions: [Action] = [.announce(entry.command, nil)]
     if let outcome = entry.outcome {
@@ -121,8 +144,16 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
 
   /// The audit row could not be written: the command is not announced (the request failed).
   mutating func rowFailed(_ token: Int) {
-    guard var entry = entries[token], case .pending = entry.row else { return }
+    guard var entry = entries[token], entry.row.isUnwritten else { return }
     entry.row = .failed
+    store(token, entry)
+  }
+
+  /// The audit row could not be written yet and will be (``rowWritten(_:rowID:recorded:)`` once it is): nothing
+  /// is announced until then, and the entry stays, its outcome included, however long that takes.
+  mutating func rowDeferred(_ token: Int) {
+    guard var entry = entries[token], case .pending = entry.row else { return }
+    entry.row = .deferred
     store(token, entry)
   }
 
@@ -196,7 +227,8 @@ struct CommandLedger<C: Clock>: Sendable where C.Duration == Duration {
       actions += decide(token, .timeout)
     }
     let horizon = now.advanced(by: .zero - (timeout * 2 + .seconds(10)))
-    for (token, entry) in entries where entry.outcome != nil && entry.waiters.isEmpty && entry.deadline < horizon {
+    for (token, entry) in entries
+    where entry.outcome != nil && entry.waiters.isEmpty && entry.deadline < horizon && !entry.isDeferred {
       entries[token] = nil
     }
     armed = undecided.values.joined().compactMap { entries[$0]?.deadline }.min()

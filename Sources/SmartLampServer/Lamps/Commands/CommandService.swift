@@ -58,6 +58,9 @@ final class CommandService: Service, Sendable {
   private let ledger: Mutex<Ledger>
   /// Outcomes to write into audit rows, in order (one writer, off the request and ingest paths).
   private let records = AsyncStream.makeStream(of: (rowID: Int64, outcome: CommandOutcome).self)
+  /// Published commands whose audit row the database could not take yet, in order (written by ``run()`` once it
+  /// can: every command that went out is audited).
+  private let deferredRows = AsyncStream.makeStream(of: Published.self)
   /// The deadlines ``run()`` wakes at.
   private let timers = AsyncStream.makeStream(of: ServerClock.Instant.self)
   /// Acknowledgement counts and latencies for `/metrics`.
@@ -165,11 +168,16 @@ final class CommandService: Service, Sendable {
     return Published(token: token, log: log, known: known, device: device)
   }
 
-  /// Writes the audit row in a transaction of its own; returns the outcome known by then.
+  /// Writes the audit row in a transaction of its own; returns the outcome known by then. A database that cannot
+  /// take it now (full disk, unreachable) gets it later (``deferRow(_:)``): the command went out, so the caller
+  /// answers with its outcome as usual and the audit log catches up.
   func writeRow(_ published: Published) async throws -> CommandOutcome? {
     let id: Int64
     do {
       id = try await logs.insert(published.log, now: published.log.issuedAt).id
+    } catch let error as SQLError where error.isUnavailable {
+      deferRow(published, error)
+      return ledger.withLock { $0.outcome(of: published.token) }
     } catch {
       rowFailed(published)
       throw error
@@ -180,10 +188,26 @@ final class CommandService: Service, Sendable {
   /// The audit row exists: `PUBLISHED` goes out (then an outcome that waited for it). Returns the outcome so far.
   @discardableResult
   func rowWritten(_ published: Published, id: Int64) -> CommandOutcome? {
+    rowWritten(published, id: id, recorded: published.known)
+  }
+
+  /// As above for a row written showing `recorded`.
+  @discardableResult
+  private func rowWritten(_ published: Published, id: Int64, recorded: CommandOutcome?) -> CommandOutcome? {
     update { ledger -> (CommandOutcome?, [Ledger.Action]) in
       let outcome = ledger.outcome(of: published.token)
-      return (outcome, ledger.rowWritten(published.token, rowID: id, recorded: published.known))
+      return (outcome, ledger.rowWritten(published.token, rowID: id, recorded: recorded))
     }
+  }
+
+  /// The database refused the audit row for now (`error`): ``run()`` writes it once it can, with the outcome known
+  /// by then.
+  func deferRow(_ published: Published, _ error: SQLError) {
+    ledger.withLock { $0.rowDeferred(published.token) }
+    logger.warning(
+      "command published but its audit row cannot be written yet; it will be once the database takes it",
+      metadata: ["requestId": "\(published.log.requestId)", "error": "\(error)"])
+    deferredRows.continuation.yield(published)
   }
 
   func rowFailed(_ published: Published) {
@@ -264,11 +288,19 @@ final class CommandService: Service, Sendable {
   func run() async throws {
     await withDiscardingTaskGroup { group in
       group.addTask { await self.writeOutcomes() }
+      group.addTask { await self.writeDeferredRows() }
       group.addTask { await self.expireOnTime() }
       try? await gracefulShutdown()
       records.continuation.finish()
+      deferredRows.continuation.finish()
       timers.continuation.finish()
       group.cancelAll()
+    }
+    // Stopping while the database still refuses them: said once, loudly, with the count.
+    let unaudited = ledger.withLock { $0.deferredCount }
+    if unaudited > 0 {
+      logger.error(
+        "stopping with published commands whose audit rows could not be written", metadata: ["count": "\(unaudited)"])
     }
   }
 
@@ -281,6 +313,47 @@ final class CommandService: Service, Sendable {
       }
       let now = clock.now
       update { $0.tick(now: now) }
+    }
+  }
+
+  /// Writes the audit rows the database refused at publish, oldest first, each with the outcome known when it
+  /// is finally written (later outcomes follow through ``writeOutcomes()``), retrying while the database is
+  /// unavailable.
+  private func writeDeferredRows() async {
+    for await published in deferredRows.stream {
+      var delay = Duration.milliseconds(100)
+      while true {
+        let outcome = ledger.withLock { $0.outcome(of: published.token) }
+        var log = published.log
+        let described = Self.describe(outcome)
+        log.status = described.status
+        log.ackedAt = described.ackedAt
+        log.ackLatencyMs = described.latency
+        log.error = outcome?.error
+        do {
+          // A lost connection may have lost the answer to a COMMIT that happened: never write the row twice.
+          let existing = try await logs.byRequestId(log.requestId).flatMap { row in
+            row.issuedAt == log.issuedAt && row.deviceId == log.deviceId ? row : nil
+          }
+          if let existing {
+            // What it shows is unknown here: the outcome is recorded again (a row already showing one stays).
+            rowWritten(published, id: existing.id, recorded: nil)
+          } else {
+            rowWritten(published, id: try await logs.insert(log, now: log.issuedAt).id, recorded: outcome)
+          }
+          logger.notice("deferred command audit row written", metadata: ["requestId": "\(log.requestId)"])
+          break
+        } catch let error as SQLError where error.isUnavailable {
+          guard (try? await Task.sleep(for: delay)) != nil else { break }
+          delay = min(delay * 2, .seconds(2))
+        } catch {
+          logger.error(
+            "could not write a published command's audit row",
+            metadata: ["requestId": "\(log.requestId)", "error": "\(error)"])
+          rowFailed(published)
+          break
+        }
+      }
     }
   }
 

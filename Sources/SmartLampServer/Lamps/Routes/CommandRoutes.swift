@@ -34,6 +34,7 @@ struct CommandRoutes: Sendable {
     // The rate limit's hit rides in the idempotency claim, the audit row in the answer's record: one write before
     // the publish, one after it. Both are on the path a waiting person sees.
     var issued: CommandService.Published?
+    var answerHeaders = HTTPFields()
     do {
       return try await SQLWritePriority.$latencyCritical.withValue(true) {
         let (response, written) = try await lamps.idempotency.perform(
@@ -57,6 +58,7 @@ struct CommandRoutes: Sendable {
             throw APIError.brokerUnavailable()
           }
           issued = published
+          answerHeaders = headers
           let log = published.log
           let response = try EnvelopeResponse.success(
             commands.result(published, published.known), requestID: context.requestID, headers: headers)
@@ -66,9 +68,17 @@ struct CommandRoutes: Sendable {
         return response
       }
     } catch {
-      // The command went out: its audit row is written even when the answer cannot be (a row that cannot be
-      // written at all leaves the command unannounced).
-      if let issued { _ = try? await commands.writeRow(issued) }
+      // The command went out: its audit row is written even when the answer's record cannot be. A database that
+      // cannot take the row now (disk full) gets it later, and the answer is the command's as it went out, so the
+      // audit log and the answers match one to one; a row that cannot be written at all leaves the command
+      // unannounced and the request failed.
+      guard let issued else { throw error }
+      if let failure = error as? SQLError, failure.isUnavailable {
+        commands.deferRow(issued, failure)
+        return try EnvelopeResponse.success(
+          commands.result(issued, issued.known), requestID: context.requestID, headers: answerHeaders)
+      }
+      _ = try? await commands.writeRow(issued)
       throw error
     }
   }
