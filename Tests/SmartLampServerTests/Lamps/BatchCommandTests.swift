@@ -76,7 +76,11 @@ import Testing
       #expect(Set(seen.map(\.topic)) == Set(room.ids.map { "cmnd/\($0)/POWER" }))
       #expect(seen.allSatisfy { $0.payload == "ON" })
       #expect(room.ids.allSatisfy { room.simulator.relays(of: $0) == [.on] })
-      // Each item has its own audit row and its own realtime events.
+      // Each item has its own audit row and its own realtime events. (Polled, as for a single command: the row is
+      // written before the answer, its outcome just after.)
+      try await poll("the item's audit row acknowledged") {
+        try await env.call(.get, "/api/v1/commands/room-on:7").data?["status"]?.string == "ACKED"
+      }
       let audit = try await env.call(.get, "/api/v1/commands/room-on:7")
       #expect(audit.data?["status"]?.string == "ACKED" && audit.data?["deviceId"]?.string == room.ids[7])
       #expect(audit.data?["origin"]?.string == "user")
