@@ -23,15 +23,36 @@ final class RealtimeHub: Sendable {
 
   struct Subscription: Sendable {
     let id: Int
-    let events: AsyncStream<Event>
+    /// The subscriber's events; its stream takes them in batches (RealtimeMailbox.swift). The stream's end must call
+    /// ``close(_:)``, which forgets the subscriber.
+    let events: RealtimeMailbox
     /// Events missed since `Last-Event-ID`, or nil when they are no longer buffered (send a snapshot instead).
     let replay: [Event]?
     /// The hub position at subscription: frames of the snapshot carry it as their id.
     let position: UInt64
+    /// Forgets the subscriber once the last copy of this subscription is gone, even if its stream never ran.
+    let lifetime: Lifetime
+  }
+
+  /// Closes a subscription and gives back its quota place when released: a response whose body never ran (the
+  /// client left before the head was written) must not leave a subscriber behind.
+  final class Lifetime: Sendable {
+    let hub: RealtimeHub
+    let id: Int
+
+    init(hub: RealtimeHub, id: Int) {
+      self.hub = hub
+      self.id = id
+    }
+
+    deinit {
+      hub.close(id)
+      hub.quota.release(id)
+    }
   }
 
   fileprivate struct Subscriber {
-    let continuation: AsyncStream<Event>.Continuation
+    let mailbox: RealtimeMailbox
     var visible: Set<Int64>
     let owner: Owner
     /// May see admin-only events (decided once: a demoted admin's stream is closed by the session checks).
@@ -69,13 +90,12 @@ final class RealtimeHub: Sendable {
   /// Registers a subscriber that sees `visible` devices. With `lastEventID`, also returns the buffered events after
   /// it that the subscriber may see (atomically with the registration, so nothing falls between).
   func subscribe(visible: Set<Int64>, owner: Owner, lastEventID: UInt64?, capacity: Int? = nil) -> Subscription {
-    let (events, continuation) = AsyncStream.makeStream(
-      of: Event.self, bufferingPolicy: .bufferingOldest(capacity ?? subscriberCapacity))
+    let events = RealtimeMailbox(capacity: capacity ?? subscriberCapacity)
     let (id, replay, position) = state.withLock { state -> (Int, [Event]?, UInt64) in
       state.nextSubscriber += 1
       let id = state.nextSubscriber
       let subscriber = Subscriber(
-        continuation: continuation, visible: visible, owner: owner,
+        mailbox: events, visible: visible, owner: owner,
         administers: Authorization.check(.discovery, principal: owner.principal) == .allowed)
       state.subscribers[id] = subscriber
       var replay: [Event]?
@@ -89,16 +109,16 @@ final class RealtimeHub: Sendable {
       }
       return (id, replay, state.nextID)
     }
-    continuation.onTermination = { [weak self] _ in self?.remove(id) }
-    return Subscription(id: id, events: events, replay: replay, position: position)
+    return Subscription(
+      id: id, events: events, replay: replay, position: position, lifetime: Lifetime(hub: self, id: id))
   }
 
   /// Publishes an event about `device` (nil: for everyone; with `adminsOnly`, for administrators only) to every
   /// subscriber that sees it.
   @discardableResult
   func publish(device: Int64?, json: String, adminsOnly: Bool = false) -> UInt64 {
-    let (id, dropped) = state.withLock { state -> (UInt64, [AsyncStream<Event>.Continuation]) in
-      var dropped: [AsyncStream<Event>.Continuation] = []
+    let (id, dropped) = state.withLock { state -> (UInt64, [RealtimeMailbox]) in
+      var dropped: [RealtimeMailbox] = []
       state.nextID += 1
       let event = Event(id: state.nextID, device: device, json: json, adminsOnly: adminsOnly)
       if state.replay.count < replayCapacity {
@@ -109,40 +129,40 @@ final class RealtimeHub: Sendable {
       }
       // Yielding under the lock keeps every subscriber's order equal to the id order; yield never blocks.
       for (id, subscriber) in state.subscribers where subscriber.sees(event) {
-        if case .dropped = subscriber.continuation.yield(event) {
+        if !subscriber.mailbox.yield(event) {
           dropped += state.drop(id)
         }
       }
       return (event.id, dropped)
     }
-    // Finishing runs onTermination, which takes the lock again: only outside it.
-    for continuation in dropped { continuation.finish() }
+    // Finishing wakes the stream's task: outside the lock.
+    for mailbox in dropped { mailbox.finish() }
     return id
   }
 
   /// Sends a frame to one subscriber only (not replayed), with the current position as its id.
   func send(to subscriber: Int, json: String) {
-    let dropped = state.withLock { state -> [AsyncStream<Event>.Continuation] in
+    let dropped = state.withLock { state -> [RealtimeMailbox] in
       guard let target = state.subscribers[subscriber] else { return [] }
-      if case .dropped = target.continuation.yield(Event(id: state.nextID, device: nil, json: json)) {
+      if !target.mailbox.yield(Event(id: state.nextID, device: nil, json: json)) {
         return state.drop(subscriber)
       }
       return []
     }
-    for continuation in dropped { continuation.finish() }
+    for mailbox in dropped { mailbox.finish() }
   }
 
   /// Sends a frame to every subscriber (pings), not replayed.
   func broadcast(json: String) {
-    let dropped = state.withLock { state -> [AsyncStream<Event>.Continuation] in
+    let dropped = state.withLock { state -> [RealtimeMailbox] in
       let event = Event(id: state.nextID, device: nil, json: json)
-      var dropped: [AsyncStream<Event>.Continuation] = []
+      var dropped: [RealtimeMailbox] = []
       for (id, subscriber) in state.subscribers {
-        if case .dropped = subscriber.continuation.yield(event) { dropped += state.drop(id) }
+        if !subscriber.mailbox.yield(event) { dropped += state.drop(id) }
       }
       return dropped
     }
-    for continuation in dropped { continuation.finish() }
+    for mailbox in dropped { mailbox.finish() }
   }
 
   /// Changes what a subscriber sees; returns the devices that became visible, or nil when nothing changed.
@@ -158,8 +178,8 @@ final class RealtimeHub: Sendable {
 
   /// Ends a subscriber's stream (revoked session).
   func close(_ subscriber: Int) {
-    let continuation = state.withLock { $0.subscribers.removeValue(forKey: subscriber)?.continuation }
-    continuation?.finish()
+    let mailbox = state.withLock { $0.subscribers.removeValue(forKey: subscriber)?.mailbox }
+    mailbox?.finish()
   }
 
   /// Every open subscription with its owner, for the periodic visibility and session checks.
@@ -171,10 +191,6 @@ final class RealtimeHub: Sendable {
   /// How many subscribers were dropped for falling behind.
   var droppedCount: Int { state.withLock { $0.dropped } }
   var position: UInt64 { state.withLock { $0.nextID } }
-
-  private func remove(_ id: Int) {
-    _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
-  }
 }
 
 extension RealtimeHub.State {
@@ -182,10 +198,10 @@ extension RealtimeHub.State {
     Array(replay[replayStart...] + replay[..<replayStart])
   }
 
-  /// Forgets a subscriber that fell behind; the caller finishes the returned continuation outside the lock.
-  fileprivate mutating func drop(_ id: Int) -> [AsyncStream<RealtimeHub.Event>.Continuation] {
+  /// Forgets a subscriber that fell behind; the caller finishes the returned mailbox outside the lock.
+  fileprivate mutating func drop(_ id: Int) -> [RealtimeMailbox] {
     guard let subscriber = subscribers.removeValue(forKey: id) else { return [] }
     dropped += 1
-    return [subscriber.continuation]
+    return [subscriber.mailbox]
   }
 }

@@ -78,8 +78,13 @@ struct RealtimeRoutes: Sendable {
         try await writer.write(ByteBuffer(string: head))
         try await request.body.consumeWithCancellationOnInboundClose { _ in
           try await withGracefulShutdownHandler {
-            for await event in subscription.events {
-              try await writer.write(ByteBuffer(string: Self.frame(id: event.id, json: event.json)))
+            // Whatever queued while the last write was under way goes out as one write (RealtimeMailbox.swift).
+            while true {
+              let batch = await subscription.events.nextBatch()
+              if batch.isEmpty { break }
+              var bytes = ByteBuffer()
+              for event in batch { bytes.writeString(Self.frame(id: event.id, json: event.json)) }
+              try await writer.write(bytes)
             }
           } onGracefulShutdown: {
             hub.close(subscription.id)
