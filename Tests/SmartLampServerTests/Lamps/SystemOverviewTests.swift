@@ -9,7 +9,7 @@ import Testing
 /// streams, command outcomes with latency percentiles, the scheduler; the broker going down and coming back; the
 /// refused subscriptions named; administrators only.
 @Suite(.serialized) struct SystemOverviewTests {
-  static func system(_ env: LampEnv, token: String? = nil) async throws -> LampEnv.Reply {
+  static func system(_ env: LampEnv, token: String? = nil) async throws -> Reply {
     try await env.call(.get, "/api/v1/system", token: token)
   }
 
@@ -63,7 +63,7 @@ import Testing
       // Members and keys without admin are refused.
       let member = try await env.createMember("system@example.com")
       let refused = try await Self.system(env, token: member.token)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_ADMIN_REQUIRED")
 
       // The broker goes down: the page still answers and says so; then it recovers.
       await env.broker.kill()

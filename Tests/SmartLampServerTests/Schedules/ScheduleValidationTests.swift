@@ -118,14 +118,9 @@ import Testing
   }
 
   func raw(_ client: some TestClientProtocol, _ session: Session, _ body: String, key: String) async throws -> Reply {
-    let headers: HTTPFields = [
-      .cookie: "auth_token=\(session.accessToken)", .contentType: "application/json",
-      HTTPField.Name("Idempotency-Key")!: key,
-    ]
-    let response = try await client.execute(
-      uri: "/api/v1/schedules", method: .post, headers: headers, body: ByteBuffer(string: body)
-    ) { $0 }
-    return Reply(status: response.status, headers: response.headers, body: Data(response.body.readableBytesView))
+    try await APIClient(client).call(
+      .post, "/api/v1/schedules", body: .text(body), idempotencyKey: key,
+      headers: [.cookie: "auth_token=\(session.accessToken)"])
   }
 
   /// PATCH plans from `startAt` as POST does (upstream §20.21 recomputed from now and ignored it).
