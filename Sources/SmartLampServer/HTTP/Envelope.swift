@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SmartLampStore
 
-/// The response envelope of every `/api` answer (upstream-spec §2.1): `success`, `data`, `error`, `meta`.
+/// The response envelope of every `/api` answer (UPSTREAM §2.1): `success`, `data`, `error`, `meta`.
 struct Envelope<Payload: Encodable>: Encodable {
   struct ErrorBody: Encodable {
     let code: String

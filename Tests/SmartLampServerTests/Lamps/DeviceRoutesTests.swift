@@ -4,7 +4,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// The devices API (upstream-spec §5.7 with CONTRACT §5) through the real server.
+/// The devices API (UPSTREAM §5.7 with CONTRACT §5) through the real server.
 @Suite(.serialized) struct DeviceRoutesTests {
   @Test func createShowPatchDelete() async throws {
     try await LampEnv.with { env in

@@ -6,7 +6,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// Body rules of the schedule routes (upstream-spec §5.6 corrected by CONTRACT §1, §9) and their error codes.
+/// Body rules of the schedule routes (UPSTREAM §5.6 corrected by CONTRACT §1, §9) and their error codes.
 @Suite struct ScheduleValidationTests {
   func withAdmin(_ body: @Sendable (any TestClientProtocol, Session) async throws -> Void) async throws {
     let server = Accounts.server()
@@ -123,7 +123,7 @@ import Testing
       headers: [.cookie: "auth_token=\(session.accessToken)"])
   }
 
-  /// PATCH plans from `startAt` as POST does (upstream §20.21 recomputed from now and ignored it).
+  /// PATCH plans from `startAt` as POST does (UPSTREAM §20.21 recomputed from now and ignored it).
   @Test func patchRecomputesTheCursorFromStartAt() async throws {
     try await withAdmin { client, admin in
       let created = try await client.schedules(.post, as: .cookie(admin), json: ScheduleFixtures.body())

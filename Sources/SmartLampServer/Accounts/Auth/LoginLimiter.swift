@@ -3,7 +3,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// The login limiter (upstream-spec §7.4) per client IP **and** per account: two `rate_limit_hits` rows,
+/// The login limiter (UPSTREAM §7.4) per client IP **and** per account: two `rate_limit_hits` rows,
 /// `auth_login:<ip>` and `auth_login_account:<email>`, read and changed in one write transaction, so concurrent
 /// attempts cannot slip past the count.
 struct LoginLimiter: Sendable {
@@ -86,7 +86,7 @@ struct LoginLimiter: Sendable {
 }
 
 extension RateLimitDecision {
-  /// `X-RateLimit-*` always, `Retry-After` when denied (upstream-spec §7.5).
+  /// `X-RateLimit-*` always, `Retry-After` when denied (UPSTREAM §7.5).
   var headers: HTTPFields {
     var fields = HTTPFields()
     fields[.xRateLimitLimit] = String(limit)

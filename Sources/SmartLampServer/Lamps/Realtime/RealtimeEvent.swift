@@ -1,6 +1,6 @@
 import Foundation
 
-/// The frames of the realtime stream (CONTRACT §8, upstream-spec §10), each encoded once and fanned out as text.
+/// The frames of the realtime stream (CONTRACT §8, UPSTREAM §10), each encoded once and fanned out as text.
 enum RealtimeEvent {
   struct Hello: Encodable {
     let type = "hello"

@@ -4,7 +4,7 @@ import Hummingbird
 import SmartLampCore
 import Tasmota
 
-/// `GET /api/v1/devices/discovery` (admin; upstream-spec §5.7 fields, CONTRACT §10): answers from the continuously
+/// `GET /api/v1/devices/discovery` (admin; UPSTREAM §5.7 fields, CONTRACT §10): answers from the continuously
 /// kept inventory at once. With `waitMs` > 0 it also sends `STATUS 0` to every known device and waits for their
 /// replies, at most `waitMs` (a hard bound: upstream's scan could run far past it). `POST …/discovery/probe` (issue
 /// #8, the inbox's "probe again") also asks the Tasmota group topic, so devices the server never heard answer too.
@@ -176,7 +176,7 @@ struct DiscoveryRoutes: Sendable {
       waitedMs: waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000)
   }
 
-  /// One entry per command channel of a physical device (upstream-spec §5.7).
+  /// One entry per command channel of a physical device (UPSTREAM §5.7).
   static func expand(_ entry: DiscoveryInventory.Entry, visible: Set<String>, registered: Registered) -> [Entry] {
     let channels = entry.channels.sorted()
     let suggested = TasmotaChannel.suggested(from: channels)
@@ -214,7 +214,7 @@ struct DiscoveryRoutes: Sendable {
     }
   }
 
-  /// `living_room-lamp` → `Living Room Lamp`; empty → `Lampu Tasmota` (upstream-spec §5.7).
+  /// `living_room-lamp` → `Living Room Lamp`; empty → `Lampu Tasmota` (UPSTREAM §5.7).
   static func derivedName(_ id: String) -> String {
     let words = id.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " })
     guard !words.isEmpty else { return "Lampu Tasmota" }
@@ -223,6 +223,6 @@ struct DiscoveryRoutes: Sendable {
 }
 
 extension DiscoveryInventory.Entry {
-  /// The first non-empty FriendlyName (upstream-spec §5.7), else the DeviceName.
+  /// The first non-empty FriendlyName (UPSTREAM §5.7), else the DeviceName.
   var friendlyName: String? { friendlyNames.first { !$0.isEmpty } ?? deviceName.flatMap { $0.isEmpty ? nil : $0 } }
 }
