@@ -79,7 +79,8 @@ public enum APITime {
   /// ``iso8601(_:)`` for epoch milliseconds, without a round trip through a binary fraction.
   public static func iso8601(millis: Int64) -> String { Timestamp.iso(millis) }
 
-  public static func epochMilliseconds(_ date: Date = Date()) -> Int64 {
+  /// `date` in epoch milliseconds; the current time is `Timestamp.nowMillis()` (one name for "now").
+  public static func epochMilliseconds(_ date: Date) -> Int64 {
     Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
   }
 }

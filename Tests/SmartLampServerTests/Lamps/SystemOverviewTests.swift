@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SmartLampStore
 import TestSupport
 import Testing
 
@@ -35,7 +36,7 @@ import Testing
       #expect(before["scheduler"]?["nextDueAt"]?.lampIsNull == true)
       #expect(before["openapiUrl"]?.string == "/api/v1/openapi.json")
       let startedAt = try #require(before["startedAt"]?.lampInt)
-      #expect(startedAt <= Int(APITime.epochMilliseconds()))
+      #expect(startedAt <= Int(Timestamp.nowMillis()))
 
       // Commands, a stream and a schedule show up.
       #expect(try await env.execute("heard", "ON").data?["status"]?.string == "ACKED")
@@ -58,7 +59,7 @@ import Testing
       #expect(p50 >= 0 && p95 >= p50)
       #expect(after["scheduler"]?["enabledSchedules"]?.lampInt == 1)
       #expect(after["scheduler"]?["enabled"]?.lampBool == true)
-      #expect((after["scheduler"]?["nextDueAt"]?.lampInt ?? 0) > Int(APITime.epochMilliseconds()))
+      #expect((after["scheduler"]?["nextDueAt"]?.lampInt ?? 0) > Int(Timestamp.nowMillis()))
 
       // Members and keys without admin are refused.
       let member = try await env.createMember("system@example.com")

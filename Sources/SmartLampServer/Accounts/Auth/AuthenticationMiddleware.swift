@@ -45,7 +45,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     do {
       let claims = try accounts.tokens.verify(token)
       guard let userId = claims.userId else { return .failed(.invalidToken) }
-      let now = APITime.epochMilliseconds()
+      let now = Timestamp.nowMillis()
       let sid = claims.sid
       let store = accounts.store
       guard
@@ -73,7 +73,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let hash = SecretTokens.sha256Hex(token)
     let keys = services.accounts.store.apiKeys
     guard let found = try await keys.lookup(hash: hash) else { return nil }
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     let client = found.key
     guard client.isActive, client.revokedAt == nil else { return .failed(.invalidToken) }
     guard client.expiresAt.map({ $0 > now }) ?? true else { return .failed(.expiredToken) }

@@ -33,7 +33,7 @@ struct LoginLimiter: Sendable {
   /// Before credentials are examined. Denied when any key is blocked.
   func check(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     return try await repository.update(keys, now: now) { windows in
       var changes: [(String, RateWindowChange)] = []
       var decisions: [RateLimitDecision] = []
@@ -51,7 +51,7 @@ struct LoginLimiter: Sendable {
   /// a success then deletes the rows (``reset(keys:)``).
   func reserve(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     return try await repository.update(keys, now: now) { stored in
       var windows: [String: RateWindow?] = [:]
       for key in keys {
@@ -91,7 +91,7 @@ extension RateLimitDecision {
     var fields = HTTPFields()
     fields[.xRateLimitLimit] = String(limit)
     fields[.xRateLimitRemaining] = String(max(0, remaining))
-    let resetMillis = resetAt > 0 ? resetAt : APITime.epochMilliseconds()
+    let resetMillis = resetAt > 0 ? resetAt : Timestamp.nowMillis()
     fields[.xRateLimitReset] = String((resetMillis + 999) / 1000)
     if let retryAfterSec, !allowed { fields[.retryAfter] = String(retryAfterSec) }
     return fields

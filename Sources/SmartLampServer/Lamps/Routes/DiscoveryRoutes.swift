@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 import Tasmota
 
 /// `GET /api/v1/devices/discovery` (admin; UPSTREAM §5.7 fields, CONTRACT §10): answers from the continuously
@@ -150,7 +151,7 @@ struct DiscoveryRoutes: Sendable {
     let clock = ContinuousClock()
     let begun = clock.now
     let deadline = begun.advanced(by: .milliseconds(waitMs))
-    let started = APITime.epochMilliseconds()
+    let started = Timestamp.nowMillis()
     let known = lamps.discovery.snapshot()
     if group {
       for order in [TasmotaTopicOrder.prefixFirst, .topicFirst] {

@@ -14,7 +14,7 @@ extension CommandRateLimiter {
     let key = key(for: identifier)
     let policy = policy
     return { conn in
-      let decision = try RateLimitRepository.hit(key, limit: policy, now: APITime.epochMilliseconds(), on: conn)
+      let decision = try RateLimitRepository.hit(key, limit: policy, now: Timestamp.nowMillis(), on: conn)
       guard decision.allowed else {
         throw APIError(
           .tooManyRequests, code: "RATE_LIMITED", message: "Too many command requests",
