@@ -43,7 +43,9 @@ let package = Package(
       ],
       swiftSettings: swiftSettings
     ),
-    .target(name: "Tasmota", swiftSettings: swiftSettings),
+    // The one JSON reader, shared by Tasmota's payloads and the server's bodies.
+    .target(name: "JSONCore", swiftSettings: swiftSettings),
+    .target(name: "Tasmota", dependencies: ["JSONCore"], swiftSettings: swiftSettings),
     .target(name: "SmartLampCore", swiftSettings: swiftSettings),
     .systemLibrary(
       name: "CMariaDB",
@@ -73,7 +75,7 @@ let package = Package(
     .target(
       name: "SmartLampServer",
       dependencies: [
-        "MQTT", "Tasmota", "SmartLampCore", "SmartLampStore", "DeviceSimulator",
+        "MQTT", "JSONCore", "Tasmota", "SmartLampCore", "SmartLampStore", "DeviceSimulator",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "HummingbirdHTTP2", package: "hummingbird"),

@@ -98,7 +98,7 @@ done
 (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$work/server.log"; echo "server not listening"; exit 1; }
 
 # Checks left out, and why:
-# - negative_data_rejection: the contract ignores unknown JSON fields and many query parameters (upstream §2.2),
+# - negative_data_rejection: the contract ignores unknown JSON fields and many query parameters (UPSTREAM §2.2),
 #   so "invalid per schema" bodies with extra members or odd query strings are rightly accepted.
 # - positive_data_acceptance: schema-valid requests still fail for state reasons the schema cannot express
 #   (unknown device or user ids → 404, duplicate emails → 409, the last admin cannot be archived, no broker → 503).

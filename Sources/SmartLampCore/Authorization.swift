@@ -1,4 +1,4 @@
-/// The one authorisation component every route asks (upstream-spec §4.6, CONTRACT §3–4). Pure functions only.
+/// The one authorisation component every route asks (UPSTREAM §4.6, CONTRACT §3–4). Pure functions only.
 ///
 /// Device questions take the grant the *effective user* holds on the device (the `user_devices` row of the user,
 /// or of the API key's owner), or nil when there is none. Admins need none. An API key acts with its owner's rights

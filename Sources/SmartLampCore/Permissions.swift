@@ -42,7 +42,7 @@ public struct DeviceGrant: Sendable, Hashable, Codable {
     self.schedulePermission = schedulePermission
   }
 
-  /// What admins hold on every device (listed as `manage`/`manage`, upstream-spec §4.6).
+  /// What admins hold on every device (listed as `manage`/`manage`, UPSTREAM §4.6).
   public static let full = DeviceGrant(devicePermission: .manage, schedulePermission: .manage)
 
   /// The valid-combination rule: managing schedules requires at least control of the device.

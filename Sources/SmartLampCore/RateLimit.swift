@@ -1,6 +1,6 @@
 import Foundation
 
-// The arithmetic of the two limiters of upstream-spec §7.3–7.4, as pure transitions over a stored window.
+// The arithmetic of the two limiters of UPSTREAM §7.3–7.4, as pure transitions over a stored window.
 // The store applies them inside one transaction so counting is atomic.
 
 /// A stored `rate_limit_hits` row: the count in the current window and when the window (or backoff) ends.
@@ -49,7 +49,7 @@ public enum RateWindowChange: Sendable, Hashable {
   case delete
 }
 
-/// The fixed-window limiter of upstream-spec §7.3 (commands).
+/// The fixed-window limiter of UPSTREAM §7.3 (commands).
 public struct FixedWindowLimit: Sendable, Hashable {
   public var limit: Int
   public var windowMs: Int64
@@ -88,7 +88,7 @@ public struct FixedWindowLimit: Sendable, Hashable {
   }
 }
 
-/// The login limiter with exponential backoff of upstream-spec §7.4.
+/// The login limiter with exponential backoff of UPSTREAM §7.4.
 public struct LoginBackoffPolicy: Sendable, Hashable {
   public var limit: Int
   public var windowSec: Double
@@ -166,7 +166,7 @@ public struct LoginBackoffPolicy: Sendable, Hashable {
 }
 
 /// The `rate_limit_hits.rate_key` of a bucket and identifier: `<bucket>:<identifier>`, each part trimmed and every
-/// character outside `[A-Za-z0-9:._-]` replaced by `_` (upstream-spec §7.2).
+/// character outside `[A-Za-z0-9:._-]` replaced by `_` (UPSTREAM §7.2).
 public enum RateLimitKey {
   public static func make(bucket: String, identifier: String) -> String {
     "\(sanitize(bucket)):\(sanitize(identifier))"

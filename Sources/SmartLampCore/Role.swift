@@ -1,6 +1,6 @@
 import Foundation
 
-/// A user's role. Stored as text in `users.role`; anything other than `admin` is a member (upstream-spec §4.6).
+/// A user's role. Stored as text in `users.role`; anything other than `admin` is a member (UPSTREAM §4.6).
 public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
   case admin
   case member

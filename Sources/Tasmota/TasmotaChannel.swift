@@ -3,7 +3,7 @@ import Foundation
 /// A relay channel: `POWER` (the unindexed output) or `POWER1` … `POWER32`.
 ///
 /// Tasmota supports at most 32 relays, so an index above 32 is not a channel. Ordering is `POWER` first, then by
-/// index (upstream §9.2).
+/// index (UPSTREAM §9.2).
 public struct TasmotaChannel: Sendable, Hashable, Comparable, CustomStringConvertible {
   /// 0 for `POWER`, otherwise 1 … ``maximumIndex``.
   public let index: Int
@@ -54,7 +54,7 @@ public struct TasmotaChannel: Sendable, Hashable, Comparable, CustomStringConver
 
   public static func < (lhs: TasmotaChannel, rhs: TasmotaChannel) -> Bool { lhs.index < rhs.index }
 
-  /// The channel a UI should preselect: the first indexed channel if any, else `POWER` (upstream §9.2).
+  /// The channel a UI should preselect: the first indexed channel if any, else `POWER` (UPSTREAM §9.2).
   public static func suggested(from channels: some Sequence<TasmotaChannel>) -> TasmotaChannel {
     channels.filter(\.isIndexed).min() ?? .power
   }

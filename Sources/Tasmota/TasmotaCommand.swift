@@ -58,7 +58,7 @@ public enum TasmotaCommand {
   }
 }
 
-/// Subscription filter lists (upstream §9.3), both FullTopic orders.
+/// Subscription filter lists (UPSTREAM §9.3), both FullTopic orders.
 public enum TasmotaSubscriptions {
   /// Retained native-discovery configs.
   public static let discoveryConfig = "tasmota/discovery/+/config"

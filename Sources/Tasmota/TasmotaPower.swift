@@ -3,7 +3,7 @@ public enum TasmotaPower: String, Sendable, Hashable, CaseIterable {
   case on = "ON"
   case off = "OFF"
 
-  /// Switch-value normalisation for text (upstream §9.4): `ON`/`OFF` in any case and trimmed, `1` → on, `0` → off.
+  /// Switch-value normalisation for text (UPSTREAM §9.4): `ON`/`OFF` in any case and trimmed, `1` → on, `0` → off.
   /// Anything else (`TOGGLE`, `BLINK`, empty) is not a switch value.
   public init?(switchValue text: some StringProtocol) {
     let bytes = ASCII.trimmed(Substring(text).utf8)

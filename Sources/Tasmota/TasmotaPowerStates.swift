@@ -1,4 +1,4 @@
-/// Power-state extraction from JSON objects (upstream §9.4).
+/// Power-state extraction from JSON objects (UPSTREAM §9.4).
 public enum TasmotaPowerStates {
   /// Every power key of an object, ordered by channel:
   /// - `POWER` with a switch value → `POWER`;

@@ -29,7 +29,7 @@ public struct TasmotaPowerReport: Sendable, Hashable {
     self.json = json
   }
 
-  /// The state of the first channel in channel order ("overall power", upstream §9.4).
+  /// The state of the first channel in channel order ("overall power", UPSTREAM §9.4).
   public var power: TasmotaPower? { TasmotaPowerStates.overall(states) }
 
   /// The reported state of one channel, if this report carries it.
@@ -160,6 +160,6 @@ public struct TasmotaStatus: Sendable, Hashable {
 
   public var power: TasmotaPower? { TasmotaPowerStates.overall(states) }
 
-  /// The first non-empty friendly name (upstream §9.8).
+  /// The first non-empty friendly name (UPSTREAM §9.8).
   public var friendlyName: String? { friendlyNames.first { !$0.isEmpty } }
 }

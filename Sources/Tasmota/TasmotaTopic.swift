@@ -54,7 +54,7 @@ public struct TasmotaTopic: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// Parses a topic with exactly three non-empty segments where the first or the second is a prefix
-  /// (case-insensitive); the other of the first two is the device id (upstream §9.4). If both are prefixes, the
+  /// (case-insensitive); the other of the first two is the device id (UPSTREAM §9.4). If both are prefixes, the
   /// first wins (default order). Wildcards are never device ids. Returns nil for anything else.
   public static func parse(_ topic: String) -> TasmotaTopic? {
     let bytes = topic.utf8
@@ -101,7 +101,7 @@ public struct TasmotaTopic: Sendable, Hashable, CustomStringConvertible {
   /// The suffix upper-cased, for matching (`Power2` and `POWER2` are the same report).
   public var normalisedSuffix: String { suffix.uppercased() }
 
-  /// Device ids are matched case-insensitively (upstream §20.30 fixed): `Lamp` and `lamp` are one device.
+  /// Device ids are matched case-insensitively (UPSTREAM §20.30 fixed): `Lamp` and `lamp` are one device.
   public static func sameDevice(_ lhs: String, _ rhs: String) -> Bool {
     lhs.lowercased() == rhs.lowercased()
   }

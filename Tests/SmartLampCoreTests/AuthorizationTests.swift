@@ -1,7 +1,7 @@
 import SmartLampCore
 import Testing
 
-/// Every question of upstream-spec §4.6 for every principal shape, checked against the spec's table written
+/// Every question of UPSTREAM §4.6 for every principal shape, checked against the spec's table written
 /// out independently here.
 @Suite struct AuthorizationTests {
   typealias A = Authorization
@@ -32,7 +32,7 @@ import Testing
     return sets + [.all]
   }()
 
-  /// upstream-spec §4.6's member table.
+  /// UPSTREAM §4.6's member table.
   static func memberMay(_ action: A.DeviceAction, _ grant: DeviceGrant?) -> Bool {
     guard let grant else { return false }
     switch action {

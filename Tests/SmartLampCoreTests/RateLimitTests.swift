@@ -46,7 +46,7 @@ import Testing
 }
 
 @Suite struct LoginBackoffTests {
-  /// upstream-spec §7.4's example: limit 2, base 5, factor 3, max 60.
+  /// UPSTREAM §7.4's example: limit 2, base 5, factor 3, max 60.
   let policy = LoginBackoffPolicy(limit: 2, windowSec: 60, backoffBaseSec: 5, backoffFactor: 3, backoffMaxSec: 60)
 
   func stored(_ change: RateWindowChange, else current: RateWindow?) -> RateWindow? {

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 @Suite struct MigrationTests {
-  /// upstream-spec §13.1 plus what the contract adds: every table and column by name.
+  /// UPSTREAM §13.1 plus what the contract adds: every table and column by name.
   static let expectedColumns: [String: [String]] = [
     "users": [
       "id", "name", "email", "password_hash", "role", "is_active", "created_at", "updated_at", "deleted_at",

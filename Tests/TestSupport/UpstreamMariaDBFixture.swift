@@ -1,4 +1,4 @@
-/// A database exactly as the upstream TypeScript system leaves it on MariaDB (upstream-spec §13.1, §13.3–13.5):
+/// A database exactly as the upstream TypeScript system leaves it on MariaDB (UPSTREAM §13.1, §13.3–13.5):
 /// its `0001_schema.sql` after the later files, written from the spec with MariaDB's default constraint names
 /// (`command_logs_ibfk_2`…, so the upgrade must find constraints by what they reference), its own
 /// `schema_migrations` (file names, a TIMESTAMP column) and seed-like rows: an admin with the seed bcrypt hash, a

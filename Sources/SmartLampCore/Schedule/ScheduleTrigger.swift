@@ -2,7 +2,7 @@ import Foundation
 
 /// What makes a schedule fire: its cron expression and, for dashboard window schedules, a window of local time.
 /// The runner advances its cursor with ``nextSlot(after:in:)`` from the slot it just handled, so every slot is
-/// evaluated (fixes upstream §20.2 item 15, where per-second crons were stepped by 2 s).
+/// evaluated (fixes UPSTREAM §20.15, where per-second crons were stepped by 2 s).
 public struct ScheduleTrigger: Sendable, Hashable {
   public let cron: CronExpression
   public let window: ScheduleWindow?

@@ -1,4 +1,4 @@
-/// A window of local time of day in which an action is re-sent every `intervalSeconds` (upstream §11.4, R4 seconds
+/// A window of local time of day in which an action is re-sent every `intervalSeconds` (UPSTREAM §11.4, R4 seconds
 /// semantics, CONTRACT §9): `[startSecond, endSecond)`, overnight when `startSecond > endSecond`, slots counted
 /// from the window start (across midnight for overnight windows).
 public struct ScheduleWindow: Sendable, Hashable {

@@ -3,7 +3,7 @@ import SmartLampCore
 import SmartLampStore
 
 /// Creates the first admin from `admin.email`/`admin.password` (SMARTLAMP_ADMIN_*) only while no active admin exists:
-/// no backdoor that outlives the bootstrap (upstream-spec §20.1).
+/// no backdoor that outlives the bootstrap (UPSTREAM §20.1).
 enum FirstAdmin {
   static func ensure(configuration: Configuration, database: any SQLDatabase, logger: Logger) async throws {
     guard let email = configuration.adminEmail, let password = configuration.adminPassword else { return }

@@ -78,7 +78,7 @@ struct SystemRoutes: Sendable {
     let lamps = services.lamps
     let uptime = ContinuousClock.now - services.metrics.started
     let uptimeMs = uptime.wholeMilliseconds
-    let startedAt = APITime.epochMilliseconds() - uptimeMs
+    let startedAt = Timestamp.nowMillis() - uptimeMs
 
     var databaseProblem: String?
     var scheduler: Overview.Scheduler?

@@ -68,7 +68,7 @@ public struct Configuration: Sendable, Equatable {
   public var adminPassword: String? = nil
   public var bcryptCost = 12
 
-  // Rate limits (upstream-spec §7 defaults)
+  // Rate limits (UPSTREAM §7 defaults)
   public var loginRateLimitMax = 8
   public var loginRateLimitWindowSec = 60
   public var loginBackoffBaseSec = 30

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import SmartLampStore
 
-/// The response envelope of every `/api` answer (upstream-spec §2.1): `success`, `data`, `error`, `meta`.
+/// The response envelope of every `/api` answer (UPSTREAM §2.1): `success`, `data`, `error`, `meta`.
 struct Envelope<Payload: Encodable>: Encodable {
   struct ErrorBody: Encodable {
     let code: String
@@ -79,7 +79,8 @@ public enum APITime {
   /// ``iso8601(_:)`` for epoch milliseconds, without a round trip through a binary fraction.
   public static func iso8601(millis: Int64) -> String { Timestamp.iso(millis) }
 
-  public static func epochMilliseconds(_ date: Date = Date()) -> Int64 {
+  /// `date` in epoch milliseconds; the current time is `Timestamp.nowMillis()` (one name for "now").
+  public static func epochMilliseconds(_ date: Date) -> Int64 {
     Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
   }
 }

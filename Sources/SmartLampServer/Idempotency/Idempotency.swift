@@ -80,7 +80,7 @@ struct Idempotency: Sendable {
     let claim = IdempotencyClaim(
       principal: owner, key: key, method: method, path: path, route: "\(method) \(path)", requestHash: hash)
     while true {
-      switch try await repository.claim(claim, now: APITime.epochMilliseconds(), also: claiming) {
+      switch try await repository.claim(claim, now: Timestamp.nowMillis(), also: claiming) {
       case (.claimed, let claimed?):
         return try await run({ try await handler(claimed) }, claim: claim, context: context)
       case (.claimed, nil):

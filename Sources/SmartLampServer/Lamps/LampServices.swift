@@ -167,7 +167,7 @@ struct IdempotencyPurger: Service {
 
   func run() async throws {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-      _ = try? await repository.purgeExpired(now: APITime.epochMilliseconds())
+      _ = try? await repository.purgeExpired(now: Timestamp.nowMillis())
       try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
     }
   }

@@ -1,5 +1,6 @@
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `POST /api/v1/schedules/preview`: the next run instants of a cron or window schedule in a time zone, from the
 /// server's schedule engine, before anything is saved (any signed-in person; keys need `read`).
@@ -23,7 +24,7 @@ struct SchedulePreviewRoutes: Sendable {
       end: fields.int("windowEndMinute", in: Self.secondOfDay),
       interval: fields.int("enforceEveryMinute", in: ScheduleWindow.intervalRange))
     let count = fields.int("count", in: SchedulePreview.counts) ?? SchedulePreview.defaultCount
-    let after = fields.int("after", in: Self.instants).map(Int64.init) ?? APITime.epochMilliseconds()
+    let after = fields.int("after", in: Self.instants).map(Int64.init) ?? Timestamp.nowMillis()
     try fields.finish()
     guard let cron, let timezone else { throw APIError.validation() }
     let runs = try SchedulePreview.runs(cron: cron, timezone: timezone, window: window, count: count, after: after)

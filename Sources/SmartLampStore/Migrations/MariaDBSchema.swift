@@ -1,6 +1,6 @@
 /// The schema for MariaDB, with the same versions as ``SQLiteSchema``. Version 0001 is upstream's
 /// `migrations-mariadb/0001_schema.sql` as it stands after its later files and its "compatibility" pass
-/// (upstream-spec §13.1, §13.3): the same table, column, key and index names, so an upstream database is a valid
+/// (UPSTREAM §13.1, §13.3): the same table, column, key and index names, so an upstream database is a valid
 /// starting point and is upgraded in place. Nothing of an upstream database is dropped: where our schema differs
 /// (command logs outliving their device, idempotency per principal) columns are added or relaxed, never removed.
 ///

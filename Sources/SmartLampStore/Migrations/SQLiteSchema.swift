@@ -1,4 +1,4 @@
-/// The schema for SQLite. Version 0001 is upstream's MariaDB schema (upstream-spec §13.1: same tables, columns and
+/// The schema for SQLite. Version 0001 is upstream's MariaDB schema (UPSTREAM §13.1: same tables, columns and
 /// ON DELETE actions, SQLite types). Version 0002 adds what the contract needs; where SQLite cannot alter a
 /// constraint (command logs outliving their device, idempotency keyed per principal) the table is rebuilt with its
 /// rows kept. Version 0003 adds the indexes retention and the abandoned-claim sweep seek by. Version 0004 adds what

@@ -10,7 +10,7 @@ import SmartLampCore
 /// so the key does not gain SmartLamp's `admin` scope. The public demo key (`demo-integration-key`, printed in
 /// upstream's README and seeds) is deactivated instead: anyone could use it. Every change is reported.
 enum UpstreamKeyOwners {
-  /// SHA-256 of `demo-integration-key` (upstream-spec §13.5).
+  /// SHA-256 of `demo-integration-key` (UPSTREAM §13.5).
   static let demoKeyHash = "10f752b000d239490916cb969f1a709cd4e3b359f51467adbaf20818cdcb3bfd"
   /// What upstream's `*` granted.
   static let upstreamScopes = APIScopes([.read, .command, .schedule])

@@ -1,6 +1,6 @@
 import SmartLampCore
 
-/// The two limiters of upstream-spec §7.3–7.4 on `rate_limit_hits`. Each call is one transaction that reads and
+/// The two limiters of UPSTREAM §7.3–7.4 on `rate_limit_hits`. Each call is one transaction that reads and
 /// writes the row (no read-then-write race); the arithmetic is SmartLampCore's.
 public struct RateLimitRepository: Sendable {
   public let database: any SQLDatabase

@@ -171,7 +171,7 @@ public struct ScheduleRunPage: Sendable, Hashable {
   public var nextCursor: Int64?
 }
 
-/// Schedules and their runs (upstream-spec §5.6, §11; CONTRACT §9).
+/// Schedules and their runs (UPSTREAM §5.6, §11; CONTRACT §9).
 public struct ScheduleRepository: Sendable {
   public let database: any SQLDatabase
 

@@ -1,4 +1,4 @@
-/// A signed command for a native lamp that has a secret (`firmware/esp32-smartlamp/README.md`, upstream-spec §16):
+/// A signed command for a native lamp that has a secret (`firmware/esp32-smartlamp/README.md`, UPSTREAM §16):
 /// `{deviceId, action, requestId, issuedAt, expiresAt, nonce, sig}` with `sig` = lowercase hex HMAC-SHA256 over
 /// ``canonical``, keyed with the UTF-8 bytes of the device's secret. This type is the pure part: the fields, their
 /// rules, the canonical string and the JSON; the HMAC itself is computed by the caller (this module has no crypto).

@@ -1,5 +1,5 @@
 /// The native (ESP32 SmartLamp firmware) profile's topics: `home/<id>/status`, `home/<id>/lwt` from the lamp and
-/// `home/<id>/cmd` to it (upstream-spec §9.9, `firmware/esp32-smartlamp/README.md`). Commands go to the Tasmota
+/// `home/<id>/cmd` to it (UPSTREAM §9.9, `firmware/esp32-smartlamp/README.md`). Commands go to the Tasmota
 /// topic `cmnd/<id>/POWER`, which the firmware also takes.
 public struct NativeTopic: Sendable, Hashable {
   public enum Kind: String, Sendable, Hashable {

@@ -65,7 +65,7 @@ import Testing
     }
   }
 
-  /// Upstream §20.2 item 15: the cursor was advanced from slot + 1 s, so per-second crons ran every 2 s and a window
+  /// UPSTREAM §20.15: the cursor was advanced from slot + 1 s, so per-second crons ran every 2 s and a window
   /// with an even interval fired only on one parity, or never.
   @Test(arguments: [60, 2, 5, 1])
   func everySlotOfAPerSecondWindowFires(_ interval: Int) {

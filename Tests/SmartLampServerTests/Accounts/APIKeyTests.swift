@@ -7,7 +7,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// API keys (CONTRACT §3, upstream-spec §4.9 hardened per §20.10).
+/// API keys (CONTRACT §3, UPSTREAM §4.9 hardened per §20.10).
 @Suite struct APIKeyTests {
   @Test func createShowsTheKeyOnceAndStoresOnlyItsHash() async throws {
     let server = Accounts.server()

@@ -37,68 +37,13 @@ enum Accounts {
   }
 }
 
-/// The cookies a login or refresh handed out.
-struct Session: Sendable {
-  var accessToken: String
-  var refreshToken: String
-}
-
-/// How a request authenticates.
-enum Credential: Sendable {
-  case none
-  case cookie(Session)
-  case bearer(String)
-  /// Only the refresh cookie (for refresh and logout).
-  case refresh(String)
-}
-
-/// A response with its envelope decoded.
-struct Reply: Sendable {
-  let status: HTTPResponse.Status
-  let headers: HTTPFields
-  let body: Data
-  var envelope: EnvelopeProbe? { try? JSONDecoder().decode(EnvelopeProbe.self, from: body) }
-  var code: String? { envelope?.error?.code }
-  var data: JSONValue? { envelope?.data }
-
-  /// Every `Set-Cookie` value by cookie name (the last one wins).
-  var cookies: [String: String] {
-    var result: [String: String] = [:]
-    for header in headers[values: .setCookie] {
-      guard let first = header.split(separator: ";").first, let eq = first.firstIndex(of: "=") else { continue }
-      result[String(first[..<eq])] = String(first[first.index(after: eq)...])
-    }
-    return result
-  }
-
-  var session: Session? {
-    guard let access = cookies["auth_token"], let refresh = cookies["refresh_token"], !access.isEmpty else {
-      return nil
-    }
-    return Session(accessToken: access, refreshToken: refresh)
-  }
-}
-
 extension TestClientProtocol {
+  /// ``APIClient/call(_:_:as:body:idempotencyKey:headers:)`` with a JSON value for the body.
   func call(
     _ method: HTTPRequest.Method, _ uri: String, as credential: Credential = .none, json: JSONValue? = nil,
     headers extra: HTTPFields = [:]
   ) async throws -> Reply {
-    var headers = extra
-    switch credential {
-    case .none: break
-    case .cookie(let session):
-      headers[.cookie] = "auth_token=\(session.accessToken); refresh_token=\(session.refreshToken)"
-    case .bearer(let token): headers[.authorization] = "Bearer \(token)"
-    case .refresh(let token): headers[.cookie] = "refresh_token=\(token)"
-    }
-    var body: ByteBuffer?
-    if let json {
-      body = ByteBuffer(data: try JSONEncoder().encode(json))
-      if headers[.contentType] == nil { headers[.contentType] = "application/json" }
-    }
-    let response = try await execute(uri: uri, method: method, headers: headers, body: body) { $0 }
-    return Reply(status: response.status, headers: response.headers, body: Data(response.body.readableBytesView))
+    try await APIClient(self).call(method, uri, as: credential, body: json.map(APIClient.Body.json), headers: extra)
   }
 
   func login(_ email: String, _ password: String, headers: HTTPFields = [:]) async throws -> Reply {

@@ -69,7 +69,7 @@ import Testing
       // Typed back in lower case without dashes: the same code.
       let typed = code.lowercased().replacingOccurrences(of: "-", with: "")
       let created = try await client.call(.post, "/api/v1/setup", json: Self.body(code: typed))
-      #expect(created.status == .created, "\(String(decoding: created.body, as: UTF8.self))")
+      #expect(created.status == .created, "\(String(decoding: created.raw, as: UTF8.self))")
       #expect(created.data?["user"]?["role"]?.string == "admin")
       #expect(created.data?["user"]?["email"]?.string == "sari@example.com")
       let session = try #require(created.session, "the admin is signed in")

@@ -8,8 +8,8 @@ import Testing
 
 @testable import SmartLampServer
 
-/// The login limiter (upstream-spec §7.4, rbac-routes.test.ts 9, §18 "9 invalid logins") and client IP trust
-/// (upstream-spec §20.7).
+/// The login limiter (UPSTREAM §7.4, rbac-routes.test.ts 9, §18 "9 invalid logins") and client IP trust
+/// (UPSTREAM §20.7).
 @Suite struct LoginLimiterTests {
   @Test func ninthWrongPasswordWithinAMinuteIsLimitedAndTheBackoffGrows() async throws {
     try await Accounts.server().run { client in

@@ -4,7 +4,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// password.test.ts and upstream-spec §4.7: every stored format verifies, and all but current bcrypt are upgraded.
+/// password.test.ts and UPSTREAM §4.7: every stored format verifies, and all but current bcrypt are upgraded.
 @Suite struct PasswordHasherTests {
   let hasher = PasswordHasher(cost: 4)
 

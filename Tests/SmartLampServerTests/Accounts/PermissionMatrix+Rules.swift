@@ -1,6 +1,6 @@
 import SmartLampCore
 
-/// The answers the contract prescribes, by kind of route (CONTRACT §2–4, upstream-spec §2.5 and §4.6). Each takes
+/// The answers the contract prescribes, by kind of route (CONTRACT §2–4, UPSTREAM §2.5 and §4.6). Each takes
 /// the status an allowed caller gets.
 extension PermissionMatrixTests {
   typealias Rule = @Sendable (Caller) -> Int

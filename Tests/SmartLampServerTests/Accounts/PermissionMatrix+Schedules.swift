@@ -2,7 +2,7 @@ import SmartLampCore
 
 @testable import SmartLampServer
 
-/// Schedule routes (CONTRACT §4 and §9, upstream-spec §4.6): reading needs `read` and schedule monitoring on the
+/// Schedule routes (CONTRACT §4 and §9, UPSTREAM §4.6): reading needs `read` and schedule monitoring on the
 /// device, changing needs `schedule` and schedule manage with device control. A schedule the caller may not see
 /// answers 404 (hidden and missing look the same); one it sees but may not change answers 403.
 extension PermissionMatrixTests {

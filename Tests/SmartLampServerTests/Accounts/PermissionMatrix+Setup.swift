@@ -40,7 +40,7 @@ extension PermissionMatrixTests {
       headers[.idempotencyKey] = "matrix-schedule-\(index)"
       let reply = try await client.call(
         .post, "/api/v1/schedules", as: .cookie(admin), json: scheduleBody, headers: headers)
-      return Int64(try #require(reply.data?["id"]?.int, "schedule: \(String(decoding: reply.body, as: UTF8.self))"))
+      return Int64(try #require(reply.data?["id"]?.int, "schedule: \(String(decoding: reply.raw, as: UTF8.self))"))
     }
 
     func fixture(callerIndex: Int, counter: Int) -> Fixture {
@@ -53,7 +53,7 @@ extension PermissionMatrixTests {
       let reply = try await client.call(.get, "/api/v1/integrations/clients", as: .cookie(admin))
       let entry = reply.data?.array?.first { $0["name"]?.string == name }
       return Int64(
-        try #require(entry?["id"]?.int, "API client \(name) in \(String(decoding: reply.body, as: UTF8.self))"))
+        try #require(entry?["id"]?.int, "API client \(name) in \(String(decoding: reply.raw, as: UTF8.self))"))
     }
 
     /// A member with this grant on the matrix lamp (none when nil), by id.

@@ -7,7 +7,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// Profile (upstream-spec §5.8) and bootstrap (§5.3 with CONTRACT's 401).
+/// Profile (UPSTREAM §5.8) and bootstrap (§5.3 with CONTRACT's 401).
 @Suite struct ProfileAndBootstrapTests {
   @Test func profileShowsAndEditsTheCaller() async throws {
     try await Accounts.server().run { client in

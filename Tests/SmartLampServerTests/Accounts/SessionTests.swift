@@ -7,7 +7,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// Login sessions (CONTRACT §3, upstream-spec §4.2–4.5, session.test.ts, §18 refresh checks) through the real
+/// Login sessions (CONTRACT §3, UPSTREAM §4.2–4.5, session.test.ts, §18 refresh checks) through the real
 /// server on a real SQLite file.
 @Suite struct SessionTests {
   @Test func loginSetsHardenedCookiesAndAnswersTheUser() async throws {

@@ -7,7 +7,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// The users API and assignments (upstream-spec §5.9, rbac-routes.test.ts 1, 8, 10, 12) without the seed-admin
+/// The users API and assignments (UPSTREAM §5.9, rbac-routes.test.ts 1, 8, 10, 12) without the seed-admin
 /// backdoor: several admins, the last active admin protected.
 @Suite struct UsersTests {
   @Test func createValidatesAndRefusesDuplicateEmails() async throws {

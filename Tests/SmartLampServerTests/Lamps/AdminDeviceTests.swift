@@ -94,9 +94,9 @@ import Testing
 
       // Admins only; unknown lamps are 404.
       let refused = try await env.call(.get, "/api/v1/devices/dapur/usage", token: member.token)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_ADMIN_REQUIRED")
       let missing = try await env.call(.get, "/api/v1/devices/nothing/usage")
-      #expect(missing.status == 404 && missing.errorCode == "DEVICE_NOT_FOUND")
+      #expect(missing.status == 404 && missing.code == "DEVICE_NOT_FOUND")
 
       // The delete takes the schedules and the assignment, and keeps the command log.
       let deleted = try await env.call(.delete, "/api/v1/devices/dapur", idempotencyKey: "delete-dapur")

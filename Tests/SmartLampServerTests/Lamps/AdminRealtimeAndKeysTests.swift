@@ -1,4 +1,5 @@
 import Foundation
+import SmartLampStore
 import TestSupport
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         .post, "/api/v1/users",
         json: "{\"name\":\"Budi Santoso\",\"email\":\"budi@example.com\",\"password\":\"member-password-1\"}")
       let budi = try #require(created.data?["id"]?.lampInt)
-      let expiry = APITime.epochMilliseconds() + 7 * 24 * 3600 * 1000
+      let expiry = Timestamp.nowMillis() + 7 * 24 * 3600 * 1000
       let key = try await env.call(
         .post, "/api/v1/integrations/clients",
         json: "{\"name\":\"Home Assistant\",\"scopes\":[\"read\"],\"ownerUserId\":\(budi),\"expiresAt\":\(expiry)}")

@@ -42,7 +42,7 @@ import Testing
 
   static func batch(
     _ env: LampEnv, _ ids: [String], _ action: String, key: String, token: String? = nil, waitForAck: Bool? = nil
-  ) async throws -> LampEnv.Reply {
+  ) async throws -> Reply {
     var body = items(ids, action)
     if let waitForAck { body = String(body.dropLast()) + ",\"waitForAck\":\(waitForAck)}" }
     return try await env.call(.post, "/api/v1/commands/batch", json: body, token: token, idempotencyKey: key)
@@ -98,7 +98,7 @@ import Testing
       #expect(off.status == 200)
       #expect(off.data?["items"]?.lampArray?.allSatisfy { $0["status"]?.string == "ACKED" } == true)
       let third = try await Self.batch(env, room.ids, "ON", key: "room-on-again")
-      #expect(third.status == 429 && third.errorCode == "RATE_LIMITED")
+      #expect(third.status == 429 && third.code == "RATE_LIMITED")
       #expect(third.headers[.retryAfter] != nil)
 
       await stream.close()
@@ -139,7 +139,7 @@ import Testing
         .post, "/api/v1/integrations/clients", json: "{\"name\":\"reader\",\"scopes\":[\"read\"]}")
       let readerKey = try #require(reader.data?["apiKey"]?.string)
       let refused = try await Self.batch(env, [ids[0]], "OFF", key: "reader", token: readerKey)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_SCOPE")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_SCOPE")
       let commander = try await env.call(
         .post, "/api/v1/integrations/clients", json: "{\"name\":\"commander\",\"scopes\":[\"command\"]}")
       let commanderKey = try #require(commander.data?["apiKey"]?.string)
@@ -186,7 +186,7 @@ import Testing
       #expect(again.status == 200 && again.headers[.init("Idempotent-Replayed")!] == "true")
       #expect(again.body == first.body)
       let conflict = try await Self.batch(env, room.ids, "OFF", key: "replayed")
-      #expect(conflict.status == 422 && conflict.errorCode == "IDEMPOTENCY_CONFLICT")
+      #expect(conflict.status == 422 && conflict.code == "IDEMPOTENCY_CONFLICT")
       // A marker command after them: the server publishes in order, so anything the replay had published would
       // be seen before it.
       #expect(try await env.execute(room.ids[0], "OFF").data?["status"]?.string == "ACKED")
@@ -213,9 +213,9 @@ import Testing
   @Test func bodyAndKeyRules() async throws {
     try await LampEnv.with { env in
       try await env.createDevice("lamp-v")
-      func fields(_ reply: LampEnv.Reply) -> JSONValue? { reply.body["error"]?["details"]?["fieldErrors"] }
+      func fields(_ reply: Reply) -> JSONValue? { reply.body["error"]?["details"]?["fieldErrors"] }
       let noKey = try await env.call(.post, "/api/v1/commands/batch", json: Self.items(["lamp-v"], "ON"))
-      #expect(noKey.status == 400 && noKey.errorCode == "IDEMPOTENCY_KEY_REQUIRED")
+      #expect(noKey.status == 400 && noKey.code == "IDEMPOTENCY_KEY_REQUIRED")
       let empty = try await env.call(.post, "/api/v1/commands/batch", json: "{\"items\":[]}", idempotencyKey: "e")
       #expect(empty.status == 400 && fields(empty)?["items"] != nil)
       let tooMany = try await env.call(
@@ -226,7 +226,7 @@ import Testing
         json: #"{"items":[{"deviceId":"lamp-v","action":"BLINK"},{"action":"ON"},7,"#
           + #"{"deviceId":"lamp-v","action":"OFF"}],"waitForAck":"yes"}"#,
         idempotencyKey: "b")
-      #expect(bad.status == 400 && bad.errorCode == "VALIDATION_ERROR")
+      #expect(bad.status == 400 && bad.code == "VALIDATION_ERROR")
       let named = fields(bad)
       #expect(named?["items[0].action"] != nil && named?["items[1].deviceId"] != nil && named?["items[2]"] != nil)
       #expect(named?["items[3].deviceId"] != nil, "the same lamp twice")

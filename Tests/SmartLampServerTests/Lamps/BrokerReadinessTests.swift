@@ -13,7 +13,7 @@ struct BrokerReadinessTests {
   static let adminEmail = Accounts.adminEmail
   static let adminPassword = Accounts.adminPassword
 
-  static func brokerCheck(_ reply: LampEnv.Reply) -> String? {
+  static func brokerCheck(_ reply: Reply) -> String? {
     reply.body["error"]?["details"]?["checks"]?["broker"]?["error"]?.string
   }
 
@@ -31,14 +31,14 @@ struct BrokerReadinessTests {
       }
       try await server.run(.live) { client in
         let port = try #require(client.port)
-        var last: LampEnv.Reply?
+        var last: Reply?
         try await poll("readiness names both refused filters", timeout: .seconds(20)) {
           let reply = try await LampEnv.call(port: port, .get, "/api/v1/health/ready")
           last = reply
           let check = Self.brokerCheck(reply) ?? ""
           return reply.status == 503 && check.contains("stat/+/+") && check.contains("tasmota/discovery/+/config")
         }
-        #expect(last?.errorCode == "NOT_READY")
+        #expect(last?.code == "NOT_READY")
         #expect(Self.brokerCheck(try #require(last))?.hasPrefix("subscription refused: ") == true)
 
         let token = try await LampEnv.login(port: port, email: Self.adminEmail, password: Self.adminPassword)

@@ -106,7 +106,7 @@ import Testing
       #expect(ready.body["error"]?["details"]?["checks"]?["broker"]?["status"]?.string == "fail")
       let down = try await env.execute("lamp-b", "OFF", requestID: "req-while-down")
       #expect(down.status == 503)
-      #expect(down.errorCode == "BROKER_UNAVAILABLE")
+      #expect(down.code == "BROKER_UNAVAILABLE")
       #expect(down.headers[.retryAfter] != nil)
       #expect(try await env.call(.get, "/api/v1/commands/req-while-down").status == 404)
 
@@ -137,13 +137,13 @@ import Testing
       async let first = env.call(.post, "/api/v1/commands/execute", json: body, idempotencyKey: "same-key")
       async let second = env.call(.post, "/api/v1/commands/execute", json: body, idempotencyKey: "same-key")
       let replies = try await [first, second]
-      let statuses = replies.map(\.status).sorted()
+      let statuses = replies.map(\.status.code).sorted()
       #expect(statuses == [200, 200] || statuses == [200, 409])
       if statuses == [200, 200] {
         #expect(replies.contains { $0.headers[.init("Idempotent-Replayed")!] == "true" })
         #expect(replies[0].data == replies[1].data)
       } else {
-        #expect(replies.contains { $0.errorCode == "IDEMPOTENCY_IN_PROGRESS" })
+        #expect(replies.contains { $0.code == "IDEMPOTENCY_IN_PROGRESS" })
       }
       // A later, different command is the marker: once it is seen, every earlier publish has been seen too.
       _ = try await env.execute("lamp-i", "OFF", key: "marker")
@@ -156,10 +156,10 @@ import Testing
       let other = body.replacingOccurrences(of: "\"ON\"", with: "\"OFF\"")
       let conflict = try await env.call(.post, "/api/v1/commands/execute", json: other, idempotencyKey: "same-key")
       #expect(conflict.status == 422)
-      #expect(conflict.errorCode == "IDEMPOTENCY_CONFLICT")
+      #expect(conflict.code == "IDEMPOTENCY_CONFLICT")
       let missing = try await env.call(.post, "/api/v1/commands/execute", json: body)
       #expect(missing.status == 400)
-      #expect(missing.errorCode == "IDEMPOTENCY_KEY_REQUIRED")
+      #expect(missing.code == "IDEMPOTENCY_KEY_REQUIRED")
       // Keys are per principal: a member reusing the admin's key is not replayed the admin's answer.
       let member = try await env.createMember("m@example.com")
       try await env.assign(member.id, ["lamp-i": "control"])
@@ -201,7 +201,7 @@ import Testing
         try await env.createDevice("par-\(index)")
         lamps.append(try await env.startLamp("par-\(index)"))
       }
-      let replies = try await withThrowingTaskGroup(of: LampEnv.Reply.self) { group in
+      let replies = try await withThrowingTaskGroup(of: Reply.self) { group in
         for index in 0..<count { group.addTask { try await env.execute("par-\(index)", "ON") } }
         return try await group.reduce(into: []) { $0.append($1) }
       }
@@ -222,7 +222,7 @@ import Testing
       _ = try await env.execute("lamp-r", "OFF")
       let third = try await env.execute("lamp-r", "ON")
       #expect(third.status == 429)
-      #expect(third.errorCode == "RATE_LIMITED")
+      #expect(third.code == "RATE_LIMITED")
       #expect(third.headers[.retryAfter] != nil)
       #expect(third.body["error"]?["details"]?["retryAfterSec"]?.lampInt != nil)
       await lamp.stop()
@@ -235,12 +235,12 @@ import Testing
       try await env.createDevice("lamp-q")
       let unknown = try await env.execute("nope", "ON")
       #expect(unknown.status == 404)
-      #expect(unknown.errorCode == "DEVICE_NOT_FOUND")
+      #expect(unknown.code == "DEVICE_NOT_FOUND")
       let member = try await env.createMember("watcher@example.com")
       try await env.assign(member.id, ["lamp-p": "monitoring"])
       let watch = try await env.execute("lamp-p", "ON", token: member.token)
       #expect(watch.status == 403)
-      #expect(watch.errorCode == "FORBIDDEN_DEVICE_ACCESS")
+      #expect(watch.code == "FORBIDDEN_DEVICE_ACCESS")
       let hidden = try await env.execute("lamp-q", "ON", token: member.token)
       #expect(hidden.status == 403)
       let bad = try await env.call(

@@ -4,7 +4,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// The devices API (upstream-spec §5.7 with CONTRACT §5) through the real server.
+/// The devices API (UPSTREAM §5.7 with CONTRACT §5) through the real server.
 @Suite(.serialized) struct DeviceRoutesTests {
   @Test func createShowPatchDelete() async throws {
     try await LampEnv.with { env in
@@ -25,7 +25,7 @@ import Testing
       let duplicate = try await env.call(
         .post, "/api/v1/devices", json: "{\"deviceId\":\"Lamp_One-1\",\"name\":\"Again\"}", idempotencyKey: "dup")
       #expect(duplicate.status == 409)
-      #expect(duplicate.errorCode == "ALREADY_EXISTS")
+      #expect(duplicate.code == "ALREADY_EXISTS")
 
       let shown = try await env.call(.get, "/api/v1/devices/Lamp_One-1")
       #expect(shown.data?["devicePermission"]?.string == "manage")
@@ -50,7 +50,7 @@ import Testing
       #expect(try await env.call(.get, "/api/v1/devices").data?.lampArray?.count == 0)
       let again = try await env.call(.delete, "/api/v1/devices/Lamp_One-1", idempotencyKey: "delete-2")
       #expect(again.status == 404)
-      #expect(again.errorCode == "DEVICE_NOT_FOUND")
+      #expect(again.code == "DEVICE_NOT_FOUND")
     }
   }
 
@@ -60,7 +60,7 @@ import Testing
       let reply = try await env.call(
         .post, "/api/v1/devices", json: "{\"deviceId\":\"\(id)\",\"name\":\"x\"}", idempotencyKey: "k")
       #expect(reply.status == 400)
-      #expect(reply.errorCode == "VALIDATION_ERROR")
+      #expect(reply.code == "VALIDATION_ERROR")
       #expect(reply.body["error"]?["details"]?["fieldErrors"]?["deviceId"] != nil)
     }
   }
@@ -74,7 +74,7 @@ import Testing
       #expect(channel.body["error"]?["details"]?["fieldErrors"]?["commandChannel"] != nil)
       let noKey = try await env.call(.post, "/api/v1/devices", json: "{\"deviceId\":\"x1\",\"name\":\"x\"}")
       #expect(noKey.status == 400)
-      #expect(noKey.errorCode == "IDEMPOTENCY_KEY_REQUIRED")
+      #expect(noKey.code == "IDEMPOTENCY_KEY_REQUIRED")
       let noAuth = try await LampEnv.call(port: env.port, .get, "/api/v1/devices")
       #expect(noAuth.status == 401)
     }
@@ -98,7 +98,7 @@ import Testing
         .post, "/api/v1/devices", json: "{\"deviceId\":\"m2\",\"name\":\"n\"}", token: member.token,
         idempotencyKey: "c")
       #expect(create.status == 403)
-      #expect(create.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(create.code == "FORBIDDEN_ADMIN_REQUIRED")
     }
   }
 

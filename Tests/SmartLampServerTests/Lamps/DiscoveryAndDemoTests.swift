@@ -47,7 +47,7 @@ import Testing
       let member = try await env.createMember("d@example.com")
       let refused = try await env.call(.get, "/api/v1/devices/discovery", token: member.token)
       #expect(refused.status == 403)
-      #expect(refused.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(refused.code == "FORBIDDEN_ADMIN_REQUIRED")
       run.cancel()
       await run.value
     }

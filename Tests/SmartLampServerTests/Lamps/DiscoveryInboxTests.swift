@@ -184,13 +184,13 @@ import Testing
       #expect(try await env.call(.post, "/api/v1/devices/discovery/probe?waitMs=0").status == 200)
       for (json, query) in [("{\"waitMs\":5001}", ""), ("{\"waitMs\":\"x\"}", ""), ("[1]", "")] {
         let bad = try await env.call(.post, "/api/v1/devices/discovery/probe" + query, json: json)
-        #expect(bad.status == 400 && bad.errorCode == "VALIDATION_ERROR", "\(json)")
+        #expect(bad.status == 400 && bad.code == "VALIDATION_ERROR", "\(json)")
       }
       let badQuery = try await env.call(.post, "/api/v1/devices/discovery/probe?waitMs=-1")
       #expect(badQuery.status == 400 && badQuery.body["error"]?["details"]?["fieldErrors"]?["waitMs"] != nil)
       let member = try await env.createMember("probe@example.com")
       let refused = try await env.call(.post, "/api/v1/devices/discovery/probe", token: member.token)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_ADMIN_REQUIRED")
 
       await observer.stop()
       await silent.stop()

@@ -66,8 +66,8 @@ struct DiskFullFaultTests {
               let reply = try await env.execute(
                 room.ids[client], index % 2 == 0 ? "ON" : "OFF", waitForAck: waits(requestID), requestID: requestID)
               let answer = Answer(
-                requestId: requestID, status: reply.status, outcome: reply.data?["status"]?.string,
-                code: reply.errorCode)
+                requestId: requestID, status: reply.status.code, outcome: reply.data?["status"]?.string,
+                code: reply.code)
               answers.withLock { $0.append((answer, ContinuousClock.now)) }
               index += 1
               // Paced like a person tapping: without the wait for the lamp it would flood it.

@@ -77,8 +77,8 @@ import Testing
               let reply = try await env.execute(
                 room.ids[client], index % 2 == 0 ? "ON" : "OFF", requestID: requestID)
               let answer = Answer(
-                requestId: requestID, status: reply.status, outcome: reply.data?["status"]?.string,
-                code: reply.errorCode)
+                requestId: requestID, status: reply.status.code, outcome: reply.data?["status"]?.string,
+                code: reply.code)
               answers.withLock { $0.append(answer) }
             }
           }
@@ -345,10 +345,7 @@ import Testing
 /// `GET` as text with a bearer token (the metrics exposition is not an envelope).
 enum TestClientText {
   static func get(port: Int, _ path: String, token: String) async throws -> String {
-    let headers: HTTPFields = [.authorization: "Bearer \(token)"]
-    let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-      try await client.execute(TestClient.Request(path, method: .get, headers: headers))
-    }
-    return response.body.map { String(buffer: $0) } ?? ""
+    let reply = try await APIClient.port(port).call(.get, path, as: .bearer(token))
+    return String(decoding: reply.raw, as: UTF8.self)
   }
 }

@@ -36,11 +36,11 @@ import Testing
     }
   }
 
-  static func history(_ env: LampEnv, _ query: String = "", token: String? = nil) async throws -> LampEnv.Reply {
+  static func history(_ env: LampEnv, _ query: String = "", token: String? = nil) async throws -> Reply {
     try await env.call(.get, "/api/v1/devices/teras/history" + query, token: token)
   }
 
-  static func items(_ reply: LampEnv.Reply) -> [JSONValue] { reply.data?["items"]?.lampArray ?? [] }
+  static func items(_ reply: Reply) -> [JSONValue] { reply.data?["items"]?.lampArray ?? [] }
 
   @Test func commandsNameTheirSenderAndWallSwitchChangesAreTheDevices() async throws {
     try await LampEnv.with { env in
@@ -109,11 +109,11 @@ import Testing
       #expect(try await Self.history(env, token: siti).status == 200)
       let stranger = try await env.createMember("stranger@example.com")
       let refused = try await Self.history(env, token: stranger.token)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_DEVICE_ACCESS")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_DEVICE_ACCESS")
       #expect(try await env.call(.get, "/api/v1/devices/nothing/history").status == 404)
       for query in ["?limit=0", "?limit=201", "?cursor=abc", "?since=-5", "?since=x"] {
         let bad = try await Self.history(env, query)
-        #expect(bad.status == 400 && bad.errorCode == "VALIDATION_ERROR", "\(query)")
+        #expect(bad.status == 400 && bad.code == "VALIDATION_ERROR", "\(query)")
       }
       await wall.client.disconnect()
       await lamp.stop()

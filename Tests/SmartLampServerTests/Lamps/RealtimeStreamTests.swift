@@ -150,7 +150,7 @@ import Testing
       // A read-only key may watch but not switch.
       let refused = try await env.execute("sse-k", "ON", token: key)
       #expect(refused.status == 403)
-      #expect(refused.errorCode == "FORBIDDEN_SCOPE")
+      #expect(refused.code == "FORBIDDEN_SCOPE")
       #expect(try await env.call(.delete, "/api/v1/integrations/clients/\(id)", json: "{}").status == 200)
       let end = try await stream.events.next(within: .seconds(10), "end of stream") { _ in false }
       #expect(end == nil)

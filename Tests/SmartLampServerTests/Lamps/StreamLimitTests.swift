@@ -126,7 +126,7 @@ import Testing
       // (A refused request shows up as a closed connection in the test client: it counts as "not yet".)
       try await poll("every place back") {
         let replies = await withTaskGroup(of: Int.self) { group in
-          for _ in 0..<5 { group.addTask { (try? await env.call(.get, "/api/health"))?.status ?? 0 } }
+          for _ in 0..<5 { group.addTask { (try? await env.call(.get, "/api/health"))?.status.code ?? 0 } }
           return await group.reduce(into: [Int]()) { $0.append($1) }
         }
         return replies.allSatisfy { $0 == 200 }

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import SmartLampStore
 import TestSupport
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
 /// streams, command outcomes with latency percentiles, the scheduler; the broker going down and coming back; the
 /// refused subscriptions named; administrators only.
 @Suite(.serialized) struct SystemOverviewTests {
-  static func system(_ env: LampEnv, token: String? = nil) async throws -> LampEnv.Reply {
+  static func system(_ env: LampEnv, token: String? = nil) async throws -> Reply {
     try await env.call(.get, "/api/v1/system", token: token)
   }
 
@@ -35,7 +36,7 @@ import Testing
       #expect(before["scheduler"]?["nextDueAt"]?.lampIsNull == true)
       #expect(before["openapiUrl"]?.string == "/api/v1/openapi.json")
       let startedAt = try #require(before["startedAt"]?.lampInt)
-      #expect(startedAt <= Int(APITime.epochMilliseconds()))
+      #expect(startedAt <= Int(Timestamp.nowMillis()))
 
       // Commands, a stream and a schedule show up.
       #expect(try await env.execute("heard", "ON").data?["status"]?.string == "ACKED")
@@ -58,12 +59,12 @@ import Testing
       #expect(p50 >= 0 && p95 >= p50)
       #expect(after["scheduler"]?["enabledSchedules"]?.lampInt == 1)
       #expect(after["scheduler"]?["enabled"]?.lampBool == true)
-      #expect((after["scheduler"]?["nextDueAt"]?.lampInt ?? 0) > Int(APITime.epochMilliseconds()))
+      #expect((after["scheduler"]?["nextDueAt"]?.lampInt ?? 0) > Int(Timestamp.nowMillis()))
 
       // Members and keys without admin are refused.
       let member = try await env.createMember("system@example.com")
       let refused = try await Self.system(env, token: member.token)
-      #expect(refused.status == 403 && refused.errorCode == "FORBIDDEN_ADMIN_REQUIRED")
+      #expect(refused.status == 403 && refused.code == "FORBIDDEN_ADMIN_REQUIRED")
 
       // The broker goes down: the page still answers and says so; then it recovers.
       await env.broker.kill()

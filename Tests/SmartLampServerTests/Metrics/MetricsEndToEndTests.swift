@@ -12,14 +12,9 @@ import Testing
   static let token = "end-to-end-metrics-token-42"
 
   static func scrape(_ env: LampEnv) async throws -> ParsedExposition {
-    var headers = HTTPFields()
-    headers[.authorization] = "Bearer \(token)"
-    let request = TestClient.Request("/metrics", method: .get, headers: headers, body: nil)
-    let response = try await TestClient.withClient(host: "127.0.0.1", port: env.port) { client in
-      try await client.execute(request)
-    }
-    guard response.status == .ok else { throw HarnessError("GET /metrics answered \(response.status)") }
-    return try ParsedExposition(response.body.map { String(buffer: $0) } ?? "")
+    let reply = try await env.call(.get, "/metrics", token: token)
+    guard reply.status == .ok else { throw HarnessError("GET /metrics answered \(reply.status)") }
+    return try ParsedExposition(String(decoding: reply.raw, as: UTF8.self))
   }
 
   @Test func commandsBrokerDevicesAndStreamsShowUp() async throws {

@@ -56,7 +56,7 @@ import Testing
       #expect(reply.status == .ok)
       let contentType = try #require(reply.headers[.contentType])
       #expect(contentType.hasPrefix("text/plain; version=0.0.4"))
-      let parsed = try ParsedExposition(String(decoding: reply.body, as: UTF8.self))
+      let parsed = try ParsedExposition(String(decoding: reply.raw, as: UTF8.self))
       for name in [
         "smartlamp_build_info", "smartlamp_uptime_seconds", "smartlamp_http_requests_total",
         "smartlamp_http_request_duration_seconds", "smartlamp_mqtt_connected", "smartlamp_mqtt_messages_received_total",
@@ -83,7 +83,7 @@ import Testing
       let reply = try await client.call(.get, "/metrics", as: .bearer(Self.token))
       #expect(reply.status == .ok)
       #expect(reply.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
-      _ = try ParsedExposition(String(decoding: reply.body, as: UTF8.self))
+      _ = try ParsedExposition(String(decoding: reply.raw, as: UTF8.self))
 
       let wrong = try await client.call(.get, "/metrics", as: .bearer(Self.token + "x"))
       #expect(wrong.status == .unauthorized)
@@ -112,7 +112,7 @@ import Testing
       let member = try await client.createUser(admin, email: "counted@example.com")
       func scrape() async throws -> ParsedExposition {
         let reply = try await client.call(.get, "/metrics", as: .bearer(Self.token))
-        return try ParsedExposition(String(decoding: reply.body, as: UTF8.self))
+        return try ParsedExposition(String(decoding: reply.raw, as: UTF8.self))
       }
       func usersRoute(_ parsed: ParsedExposition) -> (count: Double, durations: Double) {
         let labelled = parsed.samples("smartlamp_http_requests_total", where: ["method": "GET", "code": "200"])

@@ -62,7 +62,7 @@ import Testing
     try await Accounts.server().run { client in
       let admin = try await client.session()
       let reply = try await client.call(.post, "/api/v1/schedules/preview", as: .cookie(admin), json: example.body)
-      #expect(reply.status == .ok, "\(String(decoding: reply.body, as: UTF8.self))")
+      #expect(reply.status == .ok, "\(String(decoding: reply.raw, as: UTF8.self))")
       let runs: [Int] = reply.data?["runs"]?.array?.compactMap { $0.int } ?? []
       #expect(runs == example.runs)
     }

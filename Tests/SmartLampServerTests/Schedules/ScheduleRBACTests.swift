@@ -32,7 +32,7 @@ enum ScheduleFixtures {
   }
 }
 
-/// rbac-routes.test.ts items 3–8 through the real server (upstream-spec §17, §4.6; CONTRACT §4).
+/// rbac-routes.test.ts items 3–8 through the real server (UPSTREAM §17, §4.6; CONTRACT §4).
 @Suite struct ScheduleRBACTests {
   /// A server with devices, the first admin logged in and a member with `grant` on lamp-a.
   func withMember(

@@ -126,7 +126,7 @@ final class RecordingExecutor: ScheduleCommandExecutor {
       #expect(run.ackStatus == "ACKED")
       #expect(run.ackLatencyMs == 12)
       let after = try #require(try await env.store.schedules.byId(s.id))
-      // The very next second: per-second crons are not stepped by 2 s (upstream §20.15).
+      // The very next second: per-second crons are not stepped by 2 s (UPSTREAM §20.15).
       #expect(after.fields.nextRunAt == Self.t0 + 1_000)
       #expect(after.lastRunAt == Self.t0)
       // Processing the same instant again publishes nothing more (scheduler-runner.test.ts 1).

@@ -6,7 +6,7 @@ import Testing
 
 @testable import SmartLampServer
 
-/// Body rules of the schedule routes (upstream-spec §5.6 corrected by CONTRACT §1, §9) and their error codes.
+/// Body rules of the schedule routes (UPSTREAM §5.6 corrected by CONTRACT §1, §9) and their error codes.
 @Suite struct ScheduleValidationTests {
   func withAdmin(_ body: @Sendable (any TestClientProtocol, Session) async throws -> Void) async throws {
     let server = Accounts.server()
@@ -118,17 +118,12 @@ import Testing
   }
 
   func raw(_ client: some TestClientProtocol, _ session: Session, _ body: String, key: String) async throws -> Reply {
-    let headers: HTTPFields = [
-      .cookie: "auth_token=\(session.accessToken)", .contentType: "application/json",
-      HTTPField.Name("Idempotency-Key")!: key,
-    ]
-    let response = try await client.execute(
-      uri: "/api/v1/schedules", method: .post, headers: headers, body: ByteBuffer(string: body)
-    ) { $0 }
-    return Reply(status: response.status, headers: response.headers, body: Data(response.body.readableBytesView))
+    try await APIClient(client).call(
+      .post, "/api/v1/schedules", body: .text(body), idempotencyKey: key,
+      headers: [.cookie: "auth_token=\(session.accessToken)"])
   }
 
-  /// PATCH plans from `startAt` as POST does (upstream §20.21 recomputed from now and ignored it).
+  /// PATCH plans from `startAt` as POST does (UPSTREAM §20.21 recomputed from now and ignored it).
   @Test func patchRecomputesTheCursorFromStartAt() async throws {
     try await withAdmin { client, admin in
       let created = try await client.schedules(.post, as: .cookie(admin), json: ScheduleFixtures.body())

@@ -98,7 +98,7 @@ import Testing
         var statuses: [Int] = []
         for index in 0..<4 {
           let via = index.isMultiple(of: 2) ? a : b
-          statuses.append(try await via.execute("shared-lamp", "ON", requestID: "limit-\(index)").status)
+          statuses.append(try await via.execute("shared-lamp", "ON", requestID: "limit-\(index)").status.code)
         }
         #expect(statuses == [200, 200, 429, 429], "\(statuses)")
 

@@ -104,9 +104,9 @@ import Testing
         .post, "/api/v1/schedules",
         json: #"{"deviceId":"lampu-teras","action":"ON","cron":"0 7 * * *","timezone":"Asia/Jakarta"}"#,
         token: haKey, idempotencyKey: "ha-schedule")
-      #expect(byKeySchedule.status == 403 && byKeySchedule.errorCode == "FORBIDDEN_SCOPE", "\(byKeySchedule.body)")
+      #expect(byKeySchedule.status == 403 && byKeySchedule.code == "FORBIDDEN_SCOPE", "\(byKeySchedule.body)")
       let byDemoKey = try await env.call(.get, "/api/v1/status", token: UpstreamMariaDBFixture.apiKey)
-      #expect(byDemoKey.status == 401 && byDemoKey.errorCode == "AUTH_INVALID_TOKEN", "\(byDemoKey.body)")
+      #expect(byDemoKey.status == 401 && byDemoKey.code == "AUTH_INVALID_TOKEN", "\(byDemoKey.body)")
 
       // Commands reach the lamps: a member with control, and the household's API key on the two-relay lamp.
       let livingRoom = try await env.startLamp("lampu-ruang-tamu")

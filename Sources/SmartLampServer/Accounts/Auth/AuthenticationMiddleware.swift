@@ -2,7 +2,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// Resolves the caller (upstream-spec §4.1) into `context.auth`; guards in the routes decide what it may do.
+/// Resolves the caller (UPSTREAM §4.1) into `context.auth`; guards in the routes decide what it may do.
 ///
 /// A bearer token is tried as an access JWT, then as an API key; the `auth_token` cookie only as a JWT. A valid
 /// JWT also needs a live session and an active, non-archived user (read at most once per `auth.session-cache-ms`;
@@ -45,7 +45,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     do {
       let claims = try accounts.tokens.verify(token)
       guard let userId = claims.userId else { return .failed(.invalidToken) }
-      let now = APITime.epochMilliseconds()
+      let now = Timestamp.nowMillis()
       let sid = claims.sid
       let store = accounts.store
       guard
@@ -62,7 +62,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     } catch let error as AccessTokenError {
       failure = error == .expired ? .expiredToken : .invalidToken
     }
-    // A cookie is never tried as an API key (upstream-spec §4.1).
+    // A cookie is never tried as an API key (UPSTREAM §4.1).
     guard via == .bearer else { return .failed(failure) }
     return try await resolveAPIKey(token) ?? .failed(failure)
   }
@@ -73,7 +73,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let hash = SecretTokens.sha256Hex(token)
     let keys = services.accounts.store.apiKeys
     guard let found = try await keys.lookup(hash: hash) else { return nil }
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     let client = found.key
     guard client.isActive, client.revokedAt == nil else { return .failed(.invalidToken) }
     guard client.expiresAt.map({ $0 > now }) ?? true else { return .failed(.expiredToken) }

@@ -3,7 +3,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// The login limiter (upstream-spec §7.4) per client IP **and** per account: two `rate_limit_hits` rows,
+/// The login limiter (UPSTREAM §7.4) per client IP **and** per account: two `rate_limit_hits` rows,
 /// `auth_login:<ip>` and `auth_login_account:<email>`, read and changed in one write transaction, so concurrent
 /// attempts cannot slip past the count.
 struct LoginLimiter: Sendable {
@@ -33,7 +33,7 @@ struct LoginLimiter: Sendable {
   /// Before credentials are examined. Denied when any key is blocked.
   func check(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     return try await repository.update(keys, now: now) { windows in
       var changes: [(String, RateWindowChange)] = []
       var decisions: [RateLimitDecision] = []
@@ -51,7 +51,7 @@ struct LoginLimiter: Sendable {
   /// a success then deletes the rows (``reset(keys:)``).
   func reserve(keys: [String]) async throws -> RateLimitDecision {
     let policy = self.policy
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     return try await repository.update(keys, now: now) { stored in
       var windows: [String: RateWindow?] = [:]
       for key in keys {
@@ -86,12 +86,12 @@ struct LoginLimiter: Sendable {
 }
 
 extension RateLimitDecision {
-  /// `X-RateLimit-*` always, `Retry-After` when denied (upstream-spec §7.5).
+  /// `X-RateLimit-*` always, `Retry-After` when denied (UPSTREAM §7.5).
   var headers: HTTPFields {
     var fields = HTTPFields()
     fields[.xRateLimitLimit] = String(limit)
     fields[.xRateLimitRemaining] = String(max(0, remaining))
-    let resetMillis = resetAt > 0 ? resetAt : APITime.epochMilliseconds()
+    let resetMillis = resetAt > 0 ? resetAt : Timestamp.nowMillis()
     fields[.xRateLimitReset] = String((resetMillis + 999) / 1000)
     if let retryAfterSec, !allowed { fields[.retryAfter] = String(retryAfterSec) }
     return fields

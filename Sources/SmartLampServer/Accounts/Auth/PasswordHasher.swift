@@ -3,7 +3,7 @@ import Foundation
 import HummingbirdBcrypt
 import NIOPosix
 
-/// Hashes new passwords with bcrypt and verifies every format the upstream system stored (upstream-spec §4.7):
+/// Hashes new passwords with bcrypt and verifies every format the upstream system stored (UPSTREAM §4.7):
 /// bcrypt of any cost (`$2a$`, `$2b$`, `$2y$`), `pbkdf2-sha256$<iterations>$<salt hex>$<key hex>` and unsalted
 /// SHA-256 hex. Anything slow (bcrypt, PBKDF2) runs on the NIO thread pool, never on the cooperative pool.
 public struct PasswordHasher: Sendable {

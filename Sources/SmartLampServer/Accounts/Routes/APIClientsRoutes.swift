@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 
 /// `POST/GET/DELETE /api/v1/integrations/clients` (CONTRACT §3): API key management by user admins.
 struct APIClientsRoutes: Sendable {
@@ -59,7 +60,7 @@ struct APIClientsRoutes: Sendable {
     let name = fields.name(required: true)
     let scopes = Self.scopes(&fields)
     let ownerUserId = fields.int("ownerUserId", in: Int.min...Int.max).map(Int64.init)
-    let expiresAt = Self.expiry(&fields, now: APITime.epochMilliseconds())
+    let expiresAt = Self.expiry(&fields, now: Timestamp.nowMillis())
     try fields.finish()
     guard let name, let scopes else { throw APIError.validation() }
     let creator = context.principal.effectiveUserId

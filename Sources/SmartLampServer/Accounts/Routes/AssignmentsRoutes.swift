@@ -2,7 +2,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// `GET/PUT /api/v1/users/{userId}/assignments` (upstream-spec §5.9): a member's per-device permissions. PUT
+/// `GET/PUT /api/v1/users/{userId}/assignments` (UPSTREAM §5.9): a member's per-device permissions. PUT
 /// replaces them all in one transaction and pauses the member's schedules on devices they may no longer manage.
 struct AssignmentsRoutes: Sendable {
   let accounts: AccountsServices

@@ -1,7 +1,7 @@
 import Hummingbird
 import SmartLampCore
 
-/// `POST /api/v1/auth/login|refresh|logout` (upstream-spec §4.5, CONTRACT §3).
+/// `POST /api/v1/auth/login|refresh|logout` (UPSTREAM §4.5, CONTRACT §3).
 struct AuthRoutes: Sendable {
   let accounts: AccountsServices
 

@@ -1,7 +1,7 @@
 import Hummingbird
 import SmartLampCore
 
-/// `GET /api/v1/bootstrap` (upstream-spec §5.3): who the caller is and the devices it may see, each as
+/// `GET /api/v1/bootstrap` (UPSTREAM §5.3): who the caller is and the devices it may see, each as
 /// `GET /api/v1/devices` shows it, with the rights it effectively holds. Anonymous callers get 401 so the dashboard
 /// refreshes (CONTRACT §5).
 struct BootstrapRoutes: Sendable {

@@ -1,10 +1,10 @@
 import Hummingbird
 import SmartLampCore
 
-/// `GET /api/v1/integrations/capabilities` (upstream-spec §5.1, scope `read`): what an integration may call.
+/// `GET /api/v1/integrations/capabilities` (UPSTREAM §5.1, scope `read`): what an integration may call.
 ///
 /// The endpoint list comes from the router itself, so it names every route the server serves; upstream's list was
-/// written by hand and left out commands, users, profile and realtime (upstream-spec §20.38).
+/// written by hand and left out commands, users, profile and realtime (UPSTREAM §20.38).
 struct CapabilitiesRoutes: Sendable {
   let routes: RouteTable
 

@@ -1,7 +1,7 @@
 import Hummingbird
 import SmartLampCore
 
-/// `GET/PATCH /api/v1/profile` (upstream-spec §5.8): the caller's own account and dashboard preferences, for
+/// `GET/PATCH /api/v1/profile` (UPSTREAM §5.8): the caller's own account and dashboard preferences, for
 /// logged-in people only. A new password needs the current one and ends the caller's other sessions.
 struct ProfileRoutes: Sendable {
   let accounts: AccountsServices

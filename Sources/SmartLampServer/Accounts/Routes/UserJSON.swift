@@ -1,4 +1,4 @@
-/// The user summary of upstream-spec §5.8, as profile and users routes answer it; every key is present, `null`
+/// The user summary of UPSTREAM §5.8, as profile and users routes answer it; every key is present, `null`
 /// when empty.
 struct UserSummary: Encodable, Sendable {
   let id: Int64

@@ -2,7 +2,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// The users API (upstream-spec §5.9), admins only: list, create, edit, archive and restore. Several admins may
+/// The users API (UPSTREAM §5.9), admins only: list, create, edit, archive and restore. Several admins may
 /// exist; the rules (the last active admin stays, nobody deactivates or archives themselves) live in
 /// ``UserAdministration``.
 struct UsersRoutes: Sendable {

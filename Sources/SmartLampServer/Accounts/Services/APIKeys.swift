@@ -21,7 +21,7 @@ public enum APIKeys {
     public let lastUsedAt: Int64?
     public let revokedAt: Int64?
 
-    init(_ record: ApiKeyRecord, now: Int64 = APITime.epochMilliseconds()) {
+    init(_ record: ApiKeyRecord, now: Int64 = Timestamp.nowMillis()) {
       id = record.id
       name = record.name
       scopes = record.scopes.names
@@ -68,13 +68,13 @@ public enum APIKeys {
   }
 
   public static func list(database: any SQLDatabase) async throws -> [Client] {
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     return try await ApiKeyRepository(database: database).list().map { Client($0, now: now) }
   }
 
   /// Revokes a key at once (the next request with it is refused). Revoking twice is harmless.
   public static func revoke(database: any SQLDatabase, id: Int64) async throws -> Client {
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     let keys = ApiKeyRepository(database: database)
     guard try await keys.revoke(id, now: now), let record = try await keys.byId(id) else { throw Failure.notFound }
     return Client(record, now: now)

@@ -2,7 +2,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Decides the client's IP: the socket peer, unless that peer is a trusted proxy, in which case the right-most
-/// `X-Forwarded-For` entry that is not itself a trusted proxy (upstream-spec §20.7: never trust the header blindly).
+/// `X-Forwarded-For` entry that is not itself a trusted proxy (UPSTREAM §20.7: never trust the header blindly).
 struct ClientAddressMiddleware: RouterMiddleware {
   typealias Context = AppRequestContext
   let trustedProxies: [IPMatcher]

@@ -1,5 +1,6 @@
 import MQTT
 import SmartLampCore
+import SmartLampStore
 import Synchronization
 import Tasmota
 
@@ -77,12 +78,12 @@ final class DiscoveryInventory: Sendable {
     self.capacity = capacity
   }
 
-  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) {
+  func ingest(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) {
     ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)), now: now)
   }
 
   /// A native lamp's retained lwt or status: it announces itself with them (only what parsed cleanly counts).
-  func ingest(_ parsed: NativeMessage, now: Int64 = APITime.epochMilliseconds()) {
+  func ingest(_ parsed: NativeMessage, now: Int64 = Timestamp.nowMillis()) {
     switch parsed {
     case .availability(let lwt):
       update(lwt.deviceID, order: .prefixFirst, source: "home_lwt", now: now) { entry in
@@ -101,7 +102,7 @@ final class DiscoveryInventory: Sendable {
     }
   }
 
-  func ingest(_ parsed: TasmotaMessage, now: Int64 = APITime.epochMilliseconds()) {
+  func ingest(_ parsed: TasmotaMessage, now: Int64 = Timestamp.nowMillis()) {
     switch parsed {
     case .availability(let lwt):
       update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in

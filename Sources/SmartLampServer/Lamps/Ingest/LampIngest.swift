@@ -33,7 +33,7 @@ struct LampIngest: Service {
   }
 
   /// Applies one broker message; returns the state queries to publish.
-  func handle(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> [(topic: String, payload: String)] {
+  func handle(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) -> [(topic: String, payload: String)] {
     let payload = Array(message.payload.readableBytesView)
     let facts: StateFacts
     if let native = NativeMessage.parse(topic: message.topic, payload: payload) {

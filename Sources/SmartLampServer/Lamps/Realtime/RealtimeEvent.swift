@@ -1,6 +1,7 @@
 import Foundation
+import SmartLampStore
 
-/// The frames of the realtime stream (CONTRACT §8, upstream-spec §10), each encoded once and fanned out as text.
+/// The frames of the realtime stream (CONTRACT §8, UPSTREAM §10), each encoded once and fanned out as text.
 enum RealtimeEvent {
   struct Hello: Encodable {
     let type = "hello"
@@ -81,5 +82,5 @@ enum RealtimeEvent {
     return String(decoding: data, as: UTF8.self)
   }
 
-  static func now() -> Int64 { APITime.epochMilliseconds() }
+  static func now() -> Int64 { Timestamp.nowMillis() }
 }

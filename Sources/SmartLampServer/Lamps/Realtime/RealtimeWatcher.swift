@@ -113,7 +113,7 @@ final class RealtimeWatcher: Service, Sendable {
     let owners = hub.owners().filter { $0.owner.sessionID != nil }
     guard !owners.isEmpty else { return }
     let sessions = Set(owners.compactMap(\.owner.sessionID))
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     let alive = try await store.sessions.liveSessionRoles(among: sessions, now: now)
     for (id, owner) in owners {
       guard let role = alive[owner.sessionID ?? 0] else {
@@ -133,7 +133,7 @@ final class RealtimeWatcher: Service, Sendable {
     }
     guard !owners.isEmpty else { return }
     let clients = Set(owners.map(\.1))
-    let now = APITime.epochMilliseconds()
+    let now = Timestamp.nowMillis()
     let alive = try await store.apiKeys.usableIds(among: clients, now: now)
     for (id, client) in owners where !alive.contains(client) { hub.close(id) }
   }

@@ -4,7 +4,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// `POST /api/v1/commands/execute` (upstream-spec §5.5, §8 with CONTRACT §6–7) and the command audit log.
+/// `POST /api/v1/commands/execute` (UPSTREAM §5.5, §8 with CONTRACT §6–7) and the command audit log.
 struct CommandRoutes: Sendable {
   let lamps: LampServices
 

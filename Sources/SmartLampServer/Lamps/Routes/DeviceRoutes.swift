@@ -3,7 +3,7 @@ import SmartLampCore
 import SmartLampStore
 import Tasmota
 
-/// `/api/v1/devices…` and `/api/v1/status` (upstream-spec §5.4, §5.7 with CONTRACT §5's changes: the submitted id is
+/// `/api/v1/devices…` and `/api/v1/status` (UPSTREAM §5.4, §5.7 with CONTRACT §5's changes: the submitted id is
 /// kept, an invalid channel is a 400, delete really deletes in one transaction). `hmacSecret` (issue #11) is
 /// write-only: the device shows `hasSecret`, never the secret.
 struct DeviceRoutes: Sendable {

@@ -2,9 +2,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SmartLampCore
+import SmartLampStore
 import Tasmota
 
-/// `GET /api/v1/devices/discovery` (admin; upstream-spec §5.7 fields, CONTRACT §10): answers from the continuously
+/// `GET /api/v1/devices/discovery` (admin; UPSTREAM §5.7 fields, CONTRACT §10): answers from the continuously
 /// kept inventory at once. With `waitMs` > 0 it also sends `STATUS 0` to every known device and waits for their
 /// replies, at most `waitMs` (a hard bound: upstream's scan could run far past it). `POST …/discovery/probe` (issue
 /// #8, the inbox's "probe again") also asks the Tasmota group topic, so devices the server never heard answer too.
@@ -150,7 +151,7 @@ struct DiscoveryRoutes: Sendable {
     let clock = ContinuousClock()
     let begun = clock.now
     let deadline = begun.advanced(by: .milliseconds(waitMs))
-    let started = APITime.epochMilliseconds()
+    let started = Timestamp.nowMillis()
     let known = lamps.discovery.snapshot()
     if group {
       for order in [TasmotaTopicOrder.prefixFirst, .topicFirst] {
@@ -176,7 +177,7 @@ struct DiscoveryRoutes: Sendable {
       waitedMs: waited.components.seconds * 1000 + waited.components.attoseconds / 1_000_000_000_000_000)
   }
 
-  /// One entry per command channel of a physical device (upstream-spec §5.7).
+  /// One entry per command channel of a physical device (UPSTREAM §5.7).
   static func expand(_ entry: DiscoveryInventory.Entry, visible: Set<String>, registered: Registered) -> [Entry] {
     let channels = entry.channels.sorted()
     let suggested = TasmotaChannel.suggested(from: channels)
@@ -214,7 +215,7 @@ struct DiscoveryRoutes: Sendable {
     }
   }
 
-  /// `living_room-lamp` → `Living Room Lamp`; empty → `Lampu Tasmota` (upstream-spec §5.7).
+  /// `living_room-lamp` → `Living Room Lamp`; empty → `Lampu Tasmota` (UPSTREAM §5.7).
   static func derivedName(_ id: String) -> String {
     let words = id.split(whereSeparator: { $0 == "-" || $0 == "_" || $0 == " " })
     guard !words.isEmpty else { return "Lampu Tasmota" }
@@ -223,6 +224,6 @@ struct DiscoveryRoutes: Sendable {
 }
 
 extension DiscoveryInventory.Entry {
-  /// The first non-empty FriendlyName (upstream-spec §5.7), else the DeviceName.
+  /// The first non-empty FriendlyName (UPSTREAM §5.7), else the DeviceName.
   var friendlyName: String? { friendlyNames.first { !$0.isEmpty } ?? deviceName.flatMap { $0.isEmpty ? nil : $0 } }
 }

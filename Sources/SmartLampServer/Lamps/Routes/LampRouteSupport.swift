@@ -1,7 +1,7 @@
 import Hummingbird
 import SmartLampCore
 
-/// A device as the devices API shows it (upstream-spec §5.7, plus `mqttDeviceId`, the `profile` it was heard
+/// A device as the devices API shows it (UPSTREAM §5.7, plus `mqttDeviceId`, the `profile` it was heard
 /// speaking, null until then, and whether it has a signing secret — never the secret). Issue #8 adds what the
 /// administrator's lamp screen shows: the topic commands go to, when the device was last heard and since when it
 /// has been online or offline (epoch ms, null while unknown).

@@ -124,7 +124,7 @@ struct BatchCommands: Sendable {
       )
     } catch is BrokerUnavailable {
       let broker = APIError.brokerUnavailable()
-      let now = APITime.epochMilliseconds()
+      let now = Timestamp.nowMillis()
       let log = NewCommandLog(
         requestId: requestId, deviceInternalId: device.id, deviceId: device.deviceId, channel: device.commandChannel,
         action: item.action, origin: issuer.origin, userId: issuer.userId, clientId: issuer.clientId,

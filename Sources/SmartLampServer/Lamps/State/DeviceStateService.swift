@@ -178,14 +178,14 @@ final class DeviceStateService: Sendable {
   // MARK: ingest
 
   /// Applies one broker message (tests; the ingest loop parses each message once for every consumer).
-  func ingest(_ message: MQTTMessage, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
+  func ingest(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) -> StateFacts {
     ingest(
       TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)),
       topic: message.topic, now: now)
   }
 
   /// Applies a message already classified.
-  func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
+  func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = Timestamp.nowMillis()) -> StateFacts {
     switch parsed {
     case .power(let report):
       return apply(
@@ -212,7 +212,7 @@ final class DeviceStateService: Sendable {
   }
 
   /// Applies a native lamp's message (`home/<id>/status`, `home/<id>/lwt`).
-  func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = APITime.epochMilliseconds()) -> StateFacts {
+  func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = Timestamp.nowMillis()) -> StateFacts {
     switch parsed {
     case .status(let status) where status.isRefusal:
       return applyRefusal(status, now: now)

@@ -2,7 +2,7 @@ import Foundation
 import SmartLampCore
 import SmartLampStore
 
-/// The fixed-window command limiter of upstream-spec §7.3 on ``RateLimitRepository``, counted atomically inside
+/// The fixed-window command limiter of UPSTREAM §7.3 on ``RateLimitRepository``, counted atomically inside
 /// one write transaction (upstream read then wrote, and could exceed the limit under concurrency).
 struct CommandRateLimiter: Sendable {
   let repository: RateLimitRepository
@@ -24,7 +24,7 @@ struct CommandRateLimiter: Sendable {
     Self.sanitise("command_execute") + ":" + Self.sanitise(identifier)
   }
 
-  /// Every character outside `[A-Za-z0-9:._-]` becomes `_` (upstream-spec §7.2).
+  /// Every character outside `[A-Za-z0-9:._-]` becomes `_` (UPSTREAM §7.2).
   static func sanitise(_ text: String) -> String {
     String(
       text.trimmingCharacters(in: .whitespaces).map { character in

@@ -2,7 +2,7 @@ import Foundation
 import SmartLampCore
 import SmartLampStore
 
-/// The fields of a schedule body (POST and PATCH, upstream-spec §5.6), read with ``BodyFields`` (CONTRACT §1, §9).
+/// The fields of a schedule body (POST and PATCH, UPSTREAM §5.6), read with ``BodyFields`` (CONTRACT §1, §9).
 /// Cron and time zone are checked later by ``ScheduleDefinition``, with their own error codes.
 ///
 /// The window members keep upstream's names, but hold seconds: `windowStartMinute`/`windowEndMinute` are seconds of

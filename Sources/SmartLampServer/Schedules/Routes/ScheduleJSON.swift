@@ -1,6 +1,6 @@
 import SmartLampStore
 
-/// A schedule as the API shows it (upstream-spec §5.6; window values in seconds as R4, plus `misfireGraceSec`).
+/// A schedule as the API shows it (UPSTREAM §5.6; window values in seconds as R4, plus `misfireGraceSec`).
 /// Every key is always present, `null` when empty, as upstream answered.
 struct ScheduleJSON: Encodable, Sendable {
   let id: Int64
@@ -75,7 +75,7 @@ struct ScheduleListItemJSON: Encodable, Sendable {
   }
 }
 
-/// A run (upstream-spec §5.6: `reason` is the reason or error text; plus the command's acknowledgement).
+/// A run (UPSTREAM §5.6: `reason` is the reason or error text; plus the command's acknowledgement).
 struct ScheduleRunJSON: Encodable, Sendable {
   let id: Int64
   let scheduleId: Int64

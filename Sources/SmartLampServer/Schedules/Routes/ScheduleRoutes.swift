@@ -2,7 +2,7 @@ import Hummingbird
 import SmartLampCore
 import SmartLampStore
 
-/// `/api/v1/schedules…` (upstream-spec §5.6, corrected per CONTRACT §9): visibility by the caller's schedule
+/// `/api/v1/schedules…` (UPSTREAM §5.6, corrected per CONTRACT §9): visibility by the caller's schedule
 /// permission on the device, field validation before any side effect, `Idempotency-Key` on every mutation.
 /// A key whose owner is archived or inactive gets `403`, as on the device routes.
 struct ScheduleRoutes: Sendable {

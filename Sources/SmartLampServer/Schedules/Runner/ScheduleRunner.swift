@@ -22,7 +22,7 @@ extension CommandService: ScheduleCommandExecutor {
   }
 }
 
-/// The scheduler of CONTRACT §9 (upstream-spec §11, corrected): at each due slot it takes the due schedules and,
+/// The scheduler of CONTRACT §9 (UPSTREAM §11, corrected): at each due slot it takes the due schedules and,
 /// per schedule, decides the slot at its cursor with the misfire policy. A slot older than the grace is recorded
 /// `SKIPPED`/`MISSED` and the cursor jumps past now; a slot whose owner may no longer run it is `SKIPPED` with the
 /// reason; a slot past `endAt` disables the schedule. Otherwise the slot is claimed (unique per schedule and

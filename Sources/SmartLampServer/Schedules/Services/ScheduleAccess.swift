@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
 
-/// Who may see and change which schedules; every answer comes from ``Authorization`` (upstream-spec §4.6:
+/// Who may see and change which schedules; every answer comes from ``Authorization`` (UPSTREAM §4.6:
 /// visibility follows the caller's rights on the schedule's device, whoever owns the schedule).
 extension LampServices {
   /// Internal ids of the devices whose schedules `principal` may see; nil means every device (admins).

@@ -65,7 +65,7 @@ struct ScheduleDefinition: Sendable {
   }
 
   /// The first cursor at `now` (from `startAt` when it lies ahead; CONTRACT §9 also for PATCH, fixing
-  /// upstream §20.21), or a 400 when the schedule would never fire.
+  /// UPSTREAM §20.21), or a 400 when the schedule would never fire.
   func firstSlot(now: Int64, fields: ScheduleFields) throws(APIError) -> Int64 {
     guard
       let slot = trigger.initialSlot(

@@ -1,7 +1,7 @@
 import SmartLampCore
 import SmartLampStore
 
-/// Creating, changing, deleting and reading schedules as the API does it (upstream-spec §5.6, CONTRACT §9): who may
+/// Creating, changing, deleting and reading schedules as the API does it (UPSTREAM §5.6, CONTRACT §9): who may
 /// create a schedule for whom on which device, the first slot of a new or changed schedule, and the rows behind
 /// them. Which schedules a caller sees or changes is answered by `scheduleDeviceFilter` and `authorisedSchedule`
 /// (`ScheduleAccess.swift`), which ask ``Authorization``.

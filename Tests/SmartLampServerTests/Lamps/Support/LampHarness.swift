@@ -52,38 +52,24 @@ struct LampEnv: Sendable {
     await broker.stop()
   }
 
-  struct Reply: Sendable {
-    let status: Int
-    let headers: HTTPFields
-    let body: JSONValue
-
-    var data: JSONValue? { body["data"] }
-    var errorCode: String? { body["error"]?["code"]?.string }
-  }
-
+  /// ``APIClient/call(_:_:as:body:idempotencyKey:headers:)`` on a fresh connection to `port`, with a bearer token
+  /// when one is given and the body as text.
   static func call(
     port: Int, _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil,
-    headers extra: HTTPFields = [:]
+    idempotencyKey: String? = nil, headers extra: HTTPFields = [:]
   ) async throws -> Reply {
-    var headers = extra
-    if let token { headers[.authorization] = "Bearer \(token)" }
-    if json != nil { headers[.contentType] = "application/json" }
-    let request = TestClient.Request(path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
-    let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
-      try await client.execute(request)
-    }
-    let bytes = response.body.map { Data($0.readableBytesView) } ?? Data()
-    let body = (try? JSONDecoder().decode(JSONValue.self, from: bytes)) ?? .null
-    return Reply(status: response.status.code, headers: response.headers, body: body)
+    try await APIClient.port(port).call(
+      method, path, as: token.map(Credential.bearer) ?? .none, body: json.map(APIClient.Body.text),
+      idempotencyKey: idempotencyKey, headers: extra)
   }
 
+  /// The same as the admin unless another token is given.
   func call(
     _ method: HTTPRequest.Method, _ path: String, json: String? = nil, token: String? = nil,
     idempotencyKey: String? = nil, headers extra: HTTPFields = [:]
   ) async throws -> Reply {
-    var headers = extra
-    if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
-    return try await Self.call(port: port, method, path, json: json, token: token ?? adminToken, headers: headers)
+    try await Self.call(
+      port: port, method, path, json: json, token: token ?? adminToken, idempotencyKey: idempotencyKey, headers: extra)
   }
 
   static func login(port: Int, email: String, password: String) async throws -> String {
