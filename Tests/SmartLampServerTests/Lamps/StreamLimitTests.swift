@@ -114,12 +114,23 @@ import Testing
       // long been admitted, where the newest may have been refused with the answer still on its way.
       Self.dropRefused(&idle)
       #expect(idle.count >= 4, "idle connections admitted: \(idle.count)")
-      let keep = idle.count - 1
+      var keep = idle.count - 1
+      let clock = ContinuousClock()
+      var givenBackAt = clock.now
       try await poll("a place given back") {
         Self.dropRefused(&idle)
         while idle.count > keep { close(idle.removeFirst()) }
-        return (try? await env.call(.get, "/api/health").status) == 200
+        if (try? await env.call(.get, "/api/health").status) == 200 { return true }
+        // Under load another connection of this address (one of the polls above, still closing) can hold a place
+        // a while longer: after two seconds one more idle connection is given back, never the last one. A place
+        // counted for good is still caught below, where every place must come back.
+        if clock.now - givenBackAt > .seconds(2), keep > 1 {
+          keep -= 1
+          givenBackAt = clock.now
+        }
+        return false
       }
+      #expect(!idle.isEmpty, "served again only once every idle connection was closed")
       for socket in idle { close(socket) }
       idle = []
       // Nothing counted for good: several requests at once all pass once the idle connections are gone.
