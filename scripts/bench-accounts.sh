@@ -79,13 +79,13 @@ done | sort -n | awk '{a[NR]=$1*1000} END {printf "  min %.0f ms, median %.0f ms
 BYTES=$(curl -s -H "Cookie: auth_token=$TOKEN" "http://127.0.0.1:$PORT/api/v1/bootstrap" | wc -c)
 echo "bootstrap body: $BYTES bytes ($LAMPS lamps, member with $LAMPS assignments, cookie JWT)"
 
-if [ "${PERF:-}" = 1 ]; then
-  perf record -F 999 -g -p "$SERVER" -o "$DIR/perf.data" >/dev/null 2>&1 &
-  PERF_PID=$!
-fi
 RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
   h=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$PORT/api/health")
+  if [ "${PERF:-}" = 1 ] && [ "$round" = "$ROUNDS" ]; then
+    perf record -F 999 -g -p "$SERVER" -o "$DIR/perf.data" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
   b=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: auth_token=$TOKEN" "http://127.0.0.1:$PORT/api/v1/bootstrap")
   hr=$(awk '/Requests\/sec/{print $2}' <<<"$h")
   br=$(awk '/Requests\/sec/{print $2}' <<<"$b")
@@ -100,7 +100,12 @@ done
 echo "bootstrap/health ratio, median of $ROUNDS rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')× (goal ≥ 0.7×)"
 if [ "${PERF:-}" = 1 ]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null
-  echo "server CPU during the runs (perf, inclusive, top 30):"
-  perf report -i "$DIR/perf.data" --children --no-demangle --stdio --percent-limit 2 -g none 2>/dev/null |
-    grep -E '^ +[0-9]' | head -30 | swift demangle --simplified | cut -c1-180
+  echo "server CPU during the last bootstrap run (perf, inclusive share of all samples; SmartLamp and JSON frames):"
+  perf report -i "$DIR/perf.data" --children --no-demangle --stdio --percent-limit 0.7 -g none --sort sym \
+    2>/dev/null | grep -E '^ +[0-9]' | swift demangle --simplified |
+    grep -E 'SmartLamp|Bootstrap|Authentication|Envelope|JSON|DeviceJSON|Grant|Session|Cookie|HS256|Token|Hummingbird|Router|Response|Encoder|malloc|free|swift_retain|swift_release|write|writev|read|epoll' |
+    head -${PERF_LINES:-40} | sed -E 's/ +/ /g' | cut -c1-170
+  echo "server CPU during the last bootstrap run (perf, self time, top 25):"
+  perf report -i "$DIR/perf.data" --no-children --no-demangle --stdio --percent-limit 0.7 -g none --sort dso,sym \
+    2>/dev/null | grep -E '^ +[0-9]' | head -25 | swift demangle --simplified | sed -E 's/ +/ /g' | cut -c1-170
 fi
