@@ -33,16 +33,23 @@ lamps() {
   for phase in ${LAMP_PHASES//,/ }; do
     echo "== lamps: $phase ($(date -u +%H:%M:%S) UTC)"
     # shellcheck disable=SC2086
-    SKIP_BUILD=1 scripts/bench-lamps.sh --phases "$phase" $LAMPBENCH_ARGS || { echo "(phase $phase failed: exit $?)"; status=1; }
+    SKIP_BUILD=1 timeout "${PHASE_TIMEOUT:-1200}" scripts/bench-lamps.sh --phases "$phase" $LAMPBENCH_ARGS || { echo "(phase $phase failed: exit $?)"; status=1; }
   done
   return $status
 }
 run lamps lamps
 run dashboard env SMARTLAMP_BIN="$BIN_DIR/smartlamp" scripts/bench-dashboard.sh
 
-python3 - "$OUT" >docs/PERFORMANCE.md <<'PYTHON'
+# Hand-written sections below the marker line of the current docs/PERFORMANCE.md are kept, after the new table.
+NOTES_MARKER='<!-- Hand-written notes: scripts/bench.sh keeps everything below this line. -->'
+python3 - "$OUT" "$NOTES_MARKER" >"$OUT/PERFORMANCE.md" <<'PYTHON'
 import os, re, statistics, subprocess, sys, datetime
-out = sys.argv[1]
+out, marker = sys.argv[1], sys.argv[2]
+notes = ""
+if os.path.exists("docs/PERFORMANCE.md"):
+    previous = open("docs/PERFORMANCE.md", encoding="utf-8").read()
+    if marker in previous:
+        notes = previous.split(marker, 1)[1].strip()
 text = {name: open(os.path.join(out, name + ".txt"), encoding="utf-8", errors="replace").read()
         for name in ("mqtt", "accounts", "lamps", "dashboard")}
 
@@ -162,6 +169,10 @@ print("| figure | SmartLamp | baseline in the same run | ratio | goal |")
 print("|---|---|---|---|---|")
 print("\n".join(rows))
 for name in ("mqtt", "accounts", "lamps", "dashboard"):
-    print(f"\n## {name}\n\n```\n{text[name].strip()}\n```")
+    print(f"\n## Output: {name}\n\n```\n{text[name].strip()}\n```")
+print(f"\n{marker}\n")
+if notes:
+    print(notes)
 PYTHON
+mv "$OUT/PERFORMANCE.md" docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md" >&2
