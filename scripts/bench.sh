@@ -9,15 +9,23 @@
 #                                    benches out; LAMPBENCH_ARGS passes arguments to LampBench (default below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=$(mktemp -d /tmp/smartlamp-benchall.XXXXXX)
-trap 'rm -rf "$OUT"' EXIT
-if [ "${SKIP_BUILD:-}" != 1 ]; then
+# FROM_DIR=dir writes the table from the outputs a run kept there (KEEP_DIR=dir keeps them: mqtt.txt, accounts.txt,
+# lamps.txt, dashboard.txt) without running anything, e.g. after re-running one phase by hand into lamps.txt.
+if [ -n "${FROM_DIR:-}" ]; then
+  OUT=$FROM_DIR
+  BENCH_SKIP=mqtt,accounts,lamps,dashboard
+else
+  OUT=$(mktemp -d /tmp/smartlamp-benchall.XXXXXX)
+  trap 'if [ -n "${KEEP_DIR:-}" ]; then mkdir -p "$KEEP_DIR"; cp "$OUT"/*.txt "$KEEP_DIR"/; fi; rm -rf "$OUT"' EXIT
+fi
+if [ "${SKIP_BUILD:-}" != 1 ] && [ -z "${FROM_DIR:-}" ]; then
   flock -o /tmp/smartlamp-build.lock swift build -c release >&2
 fi
 BIN_DIR=$(swift build -c release --show-bin-path)
 skip() { [[ ",${BENCH_SKIP:-}," == *",$1,"* ]]; }
 run() {
   local name=$1; shift
+  if [ -n "${FROM_DIR:-}" ]; then [ -f "$OUT/$name.txt" ] || echo "(not run)" >"$OUT/$name.txt"; return; fi
   if skip "$name"; then echo "(skipped)" >"$OUT/$name.txt"; return; fi
   echo "== $name" >&2
   "$@" 2>&1 | tee "$OUT/$name.txt" >&2 || echo "(failed: exit ${PIPESTATUS[0]})" >>"$OUT/$name.txt"
@@ -174,5 +182,5 @@ print(f"\n{marker}\n")
 if notes:
     print(notes)
 PYTHON
-mv "$OUT/PERFORMANCE.md" docs/PERFORMANCE.md
+mv "$OUT/PERFORMANCE.md" docs/PERFORMANCE.md.new && mv docs/PERFORMANCE.md.new docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md" >&2
