@@ -83,6 +83,10 @@ m = re.search(r"^round trip p50, libmosquitto \(µs\)\s+([\d,.]+)\s+([\d,.]+)\s+
 if m:
     ours, c = float(m.group(1).replace(",", "")), float(m.group(3).replace(",", ""))
     row("MQTT round trip p50", ours, "µs", c, "(C, libmosquitto)", "≤ 1.2× the C client", ours / c, ours / c <= 1.2)
+m = re.search(r"^round trip p50, libmosquitto \(µs\)\s+([\d,.]+)\s+([\d,.]+)\s+([\d,.]+)", text["mqtt"], re.M)
+if m:
+    nio, c = float(m.group(2).replace(",", "")), float(m.group(3).replace(",", ""))
+    row("MQTT round trip p50, client tasks on its NIO event loop", nio, "µs", c, "(C, libmosquitto)", "", nio / c)
 m = re.search(r"^round trip p50 \(µs\)\s+([\d,.]+)\s+([\d,.]+)\s+([\d,.]+)", text["mqtt"], re.M)
 if m:
     ours, paho = float(m.group(1).replace(",", "")), float(m.group(3).replace(",", ""))
@@ -123,6 +127,11 @@ m = re.search(r"^\s+the same during a flood on the slow readers' lamp\s+([\d.]+)
 if m and quiet:
     row("SSE fan-out p99 while 1 % slow readers are flooded and dropped", float(m.group(2)), "ms",
         float(quiet.group(3)), "(quiet)", "slow readers never slow the others")
+m = re.search(r"rounds lost \(report not at every reader within ([\d.]+) seconds\): (\d+) quiet, (\d+) during the flood", text["lamps"])
+if m:
+    row(f"SSE fan-out rounds whose report took > {m.group(1)} s to reach every reader, during the flood",
+        float(m.group(3)), "rounds", float(m.group(2)), "(quiet)", "0: slow readers never slow the others",
+        meets=m.group(3) == "0", show_ratio=False)
 per_stream = find("lamps", r"server memory per idle stream: ([\d.]+) KB")
 row("server memory per idle stream", per_stream, "KB")
 m = re.search(r"slow readers dropped by the hub: (\d+) of (\d+)", text["lamps"])
