@@ -23,7 +23,18 @@ enum FanOut {
     /// Streams the hub dropped for falling behind (the server's own count), and readers whose stream ended.
     var slowDropped = 0
     var readersEnded = 0
+    /// Rounds whose report did not reach every reader within ``roundLimit`` (quiet, during the flood), the readers
+    /// that missed them, and what the server counted meanwhile: MQTT messages its subscription buffer dropped and
+    /// streams it closed, by reason.
+    var lostQuiet = 0
+    var lostDuringFlood = 0
+    var missedFrames = 0
+    var mqttDropped = 0
+    var closedByReason: [String: Int] = [:]
   }
+
+  /// A round waits this long for every reader before it counts as lost and the next one starts.
+  static let roundLimit = Duration.seconds(5)
 
   static func run(_ context: BenchContext, streams: Int, slowPercent: Double, rounds: Int) async throws -> Result {
     let device = "fanlamp"
@@ -77,17 +88,30 @@ enum FanOut {
 
     let publisher = try context.mqttClient("fanout")
     try await publisher.connect()
+    let droppedMQTTBefore = try await context.metric("smartlamp_mqtt_messages_dropped_total") ?? 0
+    let closedBefore = try await closedStreams(context)
     var power = 0
+    var lost = 0
+    // A round whose report some reader never gets (dropped on the way, or the stream ended) is counted, not
+    // waited for: one lost report used to stall the phase until its 300 s limit.
     func round() async throws {
       board.arm(start: ContinuousClock.now)
       power += 1
       try await publisher.publish(
         topic: "stat/\(device)/POWER", payload: power % 2 == 0 ? "ON" : "OFF", qos: .atMostOnce)
-      await board.waitForRound()
+      if await !board.waitForRound(within: roundLimit) {
+        lost += 1
+        // Late frames of the lost round arrive first, so they are not taken for the next round's.
+        try await Task.sleep(for: .seconds(1))
+        result.missedFrames += board.resync()
+        Progress.note("round \(power): its report did not reach every reader within \(roundLimit)")
+      }
     }
     try await board.within(.seconds(300), "quiet SSE fan-out rounds") {
       for _ in 0..<rounds { try await round() }
     }
+    result.lostQuiet = lost
+    lost = 0
     result.quiet = board.takeLatencies()
 
     // The flood: reports on the slow readers' lamp until the hub dropped every slow reader (or gave up trying),
@@ -133,8 +157,26 @@ enum FanOut {
       (try await context.metric(#"smartlamp_realtime_streams_closed_total{reason="slow_reader"}"#) ?? 0) - droppedBefore
     )
     result.readersEnded = board.endedCount
+    result.lostDuringFlood = lost
+    result.mqttDropped = Int(
+      (try await context.metric("smartlamp_mqtt_messages_dropped_total") ?? 0) - droppedMQTTBefore)
+    let closedAfter = try await closedStreams(context)
+    for (reason, count) in closedAfter where count - (closedBefore[reason] ?? 0) > 0 {
+      result.closedByReason[reason] = count - (closedBefore[reason] ?? 0)
+    }
     await publisher.disconnect()
     for channel in channels { try? await channel.close() }
     return result
+  }
+
+  /// `smartlamp_realtime_streams_closed_total` by reason.
+  static func closedStreams(_ context: BenchContext) async throws -> [String: Int] {
+    let text = try await context.api.send("GET", "/metrics", headers: [context.authorization]).body
+    var counts: [String: Int] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("smartlamp_realtime_streams_closed_total{reason=\"") {
+      let reason = line.dropFirst("smartlamp_realtime_streams_closed_total{reason=\"".count).prefix { $0 != "\"" }
+      counts[String(reason)] = line.split(separator: " ").last.flatMap { Double($0) }.map { Int($0) } ?? 0
+    }
+    return counts
   }
 }

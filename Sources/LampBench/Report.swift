@@ -48,6 +48,12 @@ struct Report {
           Self.verdict(max(fanOut.quiet.p99, fanOut.duringFlood.p99) <= 250)),
         "  slow readers dropped by the hub: \(fanOut.slowDropped) of \(fanOut.slow) after \(fanOut.floodReports) "
           + "flood reports; reading streams ended meanwhile: \(fanOut.readersEnded)",
+        "  rounds lost (report not at every reader within \(FanOut.roundLimit)): \(fanOut.lostQuiet) quiet, "
+          + "\(fanOut.lostDuringFlood) during the flood; reader frames missed: \(fanOut.missedFrames); "
+          + "MQTT messages the server dropped: \(fanOut.mqttDropped); streams closed by the server: "
+          + (fanOut.closedByReason.isEmpty
+            ? "none"
+            : fanOut.closedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")),
       ]
     }
     if ingest.devices > 0 {

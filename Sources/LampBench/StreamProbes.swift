@@ -139,6 +139,34 @@ final class ProbeBoard: Sendable {
     }
   }
 
+  /// ``waitForRound()`` for at most `limit`; false when some probe had not reached the target by then (the cause
+  /// was lost on the way, or a stream ended).
+  func waitForRound(within limit: Duration) async -> Bool {
+    let timer = Task { [weak self] in
+      guard (try? await Task.sleep(for: limit)) != nil else { return }
+      let waiter = self?.state.withLock { state in
+        defer { state.waiter = nil }
+        return state.waiter
+      }
+      waiter?.resume()
+    }
+    await waitForRound()
+    timer.cancel()
+    return state.withLock { $0.remaining <= 0 }
+  }
+
+  /// After a lost round: every probe counts as having seen as many matches as the furthest one, so the next round
+  /// expects one more from each. Returns how many probes missed the round.
+  func resync() -> Int {
+    state.withLock { state in
+      let furthest = state.seen.max() ?? 0
+      let missed = state.seen.count { $0 < furthest }
+      state.seen = state.seen.map { _ in furthest }
+      state.remaining = 0
+      return missed
+    }
+  }
+
   /// Waits until all probes together saw at least `threshold` matches.
   func waitForTotal(_ threshold: Int) async {
     await withCheckedContinuation { continuation in

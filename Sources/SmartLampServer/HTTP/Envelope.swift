@@ -36,6 +36,42 @@ struct Envelope<Payload: Encodable>: Encodable {
   }
 }
 
+extension Envelope: JSONBytesWritable where Payload: JSONBytesWritable {
+  func write(to writer: inout JSONByteWriter) throws {
+    writer.raw(success ? "{\"success\":true,\"data\":" : "{\"success\":false,\"data\":")
+    if let data { try data.write(to: &writer) } else { writer.null() }
+    writer.raw(",\"error\":")
+    if let error { try error.write(to: &writer) } else { writer.null() }
+    writer.raw(",\"meta\":")
+    meta.write(to: &writer)
+    writer.raw("}")
+  }
+}
+
+extension Envelope.ErrorBody {
+  func write(to writer: inout JSONByteWriter) throws {
+    writer.raw("{\"code\":")
+    writer.string(code)
+    writer.raw(",\"message\":")
+    writer.string(message)
+    writer.raw(",\"details\":")
+    try writer.value(.object(details))
+    writer.raw("}")
+  }
+}
+
+extension Envelope.Meta {
+  func write(to writer: inout JSONByteWriter) {
+    writer.raw("{\"requestId\":")
+    writer.string(requestId)
+    writer.raw(",\"timestamp\":")
+    writer.string(timestamp)
+    writer.raw(",\"version\":")
+    writer.string(version)
+    writer.raw("}")
+  }
+}
+
 /// Rendering of envelopes into responses; the only place JSON response bodies are made.
 enum EnvelopeResponse {
   static let encoder: JSONEncoder = {
@@ -49,6 +85,19 @@ enum EnvelopeResponse {
   ) throws -> Response {
     let envelope = Envelope(success: true, data: data, error: nil, meta: Envelope<Payload>.meta(requestID: requestID))
     return try json(envelope, status: status, headers: headers)
+  }
+
+  /// As ``success(_:status:requestID:headers:)`` for a payload the byte writer writes itself, without Foundation's
+  /// encoder: the same keys and scalars (``JSONByteWriter``).
+  static func success<Payload: JSONBytesWritable & Encodable>(
+    writing data: Payload, status: HTTPResponse.Status = .ok, requestID: String, headers: HTTPFields = [:]
+  ) throws -> Response {
+    let envelope = Envelope(success: true, data: data, error: nil, meta: Envelope<Payload>.meta(requestID: requestID))
+    var writer = JSONByteWriter(capacity: 8192)
+    try envelope.write(to: &writer)
+    var fields = headers
+    fields[.contentType] = "application/json; charset=utf-8"
+    return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: writer.bytes)))
   }
 
   static func failure(_ error: APIError, requestID: String) -> Response {

@@ -51,12 +51,22 @@ final class RealtimeHub: Sendable {
     }
   }
 
-  fileprivate struct Subscriber {
+  /// A class, not a struct: `publish` looks at every subscriber for every event, and copying a struct out of the
+  /// dictionary retained each of its fields, which took most of the server's time with 10 000 streams open (issue
+  /// #10, docs/PERFORMANCE.md); a reference is retained once.
+  fileprivate final class Subscriber {
     let mailbox: RealtimeMailbox
     var visible: Set<Int64>
     let owner: Owner
     /// May see admin-only events (decided once: a demoted admin's stream is closed by the session checks).
     let administers: Bool
+
+    init(mailbox: RealtimeMailbox, visible: Set<Int64>, owner: Owner, administers: Bool) {
+      self.mailbox = mailbox
+      self.visible = visible
+      self.owner = owner
+      self.administers = administers
+    }
 
     func sees(_ event: Event) -> Bool {
       (event.device.map(visible.contains) ?? true) && (!event.adminsOnly || administers)
@@ -168,10 +178,9 @@ final class RealtimeHub: Sendable {
   /// Changes what a subscriber sees; returns the devices that became visible, or nil when nothing changed.
   func updateVisible(_ subscriber: Int, to visible: Set<Int64>) -> Set<Int64>? {
     state.withLock { state in
-      guard var target = state.subscribers[subscriber], target.visible != visible else { return nil }
+      guard let target = state.subscribers[subscriber], target.visible != visible else { return nil }
       let added = visible.subtracting(target.visible)
       target.visible = visible
-      state.subscribers[subscriber] = target
       return added
     }
   }

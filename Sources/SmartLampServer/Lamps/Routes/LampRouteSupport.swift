@@ -34,6 +34,26 @@ struct DeviceJSON: Encodable, Sendable {
     lastSeenAt = presence.lastSeenAt
     onlineChangedAt = presence.onlineChangedAt
   }
+
+  /// Every field given, for tests that hold the writer to Foundation's encoder.
+  init(
+    id: String, name: String, location: String?, commandChannel: String, mqttDeviceId: String,
+    devicePermission: String, schedulePermission: String, profile: String?, hasSecret: Bool, commandTopic: String,
+    lastSeenAt: Int64?, onlineChangedAt: Int64?
+  ) {
+    self.id = id
+    self.name = name
+    _location = NullEncoded(wrappedValue: location)
+    self.commandChannel = commandChannel
+    self.mqttDeviceId = mqttDeviceId
+    self.devicePermission = devicePermission
+    self.schedulePermission = schedulePermission
+    _profile = NullEncoded(wrappedValue: profile)
+    self.hasSecret = hasSecret
+    self.commandTopic = commandTopic
+    _lastSeenAt = NullEncoded(wrappedValue: lastSeenAt)
+    _onlineChangedAt = NullEncoded(wrappedValue: onlineChangedAt)
+  }
 }
 
 extension LampServices {

@@ -28,7 +28,8 @@ struct RealtimeRoutes: Sendable {
     let subscription = lamps.hub.subscribe(
       visible: Set(visible.map(\.device.id)),
       owner: .init(principal: principal, sessionID: sessionID),
-      lastEventID: lastEventID)
+      lastEventID: lastEventID,
+      capacity: Self.bufferCapacity(visibleDevices: visible.count, base: lamps.hub.subscriberCapacity))
     // Past the per-session or per-person cap the oldest streams end (RealtimeStreamQuota.swift).
     lamps.hub.closeForLimit(
       lamps.hub.quota.admit(subscription.id, holder: .init(principal: principal, sessionID: sessionID)))
@@ -98,6 +99,14 @@ struct RealtimeRoutes: Sendable {
         }
         try await writer.finish(nil)
       })
+  }
+
+  /// Events a stream may fall behind before the hub drops it as a slow reader. A stream that sees many devices
+  /// must hold a burst from each of them (a building's lamps reconnecting send a few reports each) while it writes its
+  /// snapshot of as many frames: with the fixed 512, the stream of an administrator of 10 000 lamps was dropped as
+  /// "slow" during such a burst and the live view ended (issue #10's "applied 0 (the stream ended)").
+  static func bufferCapacity(visibleDevices: Int, base: Int) -> Int {
+    max(base, 4 * visibleDevices)
   }
 
   static func frame(id: UInt64?, json: String) -> String {

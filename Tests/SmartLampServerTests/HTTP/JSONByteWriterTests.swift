@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+@testable import SmartLampServer
+
+/// The byte writer against Foundation's encoder, the one it replaces for the bootstrap: over strings that need
+/// every kind of escape, unicode, nulls and extreme integers, both must write the same keys with the same bytes for
+/// every value. Key order is compared after sorting: Foundation on Linux writes members in hash order, which
+/// changes between processes, while the writer keeps declaration order (checked on its own).
+@Suite struct JSONByteWriterTests {
+  static let awkwardStrings: [String] = [
+    "", "Lampu Teras", "quote \" and backslash \\ and slash / and </script>",
+    String((0..<0x20).map { Character(Unicode.Scalar(UInt8($0))) }), "del \u{7F} end",
+    "Dapur — lampu 💡 灯 ٱلْمِصْبَاح", "e\u{301} composed é", "line\u{2028}para\u{2029}end", "tab\tnew\nret\r",
+    "\u{0}", "emoji family 👨‍👩‍👧 flag 🇮🇩", String(repeating: "x\"", count: 300),
+  ]
+  static let awkwardIntegers: [Int64?] = [nil, 0, 1, -1, 9, 10, 1_700_000_000_123, Int64.max, Int64.min, -10]
+
+  static func device(_ index: Int) -> DeviceJSON {
+    let strings = awkwardStrings
+    let integers = awkwardIntegers
+    func text(_ offset: Int) -> String { strings[(index + offset) % strings.count] }
+    return DeviceJSON(
+      id: text(0), name: text(1), location: index % 3 == 0 ? nil : text(2), commandChannel: text(3),
+      mqttDeviceId: text(4), devicePermission: text(5), schedulePermission: text(6),
+      profile: index % 2 == 0 ? nil : text(7), hasSecret: index % 2 == 1, commandTopic: text(8),
+      lastSeenAt: integers[index % integers.count], onlineChangedAt: integers[(index + 3) % integers.count])
+  }
+
+  @Test(arguments: 0..<24)
+  func aDeviceIsWrittenAsFoundationWritesIt(index: Int) throws {
+    let device = Self.device(index)
+    var writer = JSONByteWriter()
+    device.write(to: &writer)
+    let foundation = try EnvelopeResponse.encoder.encode(device)
+    #expect(try Canonical.sorted(writer.bytes) == Canonical.sorted(Array(foundation)))
+  }
+
+  @Test func theBootstrapEnvelopeIsWrittenAsFoundationWritesIt() throws {
+    let viewer: JSONValue = [
+      "kind": "user", "id": .int(Int.max), "name": .string(Self.awkwardStrings[3]), "email": "a\"b@example.com",
+      "role": "member", "nested": [.null, true, false, .int(-7), .double(0.1), .double(1), .double(1e300), [:], []],
+    ]
+    for count in [0, 1, 20] {
+      let payload = BootstrapRoutes.Payload(
+        devices: (0..<count).map(Self.device), viewer: viewer,
+        realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
+      let envelope = Envelope(
+        success: true, data: payload, error: nil,
+        meta: Envelope<BootstrapRoutes.Payload>.meta(requestID: Self.awkwardStrings[2]))
+      var writer = JSONByteWriter()
+      try envelope.write(to: &writer)
+      let foundation = try EnvelopeResponse.encoder.encode(envelope)
+      #expect(try Canonical.sorted(writer.bytes) == Canonical.sorted(Array(foundation)))
+      #expect(String(decoding: writer.bytes, as: UTF8.self).hasPrefix(#"{"success":true,"data":{"devices":["#))
+    }
+  }
+
+  @Test func anErrorEnvelopeIsWrittenAsFoundationWritesIt() throws {
+    let envelope = Envelope<BootstrapRoutes.Payload>(
+      success: false, data: nil,
+      error: .init(code: "VALIDATION_ERROR", message: Self.awkwardStrings[4], details: ["field": "name\n"]),
+      meta: Envelope<BootstrapRoutes.Payload>.meta(requestID: "r-1"))
+    var writer = JSONByteWriter()
+    try envelope.write(to: &writer)
+    let foundation = try EnvelopeResponse.encoder.encode(envelope)
+    #expect(try Canonical.sorted(writer.bytes) == Canonical.sorted(Array(foundation)))
+  }
+
+  @Test func aDeviceKeepsItsDeclaredKeyOrder() {
+    var writer = JSONByteWriter()
+    Self.device(0).write(to: &writer)
+    let keys = [
+      "id", "name", "location", "commandChannel", "mqttDeviceId", "devicePermission",
+      "schedulePermission", "profile", "hasSecret", "commandTopic", "lastSeenAt", "onlineChangedAt",
+    ]
+    let text = String(decoding: writer.bytes, as: UTF8.self)
+    let positions = keys.map { text.range(of: "\"\($0)\":")?.lowerBound }
+    #expect(positions.allSatisfy { $0 != nil })
+    #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
+  }
+
+  @Test func notANumberIsRefusedLikeFoundationRefusesIt() {
+    var writer = JSONByteWriter()
+    #expect(throws: (any Error).self) { try writer.value(.double(.nan)) }
+    #expect(throws: (any Error).self) { try EnvelopeResponse.encoder.encode(JSONValue.double(.nan)) }
+  }
+}
+
+/// Compact JSON re-written with every object's members sorted by their raw key bytes, every scalar's bytes kept as
+/// they were: two texts are equal here exactly when they hold the same keys and spell every value alike.
+private enum Canonical {
+  struct Malformed: Error { let offset: Int }
+
+  static func sorted(_ bytes: [UInt8]) throws -> [UInt8] {
+    var index = 0
+    let value = try parse(bytes, &index)
+    guard index == bytes.count else { throw Malformed(offset: index) }
+    return value
+  }
+
+  private static func parse(_ bytes: [UInt8], _ index: inout Int) throws -> [UInt8] {
+    guard index < bytes.count else { throw Malformed(offset: index) }
+    switch bytes[index] {
+    case UInt8(ascii: "{"):
+      index += 1
+      var members: [([UInt8], [UInt8])] = []
+      while bytes[index] != UInt8(ascii: "}") {
+        if !members.isEmpty { try expect(UInt8(ascii: ","), bytes, &index) }
+        let key = try string(bytes, &index)
+        try expect(UInt8(ascii: ":"), bytes, &index)
+        members.append((key, try parse(bytes, &index)))
+      }
+      index += 1
+      let sorted = members.sorted { $0.0.lexicographicallyPrecedes($1.0) }
+      return [UInt8(ascii: "{")] + Array(sorted.map { $0.0 + [UInt8(ascii: ":")] + $0.1 }.joined(separator: [44]))
+        + [UInt8(ascii: "}")]
+    case UInt8(ascii: "["):
+      index += 1
+      var elements: [[UInt8]] = []
+      while bytes[index] != UInt8(ascii: "]") {
+        if !elements.isEmpty { try expect(UInt8(ascii: ","), bytes, &index) }
+        elements.append(try parse(bytes, &index))
+      }
+      index += 1
+      return [UInt8(ascii: "[")] + Array(elements.joined(separator: [44])) + [UInt8(ascii: "]")]
+    case UInt8(ascii: "\""):
+      return try string(bytes, &index)
+    default:
+      let start = index
+      while index < bytes.count, !",]}".utf8.contains(bytes[index]) { index += 1 }
+      return Array(bytes[start..<index])
+    }
+  }
+
+  private static func string(_ bytes: [UInt8], _ index: inout Int) throws -> [UInt8] {
+    let start = index
+    try expect(UInt8(ascii: "\""), bytes, &index)
+    while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+      index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+    }
+    try expect(UInt8(ascii: "\""), bytes, &index)
+    return Array(bytes[start..<index])
+  }
+
+  private static func expect(_ byte: UInt8, _ bytes: [UInt8], _ index: inout Int) throws {
+    guard index < bytes.count, bytes[index] == byte else { throw Malformed(offset: index) }
+    index += 1
+  }
+}
