@@ -105,18 +105,8 @@ import Testing
 
     // The restored household is served: both people log in, the key works with its scope, schedules and their
     // runs are there, and new rows get new ids.
-    let port = freePort()
-    let server = try ChildProcess(
-      executable: CLI.binary,
-      arguments: [
-        "serve", "--port", String(port), "--database-url", target.url, "--set", "dashboard.dir=\(dir.path)",
-        "--set", "mqtt.url=mqtt://127.0.0.1:\(freePort())",
-      ] + common,
-      stdoutPath: dir.file("out.log"), stderrPath: dir.file("err.log"))
+    let (server, port) = try await Self.serve(target.url, dir: dir, common: common, logs: "serve")
     defer { server.signal(SIGKILL) }
-    try await poll("server ready", timeout: .seconds(60)) {
-      portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
-    }
     let ibu = try ServeHTTP.login(port: port, email: "ibu@rumah.id", password: "rahasia-sekali")
     let budi = try ServeHTTP.login(port: port, email: "budi@rumah.id", password: "rahasia-budi-1")
     let schedule = try ServeHTTP.call(port: port, "GET", "/api/v1/schedules/7", token: budi)
@@ -131,6 +121,29 @@ import Testing
     let device = try ServeHTTP.call(
       port: port, "POST", "/api/v1/devices", token: ibu, key: "new-lamp", json: #"{"deviceId":"dapur","name":"Dapur"}"#)
     #expect(device.status == 201, "\(device.body)")
+  }
+
+  /// Starts `smartlamp serve` on `url` (no broker listening) and waits until it answers; logs go to `logs`.out/err.log.
+  static func serve(_ url: String, dir: TemporaryDirectory, common: [String], logs: String) async throws -> (
+    ChildProcess, Int
+  ) {
+    let port = freePort()
+    let server = try ChildProcess(
+      executable: CLI.binary,
+      arguments: [
+        "serve", "--port", String(port), "--database-url", url, "--set", "dashboard.dir=\(dir.path)",
+        "--set", "mqtt.url=mqtt://127.0.0.1:\(freePort())",
+      ] + common,
+      stdoutPath: dir.file("\(logs).out.log"), stderrPath: dir.file("\(logs).err.log"))
+    do {
+      try await poll("server ready", timeout: .seconds(60)) {
+        portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+      }
+    } catch {
+      server.signal(SIGKILL)
+      throw error
+    }
+    return (server, port)
   }
 
   /// `smartlamp restore` refuses a database a `smartlamp serve` process is running on, in one line naming it, and
@@ -152,18 +165,8 @@ import Testing
 
     for (round, stop) in [("stopped", SIGTERM), ("killed", SIGKILL)] {
       let target = try await Self.place(engine, dir: dir, name: "target_\(round)")
-      let port = freePort()
-      let server = try ChildProcess(
-        executable: CLI.binary,
-        arguments: [
-          "serve", "--port", String(port), "--database-url", target.url, "--set", "dashboard.dir=\(dir.path)",
-          "--set", "mqtt.url=mqtt://127.0.0.1:\(freePort())",
-        ] + common,
-        stdoutPath: dir.file("\(round).out.log"), stderrPath: dir.file("\(round).err.log"))
+      let (server, _) = try await Self.serve(target.url, dir: dir, common: common, logs: round)
       defer { server.signal(SIGKILL) }
-      try await poll("server ready", timeout: .seconds(60)) {
-        portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
-      }
 
       let refused = try CLI.run(["restore", file, "--database-url", target.url] + common, in: dir.path)
       #expect(refused.status == 1)
