@@ -5,7 +5,8 @@
 # the median. Also the login latency at bcrypt cost 12.
 # Usage: scripts/bench-accounts.sh    BIN=path/to/smartlamp reuses a build; ROUNDS (3), DURATION (8s),
 #                                      CONNECTIONS (16), LAMPS (20) size the run; PERF=1 records the server with
-#                                      `perf record -g` during the bootstrap runs and prints the top symbols.
+#                                      `perf record -g` during the bootstrap runs and prints the top symbols;
+#                                      DATABASE_URL (an empty database) runs the server on it instead of SQLite.
 set -u
 cd "$(dirname "$0")/.."
 if [ -z "${BIN:-}" ]; then
@@ -22,7 +23,7 @@ free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0)
 PORT=$(free_port)
 BROKER=$(free_port)
 # The server starts without a broker on purpose: bootstrap and health do not need one, and the bench measures HTTP.
-$BIN serve --database-url "sqlite://$DIR/db.sqlite" --port "$PORT" --mqtt-url "mqtt://127.0.0.1:$BROKER" \
+$BIN serve --database-url "${DATABASE_URL:-sqlite://$DIR/db.sqlite}" --port "$PORT" --mqtt-url "mqtt://127.0.0.1:$BROKER" \
   --set data.dir="$DIR/data" --set admin.email=admin@example.com --set admin.password=bench-password-1 \
   --log-level error >"$DIR/server.log" 2>&1 &
 SERVER=$!

@@ -32,12 +32,18 @@ final class BenchServer: Sendable {
     return me.deletingLastPathComponent().appendingPathComponent("smartlamp").path
   }
 
+  /// SQLite in `directory`, or the empty database named by `SMARTLAMP_BENCH_DATABASE_URL` (scripts/bench-engines.sh
+  /// compares the engines with it; a phase that starts a second server then finds the first one's rows).
+  static func databaseURL(directory: String) -> String {
+    ProcessInfo.processInfo.environment["SMARTLAMP_BENCH_DATABASE_URL"] ?? "sqlite://\(directory)/smartlamp.sqlite"
+  }
+
   static func start(binary: String, brokerURL: String, directory: String) async throws -> BenchServer {
     let port = try freePort()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = [
-      "serve", "--port", "\(port)", "--host", "127.0.0.1", "--database-url", "sqlite://\(directory)/smartlamp.sqlite",
+      "serve", "--port", "\(port)", "--host", "127.0.0.1", "--database-url", databaseURL(directory: directory),
       "--mqtt-url", brokerURL, "--log-level", "error",
       "--set", "data.dir=\(directory)/data",
       "--set", "auth.bcrypt-cost=4",

@@ -22,7 +22,9 @@ struct Report {
 
   func print(options: LampBench.Options) {
     var lines = [
-      "SmartLamp lamp benchmark (smartlamp serve as a child process on SQLite; Mosquitto on loopback)",
+      "SmartLamp lamp benchmark (smartlamp serve as a child process on "
+        + (BenchServer.databaseURL(directory: "").hasPrefix("mariadb") ? "MariaDB" : "SQLite")
+        + "; Mosquitto on loopback)",
       "metric".padding(toLength: 58, withPad: " ", startingAt: 0) + "   p50 ms    p99 ms    max ms        n",
     ]
     if let startup {
