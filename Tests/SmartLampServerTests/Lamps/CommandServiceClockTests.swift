@@ -40,13 +40,20 @@ final class AcceptingBroker: BrokerLink {
     let broker: AcceptingBroker
     let device: LampDevice
     let logs: CommandLogRepository
+    /// The store's own database, behind whatever `wrap` put in front of it.
+    let database: any SQLDatabase
   }
 
-  func withService(_ body: (Env, inout AsyncStream<MockClock.Instant>.Iterator) async throws -> Void) async throws {
+  /// A `CommandService` on a mock clock over a fresh SQLite store with one lamp, `lamp-a`; `wrap` may put a
+  /// database in front of the store's (CommandAuditDeferralTests injects a full disk). Its `run()` loop runs meanwhile.
+  static func withService(
+    wrap: (any SQLDatabase) -> any SQLDatabase = { $0 },
+    _ body: (Env, inout AsyncStream<MockClock.Instant>.Iterator) async throws -> Void
+  ) async throws {
     let server = try await TestServer.on(.sqlite)
-    let logger = Logger(label: "test")
+    let logger = Logger.quiet(level: .critical)
     let database = try await StoreBootstrap.open(configuration: server.configuration, logger: logger)
-    let store = Store(database: database)
+    let store = Store(database: wrap(database))
     _ = try await store.devices.create(NewDevice(deviceId: try DeviceID("lamp-a"), name: "A", commandChannel: .power))
     let state = DeviceStateService(store: store.deviceStates, logger: logger)
     state.setDevices(try await store.devices.lampDevices())
@@ -61,7 +68,9 @@ final class AcceptingBroker: BrokerLink {
     let running = Task { try await service.run() }
     do {
       try await body(
-        Env(clock: clock, service: service, broker: broker, device: device, logs: store.commandLogs), &sleeps)
+        Env(
+          clock: clock, service: service, broker: broker, device: device, logs: store.commandLogs, database: database),
+        &sleeps)
     } catch {
       running.cancel()
       try? await database.close()
@@ -73,7 +82,7 @@ final class AcceptingBroker: BrokerLink {
   }
 
   @Test func anUnansweredCommandTimesOutWhenItsClockReachesTheDeadline() async throws {
-    try await withService { env, sleeps in
+    try await Self.withService { env, sleeps in
       async let result = env.service.execute(
         device: env.device, action: .on, requestId: "r-1", issuer: .init(origin: .user), waitForAck: true)
       // The deadline is armed on the given clock: issued at its start, due one ack timeout later.
@@ -92,7 +101,7 @@ final class AcceptingBroker: BrokerLink {
   }
 
   @Test func anAcknowledgementIsTimedOnTheGivenClock() async throws {
-    try await withService { env, sleeps in
+    try await Self.withService { env, sleeps in
       async let result = env.service.execute(
         device: env.device, action: .off, requestId: "r-2", issuer: .init(origin: .user), waitForAck: true)
       _ = await sleeps.next()
