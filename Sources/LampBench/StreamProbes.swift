@@ -199,11 +199,13 @@ enum StreamProbe {
         }
       }
       .connect(host: host, port: port).get()
-    let request =
-      "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: Bearer \(token)\r\n"
-      + "Accept: text/event-stream\r\n\r\n"
-    try await channel.writeAndFlush(ByteBuffer(string: request))
+    try await channel.writeAndFlush(ByteBuffer(string: streamRequest(host: host, port: port, token: token)))
     return channel
+  }
+
+  static func streamRequest(host: String, port: Int, token: String) -> String {
+    "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: Bearer \(token)\r\n"
+      + "Accept: text/event-stream\r\n\r\n"
   }
 
   /// A stream whose client never reads a byte after its request: a small receive buffer fills at once, then the
@@ -215,10 +217,7 @@ enum StreamProbe {
       .channelOption(.autoRead, value: false)
       .channelOption(.socketOption(.so_rcvbuf), value: 4096)
       .connect(host: host, port: port).get()
-    let request =
-      "GET /api/v1/realtime/stream HTTP/1.1\r\nHost: \(host):\(port)\r\nAuthorization: Bearer \(token)\r\n"
-      + "Accept: text/event-stream\r\n\r\n"
-    try await channel.writeAndFlush(ByteBuffer(string: request))
+    try await channel.writeAndFlush(ByteBuffer(string: streamRequest(host: host, port: port, token: token)))
     return channel
   }
 
