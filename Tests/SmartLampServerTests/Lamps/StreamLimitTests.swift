@@ -113,7 +113,9 @@ import Testing
       // One place given back is one request served again. The oldest idle connection is the one closed: it has
       // long been admitted, where the newest may have been refused with the answer still on its way.
       Self.dropRefused(&idle)
-      #expect(idle.count >= 4, "idle connections admitted: \(idle.count)")
+      // How many of the six were admitted depends on how many of the test's own connections were still closing
+      // (three under the whole suite); two are enough to give one back and keep one.
+      try #require(idle.count >= 2, "idle connections admitted: \(idle.count)")
       var keep = idle.count - 1
       let clock = ContinuousClock()
       var givenBackAt = clock.now
