@@ -151,6 +151,16 @@ let package = Package(
       path: "Tests/TestSupport",
       swiftSettings: swiftSettings
     ),
+    // One API client for the server's tests and the command-line tests that drive `smartlamp serve`.
+    .target(
+      name: "ServerTestSupport",
+      dependencies: [
+        "SmartLampServer",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ],
+      path: "Tests/ServerTestSupport",
+      swiftSettings: swiftSettings
+    ),
     .testTarget(
       name: "MQTTTests",
       dependencies: [
@@ -179,13 +189,13 @@ let package = Package(
       name: "SmartLampServerTests",
       dependencies: [
         "SmartLampServer", "SmartLampStore", "SmartLampCore", "MQTT", "DeviceSimulator", "TestSupport",
-        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        "ServerTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
       ],
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "smartlampTests",
-      dependencies: ["smartlamp", "TestSupport", "SmartLampStore", "SmartLampCore"],
+      dependencies: ["smartlamp", "TestSupport", "ServerTestSupport", "SmartLampStore", "SmartLampCore"],
       swiftSettings: swiftSettings
     ),
   ]

@@ -55,28 +55,6 @@ struct TestServer {
   }
 }
 
-/// The parts of an envelope tests look at.
-struct EnvelopeProbe: Decodable {
-  struct ErrorBody: Decodable {
-    let code: String
-    let message: String
-    let details: JSONValue?
-  }
-  struct Meta: Decodable {
-    let requestId: String
-    let timestamp: String
-    let version: String
-  }
-  let success: Bool
-  let data: JSONValue?
-  let error: ErrorBody?
-  let meta: Meta
-
-  init(_ response: TestResponse) throws {
-    self = try JSONDecoder().decode(EnvelopeProbe.self, from: Data(response.body.readableBytesView))
-  }
-}
-
 extension JSONValue {
   subscript(key: String) -> JSONValue? {
     if case .object(let object) = self { return object[key] }

@@ -1,4 +1,5 @@
 import Foundation
+import ServerTestSupport
 import SmartLampStore
 import TestSupport
 import Testing
@@ -107,20 +108,21 @@ import Testing
     // runs are there, and new rows get new ids.
     let (server, port) = try await Self.serve(target.url, dir: dir, common: common, logs: "serve")
     defer { server.signal(SIGKILL) }
-    let ibu = try ServeHTTP.login(port: port, email: "ibu@rumah.id", password: "rahasia-sekali")
-    let budi = try ServeHTTP.login(port: port, email: "budi@rumah.id", password: "rahasia-budi-1")
-    let schedule = try ServeHTTP.call(port: port, "GET", "/api/v1/schedules/7", token: budi)
-    #expect(schedule.status == 200 && schedule.body.contains(#""cron":"0 18 * * *""#), "\(schedule.body)")
-    let runs = try ServeHTTP.call(port: port, "GET", "/api/v1/schedules/7/runs", token: ibu)
-    #expect(runs.status == 200 && runs.body.contains("sch-7-1") && runs.body.contains("sch-7-2"), "\(runs.body)")
-    let byKey = try ServeHTTP.call(port: port, "GET", "/api/v1/devices", token: String(secret))
-    #expect(byKey.status == 200 && byKey.body.contains(#""id":"teras""#), "\(byKey.body)")
-    let keyScope = try ServeHTTP.call(
-      port: port, "DELETE", "/api/v1/schedules/7", token: String(secret), key: "no-scope")
-    #expect(keyScope.status == 403, "the key has no schedule scope: \(keyScope.body)")
-    let device = try ServeHTTP.call(
-      port: port, "POST", "/api/v1/devices", token: ibu, key: "new-lamp", json: #"{"deviceId":"dapur","name":"Dapur"}"#)
-    #expect(device.status == 201, "\(device.body)")
+    let ibu = try await APIClient.port(port).login("ibu@rumah.id", "rahasia-sekali")
+    let budi = try await APIClient.port(port).login("budi@rumah.id", "rahasia-budi-1")
+    let schedule = try await APIClient.port(port).call(.get, "/api/v1/schedules/7", as: .bearer(budi))
+    #expect(schedule.status == 200 && schedule.text.contains(#""cron":"0 18 * * *""#), "\(schedule.text)")
+    let runs = try await APIClient.port(port).call(.get, "/api/v1/schedules/7/runs", as: .bearer(ibu))
+    #expect(runs.status == 200 && runs.text.contains("sch-7-1") && runs.text.contains("sch-7-2"), "\(runs.text)")
+    let byKey = try await APIClient.port(port).call(.get, "/api/v1/devices", as: .bearer(String(secret)))
+    #expect(byKey.status == 200 && byKey.text.contains(#""id":"teras""#), "\(byKey.text)")
+    let keyScope = try await APIClient.port(port).call(
+      .delete, "/api/v1/schedules/7", as: .bearer(String(secret)), idempotencyKey: "no-scope")
+    #expect(keyScope.status == 403, "the key has no schedule scope: \(keyScope.text)")
+    let device = try await APIClient.port(port).call(
+      .post, "/api/v1/devices", as: .bearer(ibu), body: .text(#"{"deviceId":"dapur","name":"Dapur"}"#),
+      idempotencyKey: "new-lamp")
+    #expect(device.status == 201, "\(device.text)")
   }
 
   /// Starts `smartlamp serve` on `url` (no broker listening) and waits until it answers; logs go to `logs`.out/err.log.
@@ -137,7 +139,7 @@ import Testing
       stdoutPath: dir.file("\(logs).out.log"), stderrPath: dir.file("\(logs).err.log"))
     do {
       try await poll("server ready", timeout: .seconds(60)) {
-        portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+        await APIClient.port(port).isHealthy()
       }
     } catch {
       server.signal(SIGKILL)

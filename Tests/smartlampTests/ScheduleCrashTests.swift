@@ -1,4 +1,5 @@
 import Foundation
+import ServerTestSupport
 import SmartLampStore
 import TestSupport
 import Testing
@@ -34,22 +35,23 @@ import Testing
           ],
           stdoutPath: dir.file("out.log"), stderrPath: dir.file("err.log"))
         try await poll("server ready", timeout: .seconds(60)) {
-          portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+          await APIClient.port(port).isHealthy()
         }
         return (server, port)
       }
 
       var (server, port) = try await serve()
-      let token = try ServeHTTP.login(port: port, email: "ibu@rumah.id", password: "rahasia-sekali")
-      let device = try ServeHTTP.call(
-        port: port, "POST", "/api/v1/devices", token: token, key: "dev",
-        json: #"{"deviceId":"teras","name":"Teras"}"#)
-      #expect(device.status == 201, "\(device.body)")
+      let token = try await APIClient.port(port).login("ibu@rumah.id", "rahasia-sekali")
+      let device = try await APIClient.port(port).call(
+        .post, "/api/v1/devices", as: .bearer(token), body: .text(#"{"deviceId":"teras","name":"Teras"}"#),
+        idempotencyKey: "dev")
+      #expect(device.status == 201, "\(device.text)")
       for (index, action) in ["ON", "OFF", "ON"].enumerated() {
-        let schedule = try ServeHTTP.call(
-          port: port, "POST", "/api/v1/schedules", token: token, key: "every-second-\(index)",
-          json: #"{"deviceId":"teras","action":"\#(action)","cron":"* * * * * *","timezone":"UTC"}"#)
-        #expect(schedule.status == 201, "\(schedule.body)")
+        let schedule = try await APIClient.port(port).call(
+          .post, "/api/v1/schedules", as: .bearer(token),
+          body: .text(#"{"deviceId":"teras","action":"\#(action)","cron":"* * * * * *","timezone":"UTC"}"#),
+          idempotencyKey: "every-second-\(index)")
+        #expect(schedule.status == 201, "\(schedule.text)")
       }
 
       // Three times: let slots run, then kill the process mid-stride and start it again on the same file.
@@ -140,7 +142,7 @@ import Testing
           ],
           stdoutPath: dir.file("\(name).out.log"), stderrPath: dir.file("\(name).err.log"))
         try await poll("server \(name) ready", timeout: .seconds(60)) {
-          portAcceptsConnections(port) && (try? ServeHTTP.call(port: port, "GET", "/api/health").status) == 200
+          await APIClient.port(port).isHealthy()
         }
         return (server, port)
       }
@@ -150,15 +152,17 @@ import Testing
       let (first, portA) = try await serve("a")
       let (second, _) = try await serve("b")
       defer { second.signal(SIGKILL) }
-      let token = try ServeHTTP.login(port: portA, email: "ibu@rumah.id", password: "rahasia-sekali")
-      let device = try ServeHTTP.call(
-        port: portA, "POST", "/api/v1/devices", token: token, key: "dev", json: #"{"deviceId":"teras","name":"Teras"}"#)
-      #expect(device.status == 201, "\(device.body)")
+      let token = try await APIClient.port(portA).login("ibu@rumah.id", "rahasia-sekali")
+      let device = try await APIClient.port(portA).call(
+        .post, "/api/v1/devices", as: .bearer(token), body: .text(#"{"deviceId":"teras","name":"Teras"}"#),
+        idempotencyKey: "dev")
+      #expect(device.status == 201, "\(device.text)")
       for (index, action) in ["ON", "OFF", "ON"].enumerated() {
-        let schedule = try ServeHTTP.call(
-          port: portA, "POST", "/api/v1/schedules", token: token, key: "every-second-\(index)",
-          json: #"{"deviceId":"teras","action":"\#(action)","cron":"* * * * * *","timezone":"UTC"}"#)
-        #expect(schedule.status == 201, "\(schedule.body)")
+        let schedule = try await APIClient.port(portA).call(
+          .post, "/api/v1/schedules", as: .bearer(token),
+          body: .text(#"{"deviceId":"teras","action":"\#(action)","cron":"* * * * * *","timezone":"UTC"}"#),
+          idempotencyKey: "every-second-\(index)")
+        #expect(schedule.status == 201, "\(schedule.text)")
       }
       // Both servers take slots (a claim names its runner's host/pid/random), then A is killed holding claims.
       func claimedBy(_ server: ChildProcess) -> String { "%/\(server.pid)/%" }
@@ -238,43 +242,19 @@ import Testing
   }
 }
 
-/// One HTTP/1.1 exchange per connection, enough for a test that drives the real binary.
-enum ServeHTTP {
-  struct Reply {
-    let status: Int
-    let head: String
-    let body: String
-  }
-
-  static func call(
-    port: Int, _ method: String, _ path: String, token: String? = nil, key: String? = nil, json: String? = nil
-  ) throws -> Reply {
-    let socket = try RawSocket(port: port)
-    var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-    if let token { request += "Authorization: Bearer \(token)\r\n" }
-    if let key { request += "Idempotency-Key: \(key)\r\n" }
-    if let json {
-      request += "Content-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
-    } else {
-      request += "\r\n"
-    }
-    try socket.send(request)
-    let answer = try socket.receiveToEnd()
-    let parts = answer.components(separatedBy: "\r\n\r\n")
-    let head = parts.first ?? ""
-    let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-    return Reply(status: status, head: head, body: parts.dropFirst().joined(separator: "\r\n\r\n"))
+extension APIClient {
+  /// Whether the `smartlamp serve` behind this client answers `GET /api/health` yet (a refused connection is "not yet").
+  func isHealthy() async -> Bool {
+    (try? await call(.get, "/api/health").status) == .ok
   }
 
   /// Logs in and returns the access token (the `auth_token` cookie's value).
-  static func login(port: Int, email: String, password: String) throws -> String {
-    let reply = try call(
-      port: port, "POST", "/api/v1/auth/login", json: #"{"email":"\#(email)","password":"\#(password)"}"#)
-    guard reply.status == 200,
-      let cookie = reply.head.split(separator: "\r\n").first(where: {
-        $0.lowercased().hasPrefix("set-cookie: auth_token=")
-      })?.dropFirst("set-cookie: auth_token=".count).split(separator: ";").first
-    else { throw HarnessError("login failed: \(reply.head)") }
-    return String(cookie)
+  func login(_ email: String, _ password: String) async throws -> String {
+    let reply = try await call(
+      .post, "/api/v1/auth/login", body: .text(#"{"email":"\#(email)","password":"\#(password)"}"#))
+    guard reply.status == .ok, let token = reply.cookies["auth_token"], !token.isEmpty else {
+      throw HarnessError("login failed: \(reply.status) \(reply.text)")
+    }
+    return token
   }
 }

@@ -22,14 +22,17 @@ import SmartLampStore
 /// 24 h; 5xx and 429 are not (the claim is released and a retry runs again).
 struct Idempotency: Sendable {
   let repository: IdempotencyRepository
+  /// The server's clock: a duplicate's deadline and the records' times come from it.
+  let clock: ServerClock
   /// How long a duplicate waits for the first request before answering 409.
   var waitLimit: Duration = .seconds(5)
   static let maximumKeyLength = 255
   static let replayedHeader = HTTPField.Name.idempotentReplayed
   static let keyHeader = HTTPField.Name.idempotencyKey
 
-  init(repository: IdempotencyRepository) {
+  init(repository: IdempotencyRepository, clock: ServerClock = .system) {
     self.repository = repository
+    self.clock = clock
   }
 
   /// Work that rides along in one of the record's transactions, over its connection.
@@ -75,12 +78,12 @@ struct Idempotency: Sendable {
     let path = request.uri.path
     let hash = Self.hash(method: method, path: path, body: body)
     let owner = principal.key
-    let deadline = ContinuousClock.now.advanced(by: waitLimit)
+    let deadline = clock.now.advanced(by: waitLimit)
     // The route label keeps the method, so records of different methods on one path are told apart in the table.
     let claim = IdempotencyClaim(
       principal: owner, key: key, method: method, path: path, route: "\(method) \(path)", requestHash: hash)
     while true {
-      switch try await repository.claim(claim, now: Timestamp.nowMillis(), also: claiming) {
+      switch try await repository.claim(claim, now: clock.epochMilliseconds(), also: claiming) {
       case (.claimed, let claimed?):
         return try await run({ try await handler(claimed) }, claim: claim, context: context)
       case (.claimed, nil):
@@ -93,11 +96,12 @@ struct Idempotency: Sendable {
         }
         // The first request is still running: wait for its answer, within limits.
         while record.statusCode == nil {
-          guard ContinuousClock.now < deadline else {
+          guard clock.now < deadline else {
             throw APIError(
               .conflict, code: "IDEMPOTENCY_IN_PROGRESS",
               message: "A request with this Idempotency-Key is still in progress")
           }
+          // The first request's row moves in real time, whatever the server's clock: look again soon.
           try await Task.sleep(for: .milliseconds(20))
           guard let again = try await repository.find(principal: owner, key: key) else { break }
           record = again

@@ -78,7 +78,7 @@ public struct LampServices: Sendable {
     rateLimiter = CommandRateLimiter(
       repository: store.rateLimits, limit: configuration.commandRateLimitMax,
       windowSec: configuration.commandRateLimitWindowSec)
-    idempotency = Idempotency(repository: store.idempotency)
+    idempotency = Idempotency(repository: store.idempotency, clock: dependencies.clock)
     administration = DeviceAdministration(store: store, state: state, accessChanges: accessChanges)
     realtime = RealtimeWatcher(
       hub: hub, store: store, state: state, accessChanges: accessChanges, logger: logger,

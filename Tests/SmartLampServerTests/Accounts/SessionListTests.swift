@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import ServerTestSupport
 import SmartLampStore
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import DeviceSimulator
 import Foundation
 import HTTPTypes
 import MQTT
+import ServerTestSupport
 import TestSupport
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import MQTT
+import ServerTestSupport
 import TestSupport
 import Testing
 

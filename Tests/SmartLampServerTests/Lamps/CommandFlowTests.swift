@@ -1,6 +1,7 @@
 import DeviceSimulator
 import Foundation
 import MQTT
+import ServerTestSupport
 import TestSupport
 import Testing
 

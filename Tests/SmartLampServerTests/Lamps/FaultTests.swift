@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import MQTT
 import NIOCore
+import ServerTestSupport
 import TestSupport
 import Testing
 

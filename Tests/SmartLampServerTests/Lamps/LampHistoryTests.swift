@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import MQTT
+import ServerTestSupport
 import SmartLampCore
 import SmartLampStore
 import TestSupport

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ServerTestSupport
 import SmartLampStore
 import TestSupport
 import Testing

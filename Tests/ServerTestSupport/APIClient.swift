@@ -3,13 +3,13 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SmartLampServer
 
-@testable import SmartLampServer
-
-/// The one way server tests call the API: a method and path, how the caller authenticates, an optional body and
+/// The one way tests call the API: a method and path, how the caller authenticates, an optional body and
 /// headers, answered by a ``Reply``. The accounts helpers (`TestClientProtocol.call`) and the lamp environment
-/// (`LampEnv.call`) are shorthands for it.
-struct APIClient: Sendable {
+/// (`LampEnv.call`) are shorthands for it; the command-line tests call a `smartlamp serve` child process through
+/// ``port(_:)``.
+package struct APIClient: Sendable {
   private enum Transport: Sendable {
     case client(any TestClientProtocol)
     case port(Int)
@@ -18,12 +18,12 @@ struct APIClient: Sendable {
   private let transport: Transport
 
   /// Through a Hummingbird test client, on the router or on a live port.
-  init(_ client: any TestClientProtocol) {
+  package init(_ client: any TestClientProtocol) {
     transport = .client(client)
   }
 
   /// A fresh connection to `port` for every call, so that concurrent calls never wait on one another's connection.
-  static func port(_ port: Int) -> APIClient {
+  package static func port(_ port: Int) -> APIClient {
     APIClient(transport: .port(port))
   }
 
@@ -32,12 +32,12 @@ struct APIClient: Sendable {
   }
 
   /// A request body: a JSON value the client encodes, or text sent byte for byte (malformed bodies included).
-  enum Body: Sendable {
+  package enum Body: Sendable {
     case json(JSONValue)
     case text(String)
   }
 
-  func call(
+  package func call(
     _ method: HTTPRequest.Method, _ path: String, as credential: Credential = .none, body: Body? = nil,
     idempotencyKey: String? = nil, headers extra: HTTPFields = [:]
   ) async throws -> Reply {
@@ -74,13 +74,18 @@ struct APIClient: Sendable {
 }
 
 /// The cookies a login or refresh handed out.
-struct Session: Sendable {
-  var accessToken: String
-  var refreshToken: String
+package struct Session: Sendable {
+  package var accessToken: String
+  package var refreshToken: String
+
+  package init(accessToken: String, refreshToken: String) {
+    self.accessToken = accessToken
+    self.refreshToken = refreshToken
+  }
 }
 
 /// How a request authenticates.
-enum Credential: Sendable {
+package enum Credential: Sendable {
   case none
   case cookie(Session)
   case bearer(String)
@@ -89,27 +94,30 @@ enum Credential: Sendable {
 }
 
 /// An answer: its status and headers, its bytes, and those bytes read as JSON and as an envelope.
-struct Reply: Sendable {
-  let status: HTTPResponse.Status
-  let headers: HTTPFields
+package struct Reply: Sendable {
+  package let status: HTTPResponse.Status
+  package let headers: HTTPFields
   /// The body byte for byte.
-  let raw: Data
+  package let raw: Data
   /// The body as JSON (`.null` when it is not JSON).
-  let body: JSONValue
+  package let body: JSONValue
 
-  init(status: HTTPResponse.Status, headers: HTTPFields, raw: Data) {
+  package init(status: HTTPResponse.Status, headers: HTTPFields, raw: Data) {
     self.status = status
     self.headers = headers
     self.raw = raw
     body = (try? JSONDecoder().decode(JSONValue.self, from: raw)) ?? .null
   }
 
-  var envelope: EnvelopeProbe? { try? JSONDecoder().decode(EnvelopeProbe.self, from: raw) }
-  var code: String? { envelope?.error?.code }
-  var data: JSONValue? { envelope?.data }
+  /// The body as text, for messages in failed expectations and substring checks.
+  package var text: String { String(decoding: raw, as: UTF8.self) }
+
+  package var envelope: EnvelopeProbe? { try? JSONDecoder().decode(EnvelopeProbe.self, from: raw) }
+  package var code: String? { envelope?.error?.code }
+  package var data: JSONValue? { envelope?.data }
 
   /// Every `Set-Cookie` value by cookie name (the last one wins).
-  var cookies: [String: String] {
+  package var cookies: [String: String] {
     var result: [String: String] = [:]
     for header in headers[values: .setCookie] {
       guard let first = header.split(separator: ";").first, let eq = first.firstIndex(of: "=") else { continue }
@@ -118,7 +126,7 @@ struct Reply: Sendable {
     return result
   }
 
-  var session: Session? {
+  package var session: Session? {
     guard let access = cookies["auth_token"], let refresh = cookies["refresh_token"], !access.isEmpty else {
       return nil
     }
