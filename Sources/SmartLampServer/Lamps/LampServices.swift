@@ -56,12 +56,6 @@ public struct LampServices: Sendable {
     state = DeviceStateService(store: store.deviceStates, logger: logger)
     history = DeviceHistoryRecorder(repository: store.deviceHistory, logger: logger)
     discovery = DiscoveryInventory()
-    // The inbox tells admins' streams when it gains a device or one changes (the dashboard's live inbox).
-    let hubRef = hub
-    discovery.onChange { mqttDeviceID, change in
-      let event = RealtimeEvent.Discovery(change: change.rawValue, mqttDeviceId: mqttDeviceID, ts: RealtimeEvent.now())
-      hubRef.publish(device: nil, json: RealtimeEvent.json(event), adminsOnly: true)
-    }
     if let given = dependencies.broker {
       brokerConnection = nil
       broker = given

@@ -124,4 +124,19 @@ import Testing
     #expect(all[7].refusal == .init(wireRequestID: "r-2", code: "EXPIRED"))
     #expect(all[10].events.isEmpty)
   }
+
+  /// The inventory returns what its inbox shows changed (the loop tells administrators' streams); it used to call
+  /// a listener read out of a Mutex, which wrapped the closure in two more thunks at every read.
+  @Test func theDiscoveryInboxReturnsItsChanges() {
+    let inventory = DiscoveryInventory()
+    func ingest(_ topic: String, _ payload: String) -> DiscoveryInventory.Shown? {
+      inventory.ingest(MQTTMessage(topic: topic, payload: ByteBuffer(string: payload)), now: 1)
+    }
+    #expect(ingest("tele/Plug-1/LWT", "Online") == .init(mqttDeviceID: "Plug-1", change: .added))
+    #expect(ingest("tele/plug-1/LWT", "Online") == nil, "nothing the inbox shows changed")
+    #expect(ingest("stat/plug-1/RESULT", #"{"POWER":"ON"}"#) == .init(mqttDeviceID: "plug-1", change: .changed))
+    #expect(ingest("stat/plug-1/RESULT", #"{"POWER":"OFF"}"#) == nil, "power alone is no change")
+    #expect(ingest("tele/plug-1/LWT", "Offline") == .init(mqttDeviceID: "plug-1", change: .changed))
+    #expect(ingest("cmnd/plug-1/POWER", "ON") == nil)
+  }
 }

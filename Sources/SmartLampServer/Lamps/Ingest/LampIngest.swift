@@ -5,7 +5,7 @@ import SmartLampStore
 import Tasmota
 
 /// The one path of a device message, in order: parse it once → discovery and device state (which return facts
-/// and call nobody) → realtime events → the command ledger (reports, echoes, refusals) → device-side history for
+/// and call nobody) → realtime events (the inbox's change first) → the command ledger (reports, echoes, refusals) → device-side history for
 /// changes no command explains → the state queries to publish back to the broker. Messages are taken in batches
 /// (all that arrived since the last) and the state applies a batch under one lock; each message's facts are then
 /// passed on in arrival order. After every (re)connect it queries the state of every registered device.
@@ -42,21 +42,32 @@ struct LampIngest: Service {
   /// Applies broker messages in order; returns the state queries to publish.
   func handle(_ messages: [MQTTMessage], now: Int64 = Timestamp.nowMillis()) -> [(topic: String, payload: String)] {
     var parsed: [DeviceMessage] = []
+    var inbox: [DiscoveryInventory.Shown?] = []
     parsed.reserveCapacity(messages.count)
+    inbox.reserveCapacity(messages.count)
     for message in messages {
       let message = DeviceMessage(message)
       switch message.parsed {
-      case .native(let native): discovery.ingest(native, now: now)
-      case .tasmota(let tasmota): discovery.ingest(tasmota, now: now)
+      case .native(let native): inbox.append(discovery.ingest(native, now: now))
+      case .tasmota(let tasmota): inbox.append(discovery.ingest(tasmota, now: now))
       }
       parsed.append(message)
     }
     var queries: [(topic: String, payload: String)] = []
-    for facts in state.ingest(parsed, now: now) {
+    for (shown, facts) in zip(inbox, state.ingest(parsed, now: now)) {
+      if let shown { announce(shown) }
       apply(facts)
       queries += facts.queries
     }
     return queries
+  }
+
+  /// The discovery inbox gained a device or one changed: administrators' streams re-read it (the dashboard's live
+  /// inbox).
+  func announce(_ shown: DiscoveryInventory.Shown) {
+    let event = RealtimeEvent.Discovery(
+      change: shown.change.rawValue, mqttDeviceId: shown.mqttDeviceID, ts: RealtimeEvent.now())
+    hub.publish(device: nil, json: RealtimeEvent.json(event), adminsOnly: true)
   }
 
   /// Passes what the state service learned on: the status goes out before the acknowledgement it causes, so
