@@ -20,7 +20,10 @@ import Testing
   static func status(_ index: Int) -> RealtimeEvent.Status {
     let strings = awkwardStrings
     func text(_ offset: Int) -> String { strings[(index + offset) % strings.count] }
-    let millis: [Int64?] = [nil, 0, 1_767_283_200_123, 1, 999, 253_402_300_799_000]
+    let millis: [Int64?] = [
+      nil, 0, 1, 999, 86_399_999, 951_782_400_000, 1_709_164_799_999, 1_767_283_200_123, 4_107_542_399_999,
+      253_402_300_799_999, -1, -86_400_001, 253_402_300_800_000,
+    ]
     let sources: [DeviceStatus.Source] = [.device, .command, .none]
     let profiles: [DeviceProfile?] = [nil, .tasmota, .native]
     let onlines: [Bool?] = [nil, true, false]
@@ -50,6 +53,24 @@ import Testing
     #expect(foundation != "{}", "Foundation encoded it")
     #expect(try Canonical.sorted(Array(event.json.utf8)) == Canonical.sorted(Array(foundation.utf8)))
     #expect(event.json.contains("\"online\"") == (event.online != nil), "an unknown online state is left out")
+  }
+
+  /// The status frame's `updatedAt` without Foundation's formatter: the same text as ``Timestamp/iso(_:)`` on
+  /// every third day from 1970 to 2400 (at a time of day that moves with the day) and at the ends of the range.
+  @Test func timestampsAreWrittenAsTimestampWritesThem() {
+    var millis: [Int64?] = [nil, 0, 253_402_300_799_999, 253_402_300_800_000, -1, -86_400_001]
+    for day in stride(from: Int64(0), to: 157_000, by: 3) {
+      millis.append(day * 86_400_000 + (day * 7_919_777) % 86_400_000)
+    }
+    for value in millis {
+      var writer = JSONByteWriter()
+      writer.isoTimestamp(value)
+      let expected = value.map { "\"" + Timestamp.iso($0) + "\"" } ?? "null"
+      if String(decoding: writer.bytes, as: UTF8.self) != expected {
+        Issue.record("\(String(describing: value)): \(String(decoding: writer.bytes, as: UTF8.self)) != \(expected)")
+        return
+      }
+    }
   }
 
   @Test func aStatusFrameIsOneLine() {
