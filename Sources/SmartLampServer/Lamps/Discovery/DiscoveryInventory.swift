@@ -173,8 +173,10 @@ final class DiscoveryInventory: Sendable {
   ) -> Shown? {
     let key = TasmotaTopic.deviceKey(deviceID)
     let shown = state.withLock { state -> Change? in
-      let before = state.entries[key]
-      var entry = before ?? Entry(mqttDeviceID: deviceID)
+      // Taken out while it changes, so that its collections are not copied on write (a copy per report).
+      let stored = state.entries.removeValue(forKey: key)
+      let before = stored?.inboxFields
+      var entry = (consume stored) ?? Entry(mqttDeviceID: deviceID)
       entry.mqttDeviceID = deviceID
       entry.order = order
       entry.sources.insert(source)
@@ -187,7 +189,7 @@ final class DiscoveryInventory: Sendable {
         state.entries[oldest.key] = nil
       }
       guard let before else { return .added }
-      return before.inboxFields == entry.inboxFields ? nil : .changed
+      return before == entry.inboxFields ? nil : .changed
     }
     return shown.map { Shown(mqttDeviceID: deviceID, change: $0) }
   }
