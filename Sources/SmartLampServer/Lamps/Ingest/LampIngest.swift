@@ -5,10 +5,11 @@ import SmartLampStore
 import Tasmota
 
 /// The one path of a device message, in order: parse it once → discovery and device state (which return facts
-/// and call nobody) → realtime events (the inbox's change first) → the command ledger (reports, echoes, refusals) → device-side history for
-/// changes no command explains → the state queries to publish back to the broker. Messages are taken in batches
-/// (all that arrived since the last) and the state applies a batch under one lock; each message's facts are then
-/// passed on in arrival order. After every (re)connect it queries the state of every registered device.
+/// and call nobody) → realtime events (the inbox's change first) → the command ledger (reports, echoes,
+/// refusals) → device-side history for changes no command explains → the state queries to publish back to the
+/// broker. Messages are taken in batches (all that arrived since the last) and the state applies a batch under one
+/// lock; each message's facts are then passed on in arrival order. After every (re)connect it queries the state of
+/// every registered device.
 struct LampIngest: Service {
   let broker: any BrokerLink
   let state: DeviceStateService
