@@ -62,7 +62,7 @@ extension MQTTClient {
     }
     supervisor?.cancel()
     for entry in requests { entry.continuation.resume(throwing: MQTTError.closed) }
-    for subscriber in subscribers { subscriber.continuation.finish() }
+    for subscriber in subscribers { subscriber.sink.finish() }
     await connection?.disconnect()
   }
 

@@ -41,32 +41,16 @@ extension MQTTClient {
   /// - Throws: ``MQTTError/subscriptionRefused(_:)`` naming the first filter the broker refused in SUBACK,
   ///   ``MQTTError/protocolError(_:)`` for an invalid filter, ``MQTTError/notConnected``, ``MQTTError/timeout``.
   public func subscribe(_ filters: [String], qos: MQTTQoS = .atLeastOnce) async throws -> MQTTSubscription {
-    guard !filters.isEmpty else { throw MQTTError.protocolError("subscribe needs at least one topic filter") }
-    for filter in filters { try validateTopicFilter(filter) }
+    try validateFilters(filters)
     let (stream, continuation) = AsyncStream.makeStream(
       of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(max(1, configuration.subscriptionBufferSize)))
-    // Register locally first: retained messages follow SUBACK immediately. While disconnected the filters are
-    // only recorded; the next connection subscribes them (before reporting `.connected`).
-    let (subscriberID, deferred) = shared.withLockedValue { state in
-      let id = state.subscriptions.add(filters: filters, continuation: continuation)
-      if state.connection == nil { state.subscriptions.recordDeferred(filters, qos: qos) }
-      return (id, state.connection == nil)
-    }
+    let (subscriberID, deferred) = register(filters, qos: qos, sink: .stream(continuation))
     continuation.onTermination = { [weak self] _ in
       _ = self?.shared.withLockedValue { $0.subscriptions.removeSubscriber(subscriberID) }
     }
     if deferred { return MQTTSubscription(filters: filters, stream: stream) }
     do {
-      let reply = try await request(expecting: .subAck) { id in
-        .subscribe(.init(packetID: id, filters: filters.map { .init(topicFilter: $0, qos: qos) }))
-      }
-      guard case .subAck(let subAck) = reply, subAck.returnCodes.count == filters.count else {
-        throw MQTTError.protocolError("SUBACK does not answer every topic filter")
-      }
-      if let refused = zip(filters, subAck.returnCodes).first(where: { $0.1 == nil }) {
-        throw MQTTError.subscriptionRefused(refused.0)
-      }
-      shared.withLockedValue { $0.subscriptions.recordAccepted(filters, qos: qos) }
+      try await confirm(filters, qos: qos)
     } catch {
       continuation.finish()
       throw error
@@ -74,14 +58,63 @@ extension MQTTClient {
     return MQTTSubscription(filters: filters, stream: stream)
   }
 
+  /// Subscribes to `filters` like ``subscribe(_:qos:)``, delivering the matching messages into `inbox`, which
+  /// several subscriptions may share (their messages stay in arrival order) and whose consumer takes them in
+  /// batches. The inbox's own capacity bounds it; it finishes on ``disconnect()``. A failed subscription delivers
+  /// nothing more and leaves the inbox open.
+  public func subscribe(_ filters: [String], qos: MQTTQoS = .atLeastOnce, into inbox: MQTTInbox) async throws {
+    try validateFilters(filters)
+    let (subscriberID, deferred) = register(filters, qos: qos, sink: .inbox(inbox))
+    if deferred { return }
+    do {
+      try await confirm(filters, qos: qos)
+    } catch {
+      _ = shared.withLockedValue { $0.subscriptions.removeSubscriber(subscriberID) }
+      throw error
+    }
+  }
+
+  private func validateFilters(_ filters: [String]) throws {
+    guard !filters.isEmpty else { throw MQTTError.protocolError("subscribe needs at least one topic filter") }
+    for filter in filters { try validateTopicFilter(filter) }
+  }
+
+  /// Registers a local subscriber. Local first: retained messages follow SUBACK immediately. While disconnected
+  /// the filters are only recorded; the next connection subscribes them (before reporting `.connected`).
+  /// Returns its id and whether the filters were deferred to the next connection.
+  private func register(_ filters: [String], qos: MQTTQoS, sink: SubscriptionTable.Sink) -> (Int, deferred: Bool) {
+    shared.withLockedValue { state in
+      let id = state.subscriptions.add(filters: filters, sink: sink)
+      if state.connection == nil { state.subscriptions.recordDeferred(filters, qos: qos) }
+      return (id, state.connection == nil)
+    }
+  }
+
+  /// Sends SUBSCRIBE and checks SUBACK.
+  private func confirm(_ filters: [String], qos: MQTTQoS) async throws {
+    let reply = try await request(expecting: .subAck) { id in
+      .subscribe(.init(packetID: id, filters: filters.map { .init(topicFilter: $0, qos: qos) }))
+    }
+    guard case .subAck(let subAck) = reply, subAck.returnCodes.count == filters.count else {
+      throw MQTTError.protocolError("SUBACK does not answer every topic filter")
+    }
+    if let refused = zip(filters, subAck.returnCodes).first(where: { $0.1 == nil }) {
+      throw MQTTError.subscriptionRefused(refused.0)
+    }
+    shared.withLockedValue { $0.subscriptions.recordAccepted(filters, qos: qos) }
+  }
+
   /// Unsubscribes `filters` at the broker and forgets them for re-subscription; subscription streams left
-  /// without any subscribed filter finish.
+  /// without any subscribed filter finish (an inbox, which other subscriptions may share, only stops receiving
+  /// their messages).
   public func unsubscribe(_ filters: [String]) async throws {
     guard !filters.isEmpty else { return }
     for filter in filters { try validateTopicFilter(filter) }
     _ = try await request(expecting: .unsubAck) { id in .unsubscribe(.init(packetID: id, topicFilters: filters)) }
     let orphaned = shared.withLockedValue { $0.subscriptions.unsubscribed(filters) }
-    for subscriber in orphaned { subscriber.continuation.finish() }
+    for subscriber in orphaned {
+      if case .stream(let continuation) = subscriber.sink { continuation.finish() }
+    }
   }
 
   /// Sends a request with a fresh packet identifier and waits for its ack, the ack timeout, cancellation, or
@@ -163,7 +196,7 @@ extension MQTTClient {
         topic: publish.topic, payload: publish.payload, qos: publish.qos, retain: publish.retain)
       let recipients = shared.withLockedValue { $0.subscriptions.recipients(of: publish.topic) }
       for recipient in recipients {
-        if case .dropped = recipient.yield(message) {
+        if !recipient.deliver(message) {
           dropped.add(1, ordering: .relaxed)
           logger.warning(
             "subscription buffer full: dropped the oldest message", metadata: ["topic": "\(publish.topic)"])

@@ -1,9 +1,34 @@
-/// Local subscribers (each an ``MQTTSubscription`` stream with its own filters) and the broker-side filter set
-/// that is re-subscribed after a reconnect without a session.
+/// Local subscribers (each an ``MQTTSubscription`` stream or an ``MQTTInbox``, with its own filters) and the
+/// broker-side filter set that is re-subscribed after a reconnect without a session.
 struct SubscriptionTable {
+  /// Where a subscriber's messages go.
+  enum Sink {
+    case stream(AsyncStream<MQTTMessage>.Continuation)
+    /// Possibly shared by several subscriptions: finished only when the client stops.
+    case inbox(MQTTInbox)
+
+    /// Queues a message; false when the oldest queued message was dropped to make room.
+    func deliver(_ message: MQTTMessage) -> Bool {
+      switch self {
+      case .stream(let continuation):
+        if case .dropped = continuation.yield(message) { return false }
+        return true
+      case .inbox(let inbox):
+        return inbox.deliver(message)
+      }
+    }
+
+    func finish() {
+      switch self {
+      case .stream(let continuation): continuation.finish()
+      case .inbox(let inbox): inbox.finish()
+      }
+    }
+  }
+
   struct Subscriber {
     var filters: [String]
-    var continuation: AsyncStream<MQTTMessage>.Continuation
+    var sink: Sink
   }
 
   private(set) var subscribers: [Int: Subscriber] = [:]
@@ -13,9 +38,9 @@ struct SubscriptionTable {
   private(set) var deferredFilters: Set<String> = []
   private var nextID = 0
 
-  mutating func add(filters: [String], continuation: AsyncStream<MQTTMessage>.Continuation) -> Int {
+  mutating func add(filters: [String], sink: Sink) -> Int {
     nextID += 1
-    subscribers[nextID] = Subscriber(filters: filters, continuation: continuation)
+    subscribers[nextID] = Subscriber(filters: filters, sink: sink)
     return nextID
   }
 
@@ -64,10 +89,10 @@ struct SubscriptionTable {
     return Array(orphaned.values)
   }
 
-  /// The streams that want a message on `topic` (each once, however many of its filters match).
-  func recipients(of topic: String) -> [AsyncStream<MQTTMessage>.Continuation] {
+  /// The sinks that want a message on `topic` (each once, however many of its filters match).
+  func recipients(of topic: String) -> [Sink] {
     subscribers.values.compactMap { subscriber in
-      subscriber.filters.contains { mqttTopic(topic, matches: $0) } ? subscriber.continuation : nil
+      subscriber.filters.contains { mqttTopic(topic, matches: $0) } ? subscriber.sink : nil
     }
   }
 }

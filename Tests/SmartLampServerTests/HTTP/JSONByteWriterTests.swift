@@ -89,7 +89,7 @@ import Testing
 
 /// Compact JSON re-written with every object's members sorted by their raw key bytes, every scalar's bytes kept as
 /// they were: two texts are equal here exactly when they hold the same keys and spell every value alike.
-private enum Canonical {
+enum Canonical {
   struct Malformed: Error { let offset: Int }
 
   static func sorted(_ bytes: [UInt8]) throws -> [UInt8] {

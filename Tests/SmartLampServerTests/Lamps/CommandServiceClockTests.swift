@@ -14,7 +14,7 @@ final class AcceptingBroker: BrokerLink {
   private let published = Mutex<[String]>([])
   var topics: [String] { published.withLock { $0 } }
 
-  var messages: AsyncStream<MQTTMessage> { AsyncStream { $0.finish() } }
+  var messages: MQTTInbox { .finished }
   var connections: AsyncStream<Void> { AsyncStream { $0.finish() } }
   var isConnected: Bool { true }
   var connectionCount: Int { 1 }

@@ -21,11 +21,11 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
   let instanceID: String
   let statusTopic: String
   let filters: [String]
-  private let messageStream = AsyncStream.makeStream(
-    of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(BrokerConnection.subscriptionBuffer))
+  /// Every subscription delivers here, straight from the client's event loop: the ingest loop takes what arrived
+  /// while it was busy in one batch (issue #10: a task in between cost a wake-up per message).
+  let messages = MQTTInbox(capacity: BrokerConnection.subscriptionBuffer)
   private let connectionStream = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-  /// As many messages as the client buffers per subscription: a consumer that falls that far behind loses the
-  /// oldest, as it would on the subscription itself.
+  /// Messages held for the ingest loop: one that falls that far behind loses the oldest.
   static let subscriptionBuffer = 16_384
   /// Filters the broker refused and that are tried again.
   private let refused = Mutex<[String]>([])
@@ -33,7 +33,6 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
   private let retries = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
   let refusedRetry = MQTTBackoff(initial: .seconds(1), maximum: .seconds(15), jitter: 0)
   private let connected = Atomic<Int>(0)
-  private let received = Atomic<Int>(0)
   private let oversized: OversizedMessages
   let logger: Logger
 
@@ -69,13 +68,12 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
   /// Subscription filters the broker refused (tried again with backoff); empty when all were granted.
   var refusedFilters: [String] { refused.withLock { $0 } }
 
-  var messages: AsyncStream<MQTTMessage> { messageStream.stream }
   var connections: AsyncStream<Void> { connectionStream.stream }
 
   /// How many times the connection was (re)established, for tests and metrics.
   var connectionCount: Int { connected.load(ordering: .relaxed) }
   /// Messages received on every subscription, for metrics.
-  var messagesReceived: Int { received.load(ordering: .relaxed) }
+  var messagesReceived: Int { messages.receivedCount }
   /// Messages skipped for exceeding the MQTT client's packet limit.
   var oversizedSkipped: Int { oversized.count }
   /// Messages the client dropped because ingest fell a whole subscription buffer behind.
@@ -91,7 +89,7 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
 
   func run() async throws {
     await withDiscardingTaskGroup { group in
-      group.addTask { await self.connectAndPump() }
+      group.addTask { await self.connectAndSubscribe() }
       group.addTask { await self.watchConnection() }
       try? await gracefulShutdown()
       if client.state.isConnected {
@@ -99,14 +97,14 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
       }
       await client.disconnect()
       group.cancelAll()
-      messageStream.continuation.finish()
+      messages.finish()
       connectionStream.continuation.finish()
     }
   }
 
-  /// Connects (retrying with backoff until it works), subscribes, then feeds every message to the handler until
-  /// the client is disconnected.
-  private func connectAndPump() async {
+  /// Connects (retrying with backoff until it works) and subscribes into ``messages``, then subscribes refused
+  /// filters again whenever a retry is due, until the service is cancelled.
+  private func connectAndSubscribe() async {
     var attempt = 0
     while !Task.isCancelled {
       do {
@@ -124,9 +122,8 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
       }
     }
     await withDiscardingTaskGroup { group in
-      let (subscription, refusedNow) = await subscribeAccepted(filters)
+      let refusedNow = await subscribeAccepted(filters).refused
       refused.withLock { $0 = refusedNow }
-      if let subscription { group.addTask { await self.pump(subscription) } }
       connectionStream.continuation.yield()
       group.addTask { await self.scheduleRetries() }
       // Ends when the service is cancelled.
@@ -136,25 +133,25 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
         guard !pending.isEmpty, client.state.isConnected else { continue }
         let (late, stillRefused) = await subscribeAccepted(pending, logRefusals: false)
         refused.withLock { $0 = stillRefused }
-        if let late {
-          logger.info("MQTT broker now accepts a subscription", metadata: ["filters": "\(late.filters)"])
-          // Its own pump: messages on it are ordered among themselves, not against the first subscription's.
-          group.addTask { await self.pump(late) }
+        if !late.isEmpty {
+          logger.info("MQTT broker now accepts a subscription", metadata: ["filters": "\(late)"])
         }
       }
     }
   }
 
-  /// Subscribes to as many of `wanted` as the broker accepts, in one subscription. A refusal names one filter:
-  /// drop it and try the rest, until the broker accepts what is left. Transient failures are retried.
+  /// Subscribes to as many of `wanted` as the broker accepts, in one subscription delivering into ``messages``. A
+  /// refusal names one filter: drop it and try the rest, until the broker accepts what is left. Transient
+  /// failures are retried. Returns the filters subscribed and those refused.
   private func subscribeAccepted(_ wanted: [String], logRefusals: Bool = true) async
-    -> (MQTTSubscription?, refused: [String])
+    -> (subscribed: [String], refused: [String])
   {
     var remaining = wanted
     var refused: [String] = []
     while !remaining.isEmpty, !Task.isCancelled {
       do {
-        return (try await client.subscribe(remaining, qos: .atMostOnce), refused)
+        try await client.subscribe(remaining, qos: .atMostOnce, into: messages)
+        return (remaining, refused)
       } catch MQTTError.subscriptionRefused(let filter) where remaining.contains(filter) {
         // Logged once; the retries every few seconds would only repeat it (readiness keeps reporting it).
         if logRefusals { logger.error("MQTT broker refused a subscription", metadata: ["filter": "\(filter)"]) }
@@ -164,14 +161,7 @@ final class BrokerConnection: BrokerLink, Service, Sendable {
         try? await Task.sleep(for: .milliseconds(200))
       }
     }
-    return (nil, refused + remaining)
-  }
-
-  private func pump(_ subscription: MQTTSubscription) async {
-    for await message in subscription {
-      received.add(1, ordering: .relaxed)
-      messageStream.continuation.yield(message)
-    }
+    return ([], refused + remaining)
   }
 
   /// Wakes the retry of refused filters with backoff while any are refused.

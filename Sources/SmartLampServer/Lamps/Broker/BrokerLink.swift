@@ -3,8 +3,9 @@ import MQTT
 /// What the server needs from the broker: device messages and (re)connects in, commands and state queries out.
 /// ``BrokerConnection`` in production; ``NoBroker`` where a test needs none.
 protocol BrokerLink: Sendable {
-  /// Every message on the server's subscriptions, in arrival order (one consumer: the ingest loop).
-  var messages: AsyncStream<MQTTMessage> { get }
+  /// Every message on the server's subscriptions, in arrival order, taken in batches (one consumer: the ingest
+  /// loop). Finished when the link stops.
+  var messages: MQTTInbox { get }
   /// One element after every (re)connect, once subscribed.
   var connections: AsyncStream<Void> { get }
   var isConnected: Bool { get }
@@ -31,7 +32,7 @@ extension BrokerLink {
 
 /// A broker that is never there: commands fail with ``BrokerUnavailable``, nothing arrives.
 struct NoBroker: BrokerLink {
-  var messages: AsyncStream<MQTTMessage> { AsyncStream { $0.finish() } }
+  var messages: MQTTInbox { .finished }
   var connections: AsyncStream<Void> { AsyncStream { $0.finish() } }
   var isConnected: Bool { false }
   var connectionCount: Int { 0 }
@@ -43,4 +44,13 @@ struct NoBroker: BrokerLink {
     throw BrokerUnavailable(reason: "not connected to the MQTT broker")
   }
   func publishQuery(topic: String, payload: String) async {}
+}
+
+extension MQTTInbox {
+  /// An inbox where nothing arrives: its consumer's first batch is empty.
+  static var finished: MQTTInbox {
+    let inbox = MQTTInbox(capacity: 1)
+    inbox.finish()
+    return inbox
+  }
 }

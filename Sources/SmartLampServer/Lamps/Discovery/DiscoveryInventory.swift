@@ -64,54 +64,58 @@ final class DiscoveryInventory: Sendable {
     case added, changed
   }
 
+  /// A change the inbox shows, for the ingest loop to tell administrators' streams.
+  struct Shown: Sendable, Equatable {
+    /// The device id as the message wrote it.
+    var mqttDeviceID: String
+    var change: Change
+  }
+
   private let state = Mutex(State())
-  private let listener = Mutex<(@Sendable (_ mqttDeviceID: String, _ change: Change) -> Void)?>(nil)
   /// Devices kept at most (oldest forgotten first), so a broker full of strangers cannot exhaust memory.
   let capacity: Int
-
-  /// Calls `listener` (outside the inventory's lock) after each change the inbox shows.
-  func onChange(_ listener: @escaping @Sendable (_ mqttDeviceID: String, _ change: Change) -> Void) {
-    self.listener.withLock { $0 = listener }
-  }
 
   init(capacity: Int = 10_000) {
     self.capacity = capacity
   }
 
-  func ingest(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) {
+  @discardableResult
+  func ingest(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) -> Shown? {
     ingest(TasmotaMessage.parse(topic: message.topic, payload: Array(message.payload.readableBytesView)), now: now)
   }
 
   /// A native lamp's retained lwt or status: it announces itself with them (only what parsed cleanly counts).
-  func ingest(_ parsed: NativeMessage, now: Int64 = Timestamp.nowMillis()) {
+  @discardableResult
+  func ingest(_ parsed: NativeMessage, now: Int64 = Timestamp.nowMillis()) -> Shown? {
     switch parsed {
     case .availability(let lwt):
-      update(lwt.deviceID, order: .prefixFirst, source: "home_lwt", now: now) { entry in
+      return update(lwt.deviceID, order: .prefixFirst, source: "home_lwt", now: now) { entry in
         entry.profile = .native
         entry.online = lwt.online
       }
     case .status(let status):
-      update(status.deviceID, order: .prefixFirst, source: "home_status", now: now) { entry in
+      return update(status.deviceID, order: .prefixFirst, source: "home_status", now: now) { entry in
         entry.profile = .native
         entry.statusSeenAt = now
         entry.channels.insert(.power)
         if !status.isRefusal { entry.power[.power] = status.power }
       }
     case .notForUs, .malformed:
-      break
+      return nil
     }
   }
 
-  func ingest(_ parsed: TasmotaMessage, now: Int64 = Timestamp.nowMillis()) {
+  @discardableResult
+  func ingest(_ parsed: TasmotaMessage, now: Int64 = Timestamp.nowMillis()) -> Shown? {
     switch parsed {
     case .availability(let lwt):
-      update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in
+      return update(lwt.deviceID, order: lwt.order, source: "lwt", now: now) { entry in
         entry.profile = .tasmota
         if let online = lwt.online { entry.online = online }
       }
     case .power(let report):
       let source = report.source == .result ? "result" : "power"
-      update(report.deviceID, order: report.order, source: source, now: now) { entry in
+      return update(report.deviceID, order: report.order, source: source, now: now) { entry in
         entry.profile = entry.profile ?? .tasmota
         if let channel = report.topicChannel { entry.channels.insert(channel) }
         for state in report.states {
@@ -120,7 +124,7 @@ final class DiscoveryInventory: Sendable {
         }
       }
     case .telemetry(let telemetry):
-      update(telemetry.deviceID, order: telemetry.order, source: "state", now: now) { entry in
+      return update(telemetry.deviceID, order: telemetry.order, source: "state", now: now) { entry in
         entry.profile = .tasmota
         for state in telemetry.states {
           entry.channels.insert(state.channel)
@@ -128,7 +132,8 @@ final class DiscoveryInventory: Sendable {
         }
       }
     case .status(let status):
-      update(status.deviceID, order: status.order, source: status.number == 11 ? "status11" : "status", now: now) {
+      return update(status.deviceID, order: status.order, source: status.number == 11 ? "status11" : "status", now: now)
+      {
         entry in
         entry.profile = .tasmota
         entry.statusSeenAt = now
@@ -142,7 +147,7 @@ final class DiscoveryInventory: Sendable {
       }
     case .discovery(let config):
       let order = config.topicOrder ?? .prefixFirst
-      update(config.topic, order: order, source: "discovery", now: now) { entry in
+      let shown = update(config.topic, order: order, source: "discovery", now: now) { entry in
         entry.profile = .tasmota
         entry.channels.formUnion(config.channels)
         let names = config.friendlyNames.compactMap { $0 }
@@ -151,22 +156,27 @@ final class DiscoveryInventory: Sendable {
         entry.tasmotaTopic = entry.tasmotaTopic ?? config.topic
       }
       state.withLock { $0.macs[config.mac] = TasmotaTopic.deviceKey(config.topic) }
+      return shown
     case .discoveryRemoved(let mac):
       state.withLock { state in
         if let key = state.macs.removeValue(forKey: mac) { state.entries[key]?.sources.remove("discovery") }
       }
+      return nil
     case .notForUs, .malformed:
-      break
+      return nil
     }
   }
 
+  /// Applies a message's news to the device's entry; returns what the inbox shows changed, if anything.
   private func update(
     _ deviceID: String, order: TasmotaTopicOrder, source: String, now: Int64, _ change: (inout Entry) -> Void
-  ) {
+  ) -> Shown? {
     let key = TasmotaTopic.deviceKey(deviceID)
     let shown = state.withLock { state -> Change? in
-      let before = state.entries[key]
-      var entry = before ?? Entry(mqttDeviceID: deviceID)
+      // Taken out while it changes, so that its collections are not copied on write (a copy per report).
+      let stored = state.entries.removeValue(forKey: key)
+      let before = stored?.inboxFields
+      var entry = (consume stored) ?? Entry(mqttDeviceID: deviceID)
       entry.mqttDeviceID = deviceID
       entry.order = order
       entry.sources.insert(source)
@@ -179,9 +189,9 @@ final class DiscoveryInventory: Sendable {
         state.entries[oldest.key] = nil
       }
       guard let before else { return .added }
-      return before.inboxFields == entry.inboxFields ? nil : .changed
+      return before == entry.inboxFields ? nil : .changed
     }
-    if let shown, let listener = listener.withLock({ $0 }) { listener(deviceID, shown) }
+    return shown.map { Shown(mqttDeviceID: deviceID, change: $0) }
   }
 
   /// Every device, newest first (then by id).

@@ -5,9 +5,11 @@ import SmartLampStore
 import Tasmota
 
 /// The one path of a device message, in order: parse it once → discovery and device state (which return facts
-/// and call nobody) → realtime events → the command ledger (reports, echoes, refusals) → device-side history for
-/// changes no command explains → the state queries to publish back to the broker. After every (re)connect it
-/// queries the state of every registered device.
+/// and call nobody) → realtime events (the inbox's change first) → the command ledger (reports, echoes,
+/// refusals) → device-side history for changes no command explains → the state queries to publish back to the
+/// broker. Messages are taken in batches (all that arrived since the last) and the state applies a batch under one
+/// lock; each message's facts are then passed on in arrival order. After every (re)connect it queries the state of
+/// every registered device.
 struct LampIngest: Service {
   let broker: any BrokerLink
   let state: DeviceStateService
@@ -23,8 +25,14 @@ struct LampIngest: Service {
           for query in state.allStateQueries() { await broker.publishQuery(topic: query.topic, payload: query.payload) }
         }
       }
-      for await message in broker.messages.cancelOnGracefulShutdown() {
-        for query in handle(message) { await broker.publishQuery(topic: query.topic, payload: query.payload) }
+      await cancelWhenGracefulShutdown {
+        // Everything that arrived while the last batch was handled, at once (issue #10: one wake-up per message
+        // left ingest at a quarter of what the broker delivered).
+        while true {
+          let batch = await broker.messages.nextBatch()
+          if batch.isEmpty { break }
+          for query in handle(batch) { await broker.publishQuery(topic: query.topic, payload: query.payload) }
+        }
       }
       // Without a broker the messages end at once: returning now would stop the whole application.
       try? await gracefulShutdown()
@@ -32,26 +40,41 @@ struct LampIngest: Service {
     }
   }
 
-  /// Applies one broker message; returns the state queries to publish.
-  func handle(_ message: MQTTMessage, now: Int64 = Timestamp.nowMillis()) -> [(topic: String, payload: String)] {
-    let payload = Array(message.payload.readableBytesView)
-    let facts: StateFacts
-    if let native = NativeMessage.parse(topic: message.topic, payload: payload) {
-      discovery.ingest(native, now: now)
-      facts = state.ingest(native, topic: message.topic, now: now)
-    } else {
-      let parsed = TasmotaMessage.parse(topic: message.topic, payload: payload)
-      discovery.ingest(parsed, now: now)
-      facts = state.ingest(parsed, topic: message.topic, now: now)
+  /// Applies broker messages in order; returns the state queries to publish.
+  func handle(_ messages: [MQTTMessage], now: Int64 = Timestamp.nowMillis()) -> [(topic: String, payload: String)] {
+    var parsed: [DeviceMessage] = []
+    var inbox: [DiscoveryInventory.Shown?] = []
+    parsed.reserveCapacity(messages.count)
+    inbox.reserveCapacity(messages.count)
+    for message in messages {
+      let message = DeviceMessage(message)
+      switch message.parsed {
+      case .native(let native): inbox.append(discovery.ingest(native, now: now))
+      case .tasmota(let tasmota): inbox.append(discovery.ingest(tasmota, now: now))
+      }
+      parsed.append(message)
     }
-    apply(facts)
-    return facts.queries
+    var queries: [(topic: String, payload: String)] = []
+    for (shown, facts) in zip(inbox, state.ingest(parsed, now: now)) {
+      if let shown { announce(shown) }
+      apply(facts)
+      queries += facts.queries
+    }
+    return queries
+  }
+
+  /// The discovery inbox gained a device or one changed: administrators' streams re-read it (the dashboard's live
+  /// inbox).
+  func announce(_ shown: DiscoveryInventory.Shown) {
+    let event = RealtimeEvent.Discovery(
+      change: shown.change.rawValue, mqttDeviceId: shown.mqttDeviceID, ts: RealtimeEvent.now())
+    hub.publish(device: nil, json: RealtimeEvent.json(event), adminsOnly: true)
   }
 
   /// Passes what the state service learned on: the status goes out before the acknowledgement it causes, so
   /// subscribers see cause before effect.
   func apply(_ facts: StateFacts) {
-    for (device, json) in facts.events { hub.publish(device: device, json: json) }
+    for event in facts.events { hub.publish(device: event.device, json: event.json) }
     guard let key = facts.mqttKey else { return }
     var acknowledged: Set<Int> = []
     for (relay, power) in facts.reports

@@ -186,52 +186,94 @@ final class DeviceStateService: Sendable {
 
   /// Applies a message already classified.
   func ingest(_ parsed: TasmotaMessage, topic: String, now: Int64 = Timestamp.nowMillis()) -> StateFacts {
-    switch parsed {
-    case .power(let report):
-      return apply(
-        deviceID: report.deviceID, order: report.order, states: report.states, now: now,
-        reportSource: report.source.rawValue, acknowledges: true, profile: .tasmotaUnlessKnown)
-    case .telemetry(let telemetry):
-      return apply(
-        deviceID: telemetry.deviceID, order: telemetry.order, states: telemetry.states, now: now,
-        reportSource: "tasmota_tele_state", acknowledges: false, rssi: telemetry.rssi,
-        uptime: telemetry.uptimeSeconds, profile: .tasmota)
-    case .status(let status):
-      return apply(
-        deviceID: status.deviceID, order: status.order, states: status.states, now: now,
-        reportSource: "tasmota_status", acknowledges: false, rssi: status.telemetry?.rssi,
-        uptime: status.telemetry?.uptimeSeconds, profile: .tasmota)
-    case .availability(let availability):
-      return applyAvailability(availability, now: now, profile: .tasmota)
-    case .malformed(let error):
-      countMalformed(error, topic: topic)
-      return StateFacts(at: now)
-    case .discovery, .discoveryRemoved, .notForUs:
-      return StateFacts(at: now)
-    }
+    ingest([DeviceMessage(topic: topic, parsed: .tasmota(parsed))], now: now)[0]
   }
 
   /// Applies a native lamp's message (`home/<id>/status`, `home/<id>/lwt`).
   func ingest(_ parsed: NativeMessage, topic: String, now: Int64 = Timestamp.nowMillis()) -> StateFacts {
-    switch parsed {
-    case .status(let status) where status.isRefusal:
-      return applyRefusal(status, now: now)
-    case .status(let status):
+    ingest([DeviceMessage(topic: topic, parsed: .native(parsed))], now: now)[0]
+  }
+
+  /// Applies messages in order under one lock (the ingest loop takes what arrived while it was busy as one
+  /// batch): one fact per message, in the same order. Logging happens after the lock is let go.
+  func ingest(_ messages: [DeviceMessage], now: Int64 = Timestamp.nowMillis()) -> [StateFacts] {
+    var notes: [Note] = []
+    let facts = table.withLock { table in
+      messages.map { message in Self.apply(message, to: &table, now: now, notes: &notes) }
+    }
+    for note in notes { log(note) }
+    return facts
+  }
+
+  /// Something to log about a message, once the table's lock is let go.
+  private enum Note {
+    case malformed(TasmotaParseError, topic: String, count: Int)
+    case refused(NativeStatus)
+  }
+
+  private func log(_ note: Note) {
+    switch note {
+    case .malformed(let error, let topic, let count):
+      // Logged at warning for the first few, then sampled, so a chatty broken device cannot flood the log.
+      if count <= 10 || count % 1000 == 0 {
+        logger.warning(
+          "malformed device message ignored",
+          metadata: ["topic": "\(topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
+      }
+    case .refused(let status):
+      logger.info(
+        "lamp refused a command",
+        metadata: [
+          "device": "\(status.deviceID)", "error": "\(status.error ?? "")",
+          "requestId": "\(status.requestID ?? "-")",
+        ])
+    }
+  }
+
+  private static func apply(_ message: DeviceMessage, to table: inout Table, now: Int64, notes: inout [Note])
+    -> StateFacts
+  {
+    switch message.parsed {
+    case .tasmota(.power(let report)):
+      return apply(
+        Report(
+          deviceID: report.deviceID, order: report.order, states: report.states, source: report.source.rawValue,
+          acknowledges: true, profile: .tasmotaUnlessKnown), to: &table, now: now)
+    case .tasmota(.telemetry(let telemetry)):
+      return apply(
+        Report(
+          deviceID: telemetry.deviceID, order: telemetry.order, states: telemetry.states,
+          source: "tasmota_tele_state", acknowledges: false, rssi: telemetry.rssi, uptime: telemetry.uptimeSeconds,
+          profile: .tasmota), to: &table, now: now)
+    case .tasmota(.status(let status)):
+      return apply(
+        Report(
+          deviceID: status.deviceID, order: status.order, states: status.states, source: "tasmota_status",
+          acknowledges: false, rssi: status.telemetry?.rssi, uptime: status.telemetry?.uptimeSeconds,
+          profile: .tasmota), to: &table, now: now)
+    case .tasmota(.availability(let availability)):
+      return applyAvailability(availability, profile: .tasmota, to: &table, now: now)
+    case .native(.status(let status)) where status.isRefusal:
+      notes.append(.refused(status))
+      return applyRefusal(status, to: &table, now: now)
+    case .native(.status(let status)):
       // The firmware reports dBm; the state keeps Tasmota's quality percent (2 × (dBm + 100)), one unit for both.
       let quality = status.rssi.map { min(max(2 * ($0 + 100), 0), 100) }
       var facts = apply(
-        deviceID: status.deviceID, order: .prefixFirst, states: [TasmotaChannelState(.power, status.power)], now: now,
-        reportSource: "native_status", acknowledges: true, rssi: quality, profile: .native)
+        Report(
+          deviceID: status.deviceID, order: .prefixFirst, states: [TasmotaChannelState(.power, status.power)],
+          source: "native_status", acknowledges: true, rssi: quality, profile: .native), to: &table, now: now)
       facts.echoedRequestID = status.requestID
       return facts
-    case .availability(let availability):
+    case .native(.availability(let availability)):
       return applyAvailability(
-        TasmotaAvailability(deviceID: availability.deviceID, order: .prefixFirst, text: availability.text), now: now,
-        profile: .native)
-    case .malformed(let error):
-      countMalformed(error, topic: topic)
+        TasmotaAvailability(deviceID: availability.deviceID, order: .prefixFirst, text: availability.text),
+        profile: .native, to: &table, now: now)
+    case .tasmota(.malformed(let error)), .native(.malformed(let error)):
+      table.malformed += 1
+      notes.append(.malformed(error, topic: message.topic, count: table.malformed))
       return StateFacts(at: now)
-    case .notForUs:
+    case .tasmota(.discovery), .tasmota(.discoveryRemoved), .tasmota(.notForUs), .native(.notForUs):
       return StateFacts(at: now)
     }
   }
@@ -251,39 +293,33 @@ final class DeviceStateService: Sendable {
     }
   }
 
-  private func countMalformed(_ error: TasmotaParseError, topic: String) {
-    let count = table.withLock { table in
-      table.malformed += 1
-      return table.malformed
-    }
-    // Logged at warning for the first few, then sampled, so a chatty broken device cannot flood the log.
-    if count <= 10 || count % 1000 == 0 {
-      logger.warning(
-        "malformed device message ignored",
-        metadata: ["topic": "\(topic.prefix(200))", "reason": "\(error)", "count": "\(count)"])
-    }
+  /// A report of relay states (power, telemetry, status, a native lamp's status).
+  private struct Report {
+    var deviceID: String
+    var order: TasmotaTopicOrder
+    var states: [TasmotaChannelState]
+    /// `device_history.source` and the status event's `reportSource`.
+    var source: String
+    /// Whether its relay states may acknowledge plain commands.
+    var acknowledges: Bool
+    var rssi: Int? = nil
+    var uptime: Int? = nil
+    var profile: ProfileSignal
   }
 
   /// A native lamp refused a command: not a state change (the lamp did not switch) and never an acknowledgement;
   /// the command it names fails with the lamp's code.
-  private func applyRefusal(_ status: NativeStatus, now: Int64) -> StateFacts {
+  private static func applyRefusal(_ status: NativeStatus, to table: inout Table, now: Int64) -> StateFacts {
     let key = TasmotaTopic.deviceKey(status.deviceID)
-    table.withLock { table in
-      table.ingested += 1
-      var live = table.live[key] ?? LiveDevice()
-      live.lastSeenAt = now
-      live.wireID = status.deviceID
-      if live.profile != .native {
-        live.profile = .native
-        for device in table.directory.byMQTTKey[key] ?? [] { table.dirty.insert(device.id) }
-      }
-      table.live[key] = live
+    table.ingested += 1
+    var live = table.live[key] ?? LiveDevice()
+    live.lastSeenAt = now
+    live.wireID = status.deviceID
+    if live.profile != .native {
+      live.profile = .native
+      for device in table.directory.byMQTTKey[key] ?? [] { table.dirty.insert(device.id) }
     }
-    logger.info(
-      "lamp refused a command",
-      metadata: [
-        "device": "\(status.deviceID)", "error": "\(status.error ?? "")", "requestId": "\(status.requestID ?? "-")",
-      ])
+    table.live[key] = live
     var facts = StateFacts(mqttKey: key, at: now)
     if let requestID = status.requestID, let code = status.error {
       facts.refusal = .init(wireRequestID: requestID, code: code)
@@ -293,88 +329,76 @@ final class DeviceStateService: Sendable {
     return facts
   }
 
-  private func apply(
-    deviceID: String, order: TasmotaTopicOrder, states: [TasmotaChannelState], now: Int64, reportSource: String,
-    acknowledges: Bool, rssi: Int? = nil, uptime: Int? = nil, profile: ProfileSignal
-  ) -> StateFacts {
-    let key = TasmotaTopic.deviceKey(deviceID)
-    let (events, relays, changed) = table.withLock {
-      table -> ([(device: Int64, json: String)], [(relay: Int, power: TasmotaPower)], [StateFacts.PowerChange]) in
-      table.ingested += 1
-      var live = table.live[key] ?? LiveDevice()
-      live.order = order
-      live.lastSeenAt = now
-      live.wireID = deviceID
-      live.profile = profile.applied(to: live.profile)
-      if let rssi { live.rssi = rssi }
-      if let uptime { live.uptimeSec = uptime }
-      var relays: [(relay: Int, power: TasmotaPower)] = []
-      var changed: [StateFacts.PowerChange] = []
-      for state in states {
-        // `POWER` on a multi-relay device and `POWER1` both mean relay 1.
-        relays.append((state.channel.relay, state.power))
-        // A change from a known state (the first report of a relay is no change).
-        if let before = live.relays[state.channel.relay]?.power, before != state.power {
-          let devices = (table.directory.byMQTTKey[key] ?? []).filter { $0.channel.relay == state.channel.relay }
-          if !devices.isEmpty {
-            changed.append(.init(relay: state.channel.relay, power: state.power, devices: devices))
-          }
-        }
-        live.relays[state.channel.relay] = ChannelReading(power: state.power, updatedAt: now)
+  private static func apply(_ report: Report, to table: inout Table, now: Int64) -> StateFacts {
+    let key = TasmotaTopic.deviceKey(report.deviceID)
+    table.ingested += 1
+    var live = table.live.removeValue(forKey: key) ?? LiveDevice()
+    live.order = report.order
+    live.lastSeenAt = now
+    live.wireID = report.deviceID
+    live.profile = report.profile.applied(to: live.profile)
+    if let rssi = report.rssi { live.rssi = rssi }
+    if let uptime = report.uptime { live.uptimeSec = uptime }
+    let devices = table.directory.byMQTTKey[key] ?? []
+    var facts = StateFacts(mqttKey: key, at: now, source: report.source)
+    for state in report.states {
+      // `POWER` on a multi-relay device and `POWER1` both mean relay 1.
+      let relay = state.channel.relay
+      if report.acknowledges { facts.reports.append((relay, state.power)) }
+      // A change from a known state (the first report of a relay is no change).
+      if let before = live.relays[relay]?.power, before != state.power {
+        let changed = devices.filter { $0.channel.relay == relay }
+        if !changed.isEmpty { facts.changes.append(.init(relay: relay, power: state.power, devices: changed)) }
       }
-      table.live[key] = live
-      var events: [(device: Int64, json: String)] = []
-      let reported = Set(relays.map(\.relay))
-      for device in table.directory.byMQTTKey[key] ?? [] {
-        table.dirty.insert(device.id)
-        guard reported.contains(device.channel.relay) else { continue }
-        let status = Self.status(of: device, live: live, lastCommand: nil)
-        let event = RealtimeEvent.Status(
-          deviceId: device.deviceId, payload: .init(status: status, reportSource: reportSource), ts: now)
-        events.append((device.id, RealtimeEvent.json(event)))
-      }
-      return (events, relays, changed)
+      live.relays[relay] = ChannelReading(power: state.power, updatedAt: now)
     }
-    return StateFacts(
-      mqttKey: key, at: now, source: reportSource, events: events, reports: acknowledges ? relays : [],
-      changes: changed)
+    for device in devices {
+      table.dirty.insert(device.id)
+      guard report.states.contains(where: { $0.channel.relay == device.channel.relay }) else { continue }
+      let status = Self.status(of: device, live: live, lastCommand: nil)
+      facts.events.append(
+        .status(
+          device: device.id,
+          RealtimeEvent.Status(
+            deviceId: device.deviceId, payload: .init(status: status, reportSource: report.source), ts: now)))
+    }
+    table.live[key] = live
+    return facts
   }
 
-  private func applyAvailability(_ availability: TasmotaAvailability, now: Int64, profile: ProfileSignal)
-    -> StateFacts
-  {
+  private static func applyAvailability(
+    _ availability: TasmotaAvailability, profile: ProfileSignal, to table: inout Table, now: Int64
+  ) -> StateFacts {
     let key = TasmotaTopic.deviceKey(availability.deviceID)
-    let (events, queries) = table.withLock {
-      table -> ([(device: Int64, json: String)], [(topic: String, payload: String)]) in
-      table.ingested += 1
-      var live = table.live[key] ?? LiveDevice()
-      live.order = availability.order
-      live.lastSeenAt = now
-      live.wireID = availability.deviceID
-      live.profile = profile.applied(to: live.profile)
-      if let online = availability.online {
-        if live.online != online { live.onlineChangedAt = now }
-        live.online = online
-      }
-      table.live[key] = live
-      var events: [(device: Int64, json: String)] = []
-      var channels: Set<TasmotaChannel> = []
-      for device in table.directory.byMQTTKey[key] ?? [] {
-        table.dirty.insert(device.id)
-        channels.insert(device.channel)
-        let event = RealtimeEvent.LWT(
-          deviceId: device.deviceId, payload: availability.text, online: availability.online, ts: now)
-        events.append((device.id, RealtimeEvent.json(event)))
-      }
-      // A device that just came online may have switched while we could not see it: ask for its state.
-      let queries =
-        availability.online == true
-        ? channels.sorted().map {
-          TasmotaCommand.powerQuery(deviceID: availability.deviceID, channel: $0, order: availability.order)
-        } : []
-      return (events, queries)
+    table.ingested += 1
+    var live = table.live.removeValue(forKey: key) ?? LiveDevice()
+    live.order = availability.order
+    live.lastSeenAt = now
+    live.wireID = availability.deviceID
+    live.profile = profile.applied(to: live.profile)
+    if let online = availability.online {
+      if live.online != online { live.onlineChangedAt = now }
+      live.online = online
     }
-    return StateFacts(mqttKey: key, at: now, events: events, queries: queries)
+    table.live[key] = live
+    var facts = StateFacts(mqttKey: key, at: now)
+    var channels: Set<TasmotaChannel> = []
+    for device in table.directory.byMQTTKey[key] ?? [] {
+      table.dirty.insert(device.id)
+      channels.insert(device.channel)
+      facts.events.append(
+        .lwt(
+          device: device.id,
+          RealtimeEvent.LWT(
+            deviceId: device.deviceId, payload: availability.text, online: availability.online, ts: now)))
+    }
+    // A device that just came online may have switched while we could not see it: ask for its state.
+    if availability.online == true {
+      facts.queries = channels.sorted().map {
+        TasmotaCommand.powerQuery(deviceID: availability.deviceID, channel: $0, order: availability.order)
+      }
+    }
+    return facts
   }
 
   /// The state query of every registered entity, sent after each (re)connect to the broker.

@@ -11,6 +11,27 @@ struct StateFacts: Sendable {
     var devices: [LampDevice]
   }
 
+  /// A realtime event the message causes, about one registered device (its internal id). Encoded by the ingest
+  /// loop after the state's lock is let go.
+  enum Event: Sendable {
+    case status(device: Int64, RealtimeEvent.Status)
+    case lwt(device: Int64, RealtimeEvent.LWT)
+
+    var device: Int64 {
+      switch self {
+      case .status(let device, _), .lwt(let device, _): device
+      }
+    }
+
+    /// The event's frame (``RealtimeEvent/json(_:)``'s keys and values, written without Foundation).
+    var json: String {
+      switch self {
+      case .status(_, let event): event.json
+      case .lwt(_, let event): event.json
+      }
+    }
+  }
+
   /// A native lamp refused a command: the one it names, or (no id) every plain one pending on it.
   struct Refusal: Sendable, Equatable {
     var wireRequestID: String?
@@ -23,8 +44,8 @@ struct StateFacts: Sendable {
   var at: Int64 = 0
   /// What kind of report it was (`device_history.source`).
   var source = ""
-  /// Realtime events by device internal id, in order.
-  var events: [(device: Int64, json: String)] = []
+  /// Realtime events, in order.
+  var events: [Event] = []
   /// Relay reports that acknowledge plain commands asking for that power.
   var reports: [(relay: Int, power: TasmotaPower)] = []
   /// Reported changes from a known state: device-side history unless a command explains them.
