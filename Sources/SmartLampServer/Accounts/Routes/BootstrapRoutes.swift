@@ -44,8 +44,9 @@ struct BootstrapRoutes: Sendable {
     case .apiKey(let key):
       viewer = ["kind": "client", "id": .int(Int(key.clientId)), "name": .string(key.name)]
     }
+    let live = lamps.state.liveStates(of: devices.map(\.device))
     let payload = Payload(
-      devices: devices.map { DeviceJSON($0.device, grant: $0.grant, state: lamps.state) },
+      devices: zip(devices, live).map { DeviceJSON($0.device, grant: $0.grant, live: $1) },
       viewer: viewer, realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
     return try EnvelopeResponse.success(writing: payload, requestID: context.requestID)
   }

@@ -1,0 +1,14 @@
+import SmartLampCore
+
+/// ``DeviceJSON`` from a live state the caller has already read, for listings that read every device's state in
+/// one pass (``DeviceStateService/liveStates(of:)``); the same fields as `init(_:grant:state:)`.
+extension DeviceJSON {
+  init(_ device: LampDevice, grant: DeviceGrant, live: LiveDevice?) {
+    self.init(
+      id: device.deviceId, name: device.name, location: device.location, commandChannel: device.channel.name,
+      mqttDeviceId: device.mqttDeviceId, devicePermission: grant.devicePermission.rawValue,
+      schedulePermission: grant.schedulePermission.rawValue, profile: live?.profile?.rawValue,
+      hasSecret: device.secret != nil, commandTopic: DeviceStateService.commandTopic(of: device, live: live),
+      lastSeenAt: live?.lastSeenAt, onlineChangedAt: live?.onlineChangedAt)
+  }
+}
