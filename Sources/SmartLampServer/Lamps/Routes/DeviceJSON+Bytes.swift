@@ -1,6 +1,20 @@
 /// ``DeviceJSON`` written by ``JSONByteWriter``: the keys its `Encodable` conformance writes, in declaration order.
 extension DeviceJSON: JSONBytesWritable {
   func write(to writer: inout JSONByteWriter) {
+    Self.write(
+      id: id, name: name, location: location, commandChannel: commandChannel, mqttDeviceId: mqttDeviceId,
+      devicePermission: devicePermission, schedulePermission: schedulePermission, profile: profile,
+      hasSecret: hasSecret, commandTopic: commandTopic, lastSeenAt: lastSeenAt, onlineChangedAt: onlineChangedAt,
+      to: &writer)
+  }
+
+  /// The one place a device's keys and their order are written, from the values themselves (listings write
+  /// straight from their devices, without making a ``DeviceJSON`` of each).
+  static func write(
+    id: String, name: String, location: String?, commandChannel: String, mqttDeviceId: String,
+    devicePermission: String, schedulePermission: String, profile: String?, hasSecret: Bool, commandTopic: String,
+    lastSeenAt: Int64?, onlineChangedAt: Int64?, to writer: inout JSONByteWriter
+  ) {
     writer.raw("{\"id\":")
     writer.string(id)
     writer.raw(",\"name\":")
@@ -27,5 +41,4 @@ extension DeviceJSON: JSONBytesWritable {
     writer.int(onlineChangedAt)
     writer.raw("}")
   }
-
 }

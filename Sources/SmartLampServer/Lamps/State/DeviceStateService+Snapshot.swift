@@ -5,7 +5,7 @@ import Tasmota
 extension DeviceStateService {
   /// The live state of each device, in order (nil: never heard). One read per device; inside
   /// `DeviceStateService.swift` this could take the table's lock once for the whole list.
-  func liveStates(of devices: [LampDevice]) -> [LiveDevice?] {
+  func liveStates(of devices: some Sequence<LampDevice>) -> [LiveDevice?] {
     devices.map { live(mqttKey: $0.mqttKey) }
   }
 
