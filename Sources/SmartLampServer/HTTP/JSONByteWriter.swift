@@ -7,22 +7,48 @@ import NIOCore
 /// keys are declared; Foundation's encoder on Linux writes them in hash order, which differs between processes, so
 /// clients cannot rely on order either way. `JSONByteWriterTests` holds both encoders to the same bytes.
 ///
-/// The bytes go into a `ByteBuffer`, the response body's own type: a bootstrap of 20 lamps makes about 900 small
-/// appends, and `Array.append(contentsOf:)` (generic, out of line) cost 3 % of the server's CPU there (issue #10).
+/// The bytes go into memory of its own, each append one capacity check and one copy: a 20-lamp bootstrap makes
+/// about 900 small appends, and both `Array.append(contentsOf:)` (out of line) and `ByteBuffer` (its storage is a
+/// class with variable properties, so every write pays run-time exclusivity checks) cost several per cent of the
+/// server's CPU there (issue #10 profiles).
 struct JSONByteWriter {
-  /// What has been written, ready to be a response body.
-  private(set) var buffer: ByteBuffer
+  /// Memory that one writer owns; a copied writer copies it before writing (``reserve(_:)``).
+  private final class Storage {
+    let base: UnsafeMutableRawPointer
+    let capacity: Int
 
-  init(capacity: Int = 1024) {
-    buffer = ByteBufferAllocator().buffer(capacity: capacity)
+    init(capacity: Int) {
+      self.capacity = max(capacity, 16)
+      base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
+    }
+
+    deinit { base.deallocate() }
   }
 
+  private var storage: Storage
+  /// How many bytes have been written.
+  private(set) var count = 0
+
+  init(capacity: Int = 1024) {
+    storage = Storage(capacity: capacity)
+  }
+
+  /// What has been written.
+  var written: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage.base, count: count) }
+
   /// What has been written, as an array (a copy).
-  var bytes: [UInt8] { Array(buffer.readableBytesView) }
+  var bytes: [UInt8] { Array(written) }
+
+  /// What has been written, as a response body (a copy).
+  var buffer: ByteBuffer { ByteBuffer(bytes: written) }
 
   /// Appends literal JSON (punctuation and quoted keys) written by the caller.
   mutating func raw(_ text: StaticString) {
-    buffer.writeStaticString(text)
+    if text.hasPointerRepresentation {
+      append(UnsafeRawPointer(text.utf8Start), text.utf8CodeUnitCount)
+    } else {
+      text.withUTF8Buffer { append(UnsafeRawBufferPointer($0)) }
+    }
   }
 
   mutating func null() { raw("null") }
@@ -31,7 +57,7 @@ struct JSONByteWriter {
 
   mutating func int<Value: BinaryInteger>(_ value: Value) {
     if value < 0 {
-      buffer.writeInteger(UInt8(ascii: "-"))
+      append(byte: UInt8(ascii: "-"))
       decimal(UInt64(value.magnitude))
     } else {
       decimal(UInt64(value))
@@ -40,20 +66,20 @@ struct JSONByteWriter {
 
   mutating func string(_ value: String?) {
     guard let value else { return null() }
-    buffer.writeInteger(UInt8(ascii: "\""))
+    append(byte: UInt8(ascii: "\""))
     var text = value
     text.withUTF8 { utf8 in
       var start = 0
       for index in 0..<utf8.count {
         let byte = utf8[index]
         guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-        buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<index])))
+        append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<index])))
         escape(byte)
         start = index + 1
       }
-      buffer.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
+      append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
     }
-    buffer.writeInteger(UInt8(ascii: "\""))
+    append(byte: UInt8(ascii: "\""))
   }
 
   mutating func int<Value: BinaryInteger>(_ value: Value?) {
@@ -66,7 +92,9 @@ struct JSONByteWriter {
     case .null: null()
     case .bool(let value): bool(value)
     case .int(let value): int(value)
-    case .double(let value): buffer.writeBytes(try EnvelopeResponse.encoder.encode(value))
+    case .double(let value):
+      let digits = try EnvelopeResponse.encoder.encode(value)
+      digits.withUnsafeBytes { append($0) }
     case .string(let value): string(value)
     case .array(let values):
       raw("[")
@@ -89,18 +117,44 @@ struct JSONByteWriter {
     }
   }
 
-  /// Digits are made right to left in a 20-byte scratch (UInt64.max has 20) and written at once.
+  private mutating func append(_ source: UnsafeRawBufferPointer) {
+    guard let start = source.baseAddress else { return }
+    append(start, source.count)
+  }
+
+  private mutating func append(_ source: UnsafeRawPointer, _ length: Int) {
+    reserve(length)
+    (storage.base + count).copyMemory(from: source, byteCount: length)
+    count += length
+  }
+
+  private mutating func append(byte: UInt8) {
+    reserve(1)
+    storage.base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+    count += 1
+  }
+
+  /// Room for `length` more bytes in memory of this writer's own: grown by doubling, and copied first when a copy
+  /// of the writer shares it.
+  private mutating func reserve(_ length: Int) {
+    guard count + length > storage.capacity || !isKnownUniquelyReferenced(&storage) else { return }
+    let grown = Storage(capacity: max(storage.capacity * 2, count + length))
+    grown.base.copyMemory(from: storage.base, byteCount: count)
+    storage = grown
+  }
+
+  /// Digits are made right to left in a 24-byte scratch (UInt64.max has 20) and written at once.
   private mutating func decimal(_ value: UInt64) {
     var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
     withUnsafeMutableBytes(of: &scratch) { digits in
       var rest = value
-      var start = 20
+      var start = digits.count
       repeat {
         start -= 1
         digits[start] = UInt8(ascii: "0") + UInt8(rest % 10)
         rest /= 10
       } while rest > 0
-      buffer.writeBytes(UnsafeRawBufferPointer(rebasing: digits[start..<20]))
+      append(UnsafeRawBufferPointer(rebasing: digits[start...]))
     }
   }
 
@@ -115,8 +169,8 @@ struct JSONByteWriter {
     case UInt8(ascii: "\t"): raw("\\t")
     default:
       raw("\\u00")
-      buffer.writeInteger(Self.hexDigits[Int(byte >> 4)])
-      buffer.writeInteger(Self.hexDigits[Int(byte & 0x0F)])
+      append(byte: Self.hexDigits[Int(byte >> 4)])
+      append(byte: Self.hexDigits[Int(byte & 0x0F)])
     }
   }
 
