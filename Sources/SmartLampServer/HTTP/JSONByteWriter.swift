@@ -66,20 +66,60 @@ struct JSONByteWriter {
 
   mutating func string(_ value: String?) {
     guard let value else { return null() }
-    append(byte: UInt8(ascii: "\""))
     var text = value
     text.withUTF8 { utf8 in
+      // Most strings (ids, names, topics) need no escape: found eight bytes at a time, then copied at once.
+      guard Self.needsEscape(utf8) else {
+        reserve(utf8.count + 2)
+        append(byte: UInt8(ascii: "\""))
+        append(UnsafeRawBufferPointer(utf8))
+        append(byte: UInt8(ascii: "\""))
+        return
+      }
+      append(byte: UInt8(ascii: "\""))
       var start = 0
       for index in 0..<utf8.count {
         let byte = utf8[index]
-        guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+        guard Self.needsEscape(byte) else { continue }
         append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<index])))
         escape(byte)
         start = index + 1
       }
       append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
+      append(byte: UInt8(ascii: "\""))
     }
-    append(byte: UInt8(ascii: "\""))
+  }
+
+  /// A control character, a quote or a backslash: what JSON escapes (Foundation leaves `/` and non-ASCII alone).
+  static func needsEscape(_ byte: UInt8) -> Bool {
+    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+  }
+
+  /// Whether any byte needs an escape, eight at a time: a word has a byte below `n` when
+  /// `(w - 0x01…01 * n) & ~w & 0x80…80` is not zero, and a byte equal to `c` when `w ^ (0x01…01 * c)` has a byte
+  /// below 1 (exact for "is there one", which is all this asks).
+  static func needsEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+    let count = utf8.count
+    var index = 0
+    if let base = utf8.baseAddress {
+      let raw = UnsafeRawPointer(base)
+      let ones: UInt64 = 0x0101_0101_0101_0101
+      let highs: UInt64 = 0x8080_8080_8080_8080
+      while index + 8 <= count {
+        let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let found =
+          ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+        if found & highs != 0 { return true }
+        index += 8
+      }
+    }
+    while index < count {
+      if needsEscape(utf8[index]) { return true }
+      index += 1
+    }
+    return false
   }
 
   mutating func int<Value: BinaryInteger>(_ value: Value?) {
@@ -136,8 +176,14 @@ struct JSONByteWriter {
 
   /// Room for `length` more bytes in memory of this writer's own: grown by doubling, and copied first when a copy
   /// of the writer shares it.
+  @inline(__always)
   private mutating func reserve(_ length: Int) {
     guard count + length > storage.capacity || !isKnownUniquelyReferenced(&storage) else { return }
+    grow(length)
+  }
+
+  @inline(never)
+  private mutating func grow(_ length: Int) {
     let grown = Storage(capacity: max(storage.capacity * 2, count + length))
     grown.base.copyMemory(from: storage.base, byteCount: count)
     storage = grown

@@ -92,6 +92,38 @@ import Testing
     #expect(direct.bytes == made.bytes)
   }
 
+  /// Every ASCII character at every position of a 17-byte string (two whole words and a tail for the eight-byte
+  /// scan), and after multi-byte characters: written as Foundation writes it.
+  @Test func everyASCIICharacterAtEveryPositionIsWrittenAsFoundationWritesIt() throws {
+    for scalar in 0..<128 {
+      for position in 0..<17 {
+        for prefix in ["", "é", "💡"] {
+          var characters = Array(repeating: Character("a"), count: 17)
+          characters[position] = Character(Unicode.Scalar(UInt8(scalar)))
+          let text = prefix + String(characters)
+          var writer = JSONByteWriter()
+          writer.string(text)
+          #expect(writer.bytes == Array(try EnvelopeResponse.encoder.encode(text)), "\(scalar) at \(position)")
+        }
+      }
+    }
+  }
+
+  /// The eight-at-a-time search agrees with the byte rule on random bytes, non-ASCII ones included.
+  @Test func theWordSearchAgreesWithTheByteRule() {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let length = Int.random(in: 0...40, using: &generator)
+      let bytes = (0..<length).map { _ in
+        // Mostly bytes that need nothing, so that a single one needing an escape is often the only one.
+        Bool.random(using: &generator)
+          ? UInt8.random(in: 0x23...0x5B, using: &generator) : UInt8.random(in: 0...255, using: &generator)
+      }
+      let found = bytes.withUnsafeBufferPointer { JSONByteWriter.needsEscape($0) }
+      #expect(found == bytes.contains(where: JSONByteWriter.needsEscape), "\(bytes)")
+    }
+  }
+
   /// Integers of every length (the writer makes digits in a 20-byte scratch) and buffers that must grow.
   @Test func integersOfEveryLengthAndGrowingBuffers() {
     var values: [Int64] = [0, Int64.max, Int64.min, Int64.min + 1]
