@@ -5,7 +5,8 @@
 # the median. Also the login latency at bcrypt cost 12.
 # Usage: scripts/bench-accounts.sh    BIN=path/to/smartlamp reuses a build; ROUNDS (3), DURATION (8s),
 #                                      CONNECTIONS (16), LAMPS (20) size the run; PERF=1 records the server with
-#                                      `perf record -g` during the bootstrap runs and prints the top symbols;
+#                                      `perf record -g` during the bootstrap runs and prints the top symbols
+#                                      (PERF_OUT=file keeps the recording for `perf report -i file`);
 #                                      DATABASE_URL (an empty database) runs the server on it instead of SQLite.
 set -u
 cd "$(dirname "$0")/.."
@@ -101,6 +102,7 @@ done
 echo "bootstrap/health ratio, median of $ROUNDS rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')× (goal ≥ 0.7×)"
 if [ "${PERF:-}" = 1 ]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null
+  [ -n "${PERF_OUT:-}" ] && cp "$DIR/perf.data" "$PERF_OUT"
   echo "server CPU during the last bootstrap run (perf, inclusive share of all samples; SmartLamp and JSON frames):"
   perf report -i "$DIR/perf.data" --children --no-demangle --stdio --percent-limit 0.7 -g none --sort sym \
     2>/dev/null | grep -E '^ +[0-9]' | swift demangle --simplified |
