@@ -66,17 +66,22 @@ struct JSONByteWriter {
 
   mutating func string(_ value: String?) {
     guard let value else { return null() }
+    openString()
+    stringContent(value)
+    closeString()
+  }
+
+  /// A string written in pieces without joining them first: ``openString()``, ``stringContent(_:)`` for each
+  /// piece (escaped), ``closeString()``.
+  mutating func openString() { append(byte: UInt8(ascii: "\"")) }
+
+  mutating func closeString() { append(byte: UInt8(ascii: "\"")) }
+
+  mutating func stringContent(_ value: String) {
     var text = value
     text.withUTF8 { utf8 in
       // Most strings (ids, names, topics) need no escape: found eight bytes at a time, then copied at once.
-      guard Self.needsEscape(utf8) else {
-        reserve(utf8.count + 2)
-        append(byte: UInt8(ascii: "\""))
-        append(UnsafeRawBufferPointer(utf8))
-        append(byte: UInt8(ascii: "\""))
-        return
-      }
-      append(byte: UInt8(ascii: "\""))
+      guard Self.needsEscape(utf8) else { return append(UnsafeRawBufferPointer(utf8)) }
       var start = 0
       for index in 0..<utf8.count {
         let byte = utf8[index]
@@ -86,7 +91,6 @@ struct JSONByteWriter {
         start = index + 1
       }
       append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
-      append(byte: UInt8(ascii: "\""))
     }
   }
 

@@ -1,4 +1,5 @@
 import SmartLampCore
+import Tasmota
 
 /// ``DeviceJSON`` from a live state the caller has already read, for listings that read every device's state in
 /// one pass (``DeviceStateService/liveStates(of:)``); the same fields as `init(_:grant:state:)`.
@@ -19,7 +20,30 @@ extension DeviceJSON {
       id: device.deviceId, name: device.name, location: device.location, commandChannel: device.channel.name,
       mqttDeviceId: device.mqttDeviceId, devicePermission: grant.devicePermission.rawValue,
       schedulePermission: grant.schedulePermission.rawValue, profile: live?.profile?.rawValue,
-      hasSecret: device.secret != nil, commandTopic: DeviceStateService.commandTopic(of: device, live: live),
-      lastSeenAt: live?.lastSeenAt, onlineChangedAt: live?.onlineChangedAt, to: &writer)
+      hasSecret: device.secret != nil, lastSeenAt: live?.lastSeenAt, onlineChangedAt: live?.onlineChangedAt,
+      to: &writer
+    ) { writeCommandTopic(of: device, live: live, to: &$0) }
+  }
+
+  /// ``DeviceStateService/commandTopic(of:live:)`` written in pieces, as `TasmotaTopic.string` joins them (making
+  /// the string was one allocation per device of every bootstrap). `JSONByteWriterTests` holds the two together
+  /// over wire ids, topic orders and signed lamps.
+  static func writeCommandTopic(of device: LampDevice, live: LiveDevice?, to writer: inout JSONByteWriter) {
+    let deviceID = live?.wireID ?? device.mqttDeviceId
+    let channel = device.secret == nil ? device.channel : .power
+    writer.openString()
+    switch live?.order ?? .prefixFirst {
+    case .prefixFirst:
+      writer.stringContent(TasmotaPrefix.command.rawValue)
+      writer.stringContent("/")
+      writer.stringContent(deviceID)
+    case .topicFirst:
+      writer.stringContent(deviceID)
+      writer.stringContent("/")
+      writer.stringContent(TasmotaPrefix.command.rawValue)
+    }
+    writer.stringContent("/")
+    writer.stringContent(channel.name)
+    writer.closeString()
   }
 }
