@@ -3,7 +3,8 @@
 # scripts/bench-accounts.sh round (its own server, health and bootstrap under wrk in the same round). Prints every
 # turn's req/s and ratio with the load average before it (other work on the machine skews both sides alike within a
 # turn, not across turns), then the median ratio of each binary.
-# Usage: bench/bootstrap-before-after.sh BEFORE_BIN AFTER_BIN     PAIRS (3), DURATION (8s)
+# Usage: bench/bootstrap-before-after.sh BEFORE_BIN AFTER_BIN     PAIRS (3), DURATION (8s), SLICES (1: see
+#                                                                  scripts/bench-accounts.sh)
 set -u
 cd "$(dirname "$0")/.."
 BEFORE=$1 AFTER=$2 PAIRS=${PAIRS:-3}
@@ -12,7 +13,7 @@ for pair in $(seq 1 "$PAIRS"); do
   for side in before after; do
     bin=$BEFORE; [ "$side" = after ] && bin=$AFTER
     load=$(cut -d' ' -f1-3 /proc/loadavg)
-    out=$(BIN=$bin ROUNDS=1 DURATION=${DURATION:-8s} scripts/bench-accounts.sh 2>&1)
+    out=$(BIN=$bin ROUNDS=1 DURATION=${DURATION:-8s} SLICES=${SLICES:-1} scripts/bench-accounts.sh 2>&1)
     health=$(grep -A3 "GET /api/health" <<<"$out" | awk '/Requests\/sec/{print $2}')
     boot=$(grep -A3 "GET /api/v1/bootstrap" <<<"$out" | awk '/Requests\/sec/{print $2}')
     ratio=$(awk '/ratio, median/{print $7}' <<<"$out" | tr -d '×')
