@@ -14,8 +14,8 @@ for pair in $(seq 1 "$PAIRS"); do
     bin=$BEFORE; [ "$side" = after ] && bin=$AFTER
     load=$(cut -d' ' -f1-3 /proc/loadavg)
     out=$(BIN=$bin ROUNDS=1 DURATION=${DURATION:-8s} SLICES=${SLICES:-1} scripts/bench-accounts.sh 2>&1)
-    health=$(grep -A3 "GET /api/health" <<<"$out" | awk '/Requests\/sec/{print $2}')
-    boot=$(grep -A3 "GET /api/v1/bootstrap" <<<"$out" | awk '/Requests\/sec/{print $2}')
+    health=$(awk '/GET \/api\/health/{f=1} f && /Requests\/sec/{print $2; exit}' <<<"$out")
+    boot=$(awk '/GET \/api\/v1\/bootstrap/{f=1} f && /Requests\/sec/{print $2; exit}' <<<"$out")
     ratio=$(awk '/ratio, median/{print $7}' <<<"$out" | tr -d '×')
     echo "pair $pair $side: health $health req/s, bootstrap $boot req/s, ratio ${ratio}× (load before: $load)"
     RATIOS[$side]+="$ratio "
