@@ -78,20 +78,27 @@ struct JSONByteWriter {
   mutating func closeString() { append(byte: UInt8(ascii: "\"")) }
 
   mutating func stringContent(_ value: String) {
-    var text = value
-    text.withUTF8 { utf8 in
-      // Most strings (ids, names, topics) need no escape: found eight bytes at a time, then copied at once.
-      guard Self.needsEscape(utf8) else { return append(UnsafeRawBufferPointer(utf8)) }
-      var start = 0
-      for index in 0..<utf8.count {
-        let byte = utf8[index]
-        guard Self.needsEscape(byte) else { continue }
-        append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<index])))
-        escape(byte)
-        start = index + 1
-      }
-      append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
+    // Read in place when the string is contiguous UTF-8 (always, for Swift's own strings): copying it into a
+    // `var` for `withUTF8` cost a retain and a release per string.
+    let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in content(utf8) }
+    if done == nil {
+      var text = value
+      text.withUTF8 { content($0) }
     }
+  }
+
+  private mutating func content(_ utf8: UnsafeBufferPointer<UInt8>) {
+    // Most strings (ids, names, topics) need no escape: found eight bytes at a time, then copied at once.
+    guard Self.needsEscape(utf8) else { return append(UnsafeRawBufferPointer(utf8)) }
+    var start = 0
+    for index in 0..<utf8.count {
+      let byte = utf8[index]
+      guard Self.needsEscape(byte) else { continue }
+      append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<index])))
+      escape(byte)
+      start = index + 1
+    }
+    append(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[start..<utf8.count])))
   }
 
   /// A control character, a quote or a backslash: what JSON escapes (Foundation leaves `/` and non-ASCII alone).
