@@ -4,8 +4,9 @@
 # (created through the API), signed in with the cookie (the JWT in `auth_token`). Prints the ratio per round and
 # the median. Also the login latency at bcrypt cost 12.
 # Usage: scripts/bench-accounts.sh    BIN=path/to/smartlamp reuses a build; ROUNDS (3), DURATION (8s),
-#                                      CONNECTIONS (16), LAMPS (20) size the run; PERF=1 records the server with
-#                                      `perf record -g` during the bootstrap runs and prints the top symbols;
+#                                      CONNECTIONS (16), LAMPS (20), SLICES (1, see below) size the run;
+#                                      PERF=1 records the server with `perf record -g` during the bootstrap runs
+#                                      and prints the top symbols (PERF_OUT=file keeps the recording);
 #                                      DATABASE_URL (an empty database) runs the server on it instead of SQLite.
 set -u
 cd "$(dirname "$0")/.."
@@ -80,20 +81,34 @@ done | sort -n | awk '{a[NR]=$1*1000} END {printf "  min %.0f ms, median %.0f ms
 BYTES=$(curl -s -H "Cookie: auth_token=$TOKEN" "http://127.0.0.1:$PORT/api/v1/bootstrap" | wc -c)
 echo "bootstrap body: $BYTES bytes ($LAMPS lamps, member with $LAMPS assignments, cookie JWT)"
 
+# SLICES=n (default 1) runs each round as n alternations of health and bootstrap, each DURATION long, and averages
+# the rates: on a machine shared with other work the load moves during a round, and alternating short slices
+# exposes both endpoints to it alike.
+SLICES=${SLICES:-1}
+rate() { awk '/Requests\/sec/{print $2}' <<<"$1"; }
+mean() { python3 -c "import sys; v=[float(x) for x in sys.argv[1:]]; print(f'{sum(v)/len(v):.2f}')" "$@"; }
 RATIOS=()
 for round in $(seq 1 "$ROUNDS"); do
-  h=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$PORT/api/health")
-  if [ "${PERF:-}" = 1 ] && [ "$round" = "$ROUNDS" ]; then
-    perf record -F 999 -g -p "$SERVER" -o "$DIR/perf.data" >/dev/null 2>&1 &
-    PERF_PID=$!
-  fi
-  b=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: auth_token=$TOKEN" "http://127.0.0.1:$PORT/api/v1/bootstrap")
-  hr=$(awk '/Requests\/sec/{print $2}' <<<"$h")
-  br=$(awk '/Requests\/sec/{print $2}' <<<"$b")
+  HS=() BS=() HOUT="" BOUT=""
+  for slice in $(seq 1 "$SLICES"); do
+    h=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" "http://127.0.0.1:$PORT/api/health")
+    if [ "${PERF:-}" = 1 ] && [ "$round" = "$ROUNDS" ] && [ "$slice" = 1 ]; then
+      perf record -F 999 -g -p "$SERVER" -o "$DIR/perf.data" >/dev/null 2>&1 &
+      PERF_PID=$!
+    fi
+    b=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: auth_token=$TOKEN" "http://127.0.0.1:$PORT/api/v1/bootstrap")
+    HS+=("$(rate "$h")") BS+=("$(rate "$b")")
+    HOUT+=$(grep -E "Latency|Non-2xx" <<<"$h")$'\n' BOUT+=$(grep -E "Latency|Non-2xx" <<<"$b")$'\n'
+  done
+  hr=$(mean "${HS[@]}")
+  br=$(mean "${BS[@]}")
   echo "round $round: GET /api/health (no auth)"
-  grep -E "Requests/sec|Latency|Non-2xx" <<<"$h"
+  printf '%s' "$HOUT" | grep -v '^$'
+  echo "Requests/sec: $hr"
   echo "round $round: GET /api/v1/bootstrap (member, $LAMPS lamps, JWT cookie)"
-  grep -E "Requests/sec|Latency|Non-2xx" <<<"$b"
+  printf '%s' "$BOUT" | grep -v '^$'
+  echo "Requests/sec: $br"
+  [ "$SLICES" -gt 1 ] && echo "round $round: slices health ${HS[*]}, bootstrap ${BS[*]} req/s"
   ratio=$(python3 -c "print(f'{$br/$hr:.2f}')")
   RATIOS+=("$ratio")
   echo "round $round: bootstrap/health ratio ${ratio}×"
@@ -101,6 +116,7 @@ done
 echo "bootstrap/health ratio, median of $ROUNDS rounds: $(printf '%s\n' "${RATIOS[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')× (goal ≥ 0.7×)"
 if [ "${PERF:-}" = 1 ]; then
   kill -INT "$PERF_PID"; wait "$PERF_PID" 2>/dev/null
+  [ -n "${PERF_OUT:-}" ] && cp "$DIR/perf.data" "$PERF_OUT"
   echo "server CPU during the last bootstrap run (perf, inclusive share of all samples; SmartLamp and JSON frames):"
   perf report -i "$DIR/perf.data" --children --no-demangle --stdio --percent-limit 0.7 -g none --sort sym \
     2>/dev/null | grep -E '^ +[0-9]' | swift demangle --simplified |

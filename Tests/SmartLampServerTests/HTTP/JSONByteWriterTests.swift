@@ -1,4 +1,6 @@
 import Foundation
+import SmartLampCore
+import Tasmota
 import Testing
 
 @testable import SmartLampServer
@@ -36,15 +38,38 @@ import Testing
     #expect(try Canonical.sorted(writer.bytes) == Canonical.sorted(Array(foundation)))
   }
 
+  /// A visible device and its live state as the bootstrap writes them, every string and number awkward (the
+  /// wire id goes into the command topic).
+  static func visible(_ index: Int) throws -> (device: LampDevice, grant: DeviceGrant, live: LiveDevice?) {
+    let strings = awkwardStrings
+    let integers = awkwardIntegers
+    func text(_ offset: Int) -> String { strings[(index + offset) % strings.count] }
+    let device = LampDevice(
+      id: Int64(index), deviceId: text(0), mqttDeviceId: text(4), name: text(1),
+      location: index % 3 == 0 ? nil : text(2), channel: TasmotaChannel.normalised("POWER\(index % 4)"),
+      createdAt: "", secret: index % 5 == 1 ? try DeviceSecret("f43a301812844e47ab5908ebae902934") : nil)
+    let grant = DeviceGrant(
+      devicePermission: DevicePermission.allCases[index % 3], schedulePermission: SchedulePermission.allCases[index % 3]
+    )
+    let live =
+      index % 4 == 0
+      ? nil
+      : LiveDevice(
+        profile: index % 2 == 0 ? nil : .native, wireID: index % 3 == 0 ? nil : text(8),
+        onlineChangedAt: integers[(index + 3) % integers.count], lastSeenAt: integers[index % integers.count],
+        order: index % 2 == 0 ? .prefixFirst : .topicFirst)
+    return (device, grant, live)
+  }
+
   @Test func theBootstrapEnvelopeIsWrittenAsFoundationWritesIt() throws {
     let viewer: JSONValue = [
       "kind": "user", "id": .int(Int.max), "name": .string(Self.awkwardStrings[3]), "email": "a\"b@example.com",
       "role": "member", "nested": [.null, true, false, .int(-7), .double(0.1), .double(1), .double(1e300), [:], []],
     ]
     for count in [0, 1, 20] {
+      let visible = try (0..<count).map(Self.visible)
       let payload = BootstrapRoutes.Payload(
-        devices: (0..<count).map(Self.device), viewer: viewer,
-        realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
+        devices: visible.map { ($0.device, $0.grant) }, live: visible.map(\.live), viewer: viewer)
       let envelope = Envelope(
         success: true, data: payload, error: nil,
         meta: Envelope<BootstrapRoutes.Payload>.meta(requestID: Self.awkwardStrings[2]))
@@ -54,6 +79,68 @@ import Testing
       #expect(try Canonical.sorted(writer.bytes) == Canonical.sorted(Array(foundation)))
       #expect(String(decoding: writer.bytes, as: UTF8.self).hasPrefix(#"{"success":true,"data":{"devices":["#))
     }
+  }
+
+  /// A device written straight from its values is byte for byte the ``DeviceJSON`` made of them.
+  @Test(arguments: 0..<24)
+  func aVisibleDeviceIsWrittenAsItsDeviceJSON(index: Int) throws {
+    let (device, grant, live) = try Self.visible(index)
+    var direct = JSONByteWriter()
+    DeviceJSON.write(device, grant: grant, live: live, to: &direct)
+    var made = JSONByteWriter()
+    DeviceJSON(device, grant: grant, live: live).write(to: &made)
+    #expect(direct.bytes == made.bytes)
+  }
+
+  /// Every ASCII character at every position of a 17-byte string (two whole words and a tail for the eight-byte
+  /// scan), and after multi-byte characters: written as Foundation writes it.
+  @Test func everyASCIICharacterAtEveryPositionIsWrittenAsFoundationWritesIt() throws {
+    for scalar in 0..<128 {
+      for position in 0..<17 {
+        for prefix in ["", "é", "💡"] {
+          var characters = Array(repeating: Character("a"), count: 17)
+          characters[position] = Character(Unicode.Scalar(UInt8(scalar)))
+          let text = prefix + String(characters)
+          var writer = JSONByteWriter()
+          writer.string(text)
+          #expect(writer.bytes == Array(try EnvelopeResponse.encoder.encode(text)), "\(scalar) at \(position)")
+        }
+      }
+    }
+  }
+
+  /// The eight-at-a-time search agrees with the byte rule on random bytes, non-ASCII ones included.
+  @Test func theWordSearchAgreesWithTheByteRule() {
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let length = Int.random(in: 0...40, using: &generator)
+      let bytes = (0..<length).map { _ in
+        // Mostly bytes that need nothing, so that a single one needing an escape is often the only one.
+        Bool.random(using: &generator)
+          ? UInt8.random(in: 0x23...0x5B, using: &generator) : UInt8.random(in: 0...255, using: &generator)
+      }
+      let found = bytes.withUnsafeBufferPointer { JSONByteWriter.needsEscape($0) }
+      #expect(found == bytes.contains(where: JSONByteWriter.needsEscape), "\(bytes)")
+    }
+  }
+
+  /// Integers of every length (the writer makes digits in a 20-byte scratch) and buffers that must grow.
+  @Test func integersOfEveryLengthAndGrowingBuffers() {
+    var values: [Int64] = [0, Int64.max, Int64.min, Int64.min + 1]
+    var power: Int64 = 1
+    for _ in 0..<18 {
+      power *= 10
+      values += [power - 1, power, power + 1, -power]
+    }
+    var writer = JSONByteWriter(capacity: 1)
+    for value in values {
+      writer.int(value)
+      writer.raw(",")
+    }
+    writer.int(UInt64.max)
+    let expected = values.map { String($0) + "," }.joined() + String(UInt64.max)
+    #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+    #expect(writer.buffer.readableBytes == expected.utf8.count)
   }
 
   @Test func anErrorEnvelopeIsWrittenAsFoundationWritesIt() throws {

@@ -52,10 +52,13 @@ enum AccessTokenError: Error, Equatable {
 struct AccessTokens: Sendable {
   let token: HS256Token
   let ttlSeconds: Int
+  /// Tokens verified under this key (one cache per key: a token is never looked up under another).
+  let verified: VerifiedTokenCache
 
-  init(secret: String, ttlSeconds: Int) {
+  init(secret: String, ttlSeconds: Int, cacheCapacity: Int = 10_000) {
     token = HS256Token(keyBytes: Self.keyBytes(secret))
     self.ttlSeconds = ttlSeconds
+    verified = VerifiedTokenCache(capacity: cacheCapacity)
   }
 
   /// HS256 wants a key of at least 32 bytes; a shorter configured secret is stretched with SHA-256 rather than
@@ -73,13 +76,28 @@ struct AccessTokens: Sendable {
     return token.sign(payload: try Self.encoder.encode(claims))
   }
 
-  /// The verified claims; `.expired` only for a correctly signed token past `exp`.
+  /// The verified claims; `.expired` only for a correctly signed token past `exp`. A token verified before is
+  /// answered from ``verified`` (its expiry checked again against `now`).
   func verify(_ text: String, now: Date = Date()) throws(AccessTokenError) -> AccessTokenClaims {
+    if let claims = verified.claims(of: text) {
+      guard now.timeIntervalSince1970 < claims.exp else {
+        verified.forget(text)
+        throw .expired
+      }
+      return claims
+    }
+    let claims = try verifyInFull(text)
+    guard now.timeIntervalSince1970 < claims.exp else { throw .expired }
+    verified.remember(claims, of: text)
+    return claims
+  }
+
+  /// Signature and claims, read from the token's bytes (no expiry, no cache).
+  func verifyInFull(_ text: String) throws(AccessTokenError) -> AccessTokenClaims {
     guard let payload = token.verifiedPayload(text),
       let json = try? JSONParser.parse(payload), let claims = AccessTokenClaims(json: json),
       claims.type == "user", claims.userId != nil
     else { throw .invalid }
-    guard now.timeIntervalSince1970 < claims.exp else { throw .expired }
     return claims
   }
 

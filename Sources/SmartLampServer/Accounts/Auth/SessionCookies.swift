@@ -64,17 +64,15 @@ struct SessionCookies: Sendable {
     return fields
   }
 
-  /// The value of a request cookie, or nil. Reads every `Cookie` header (HTTP/2 may split them).
+  /// The value of a request cookie, or nil. Reads every `Cookie` header (HTTP/2 may split them); see
+  /// ``CookieHeader`` for the rules.
   static func value(_ name: String, in request: Request) -> String? {
-    for header in request.headers[values: .cookie] {
-      for pair in header.split(separator: ";") {
-        let trimmed = pair.trimmingCharacters(in: .whitespaces)
-        guard let eq = trimmed.firstIndex(of: "=") else { continue }
-        if trimmed[..<eq] == name {
-          let value = String(trimmed[trimmed.index(after: eq)...])
-          return value.isEmpty ? nil : value
-        }
+    for field in request.headers where field.name == .cookie {
+      let found = field.withUnsafeBytesOfValue { bytes in
+        CookieHeader.isASCII(bytes)
+          ? CookieHeader.lookup(name, in: bytes) : CookieHeader.legacyLookup(name, in: field.value)
       }
+      if case .found(let value) = found { return value }
     }
     return nil
   }

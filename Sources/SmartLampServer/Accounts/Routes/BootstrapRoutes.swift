@@ -11,17 +11,34 @@ struct BootstrapRoutes: Sendable {
     api.get("bootstrap", use: bootstrap)
   }
 
-  struct Payload: Encodable, JSONBytesWritable {
-    let devices: [DeviceJSON]
-    let viewer: JSONValue
-    let realtime: JSONValue
+  /// Where the dashboard opens its realtime stream (the same for every caller).
+  static let realtime: JSONValue = ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"]
 
-    /// Written without Foundation's encoder: the bootstrap is every dashboard's first request and its hottest.
+  struct Payload: Encodable, JSONBytesWritable {
+    /// The visible devices with the caller's rights on each, and each one's live state (same order, same count).
+    let devices: [(device: LampDevice, grant: DeviceGrant)]
+    let live: [LiveDevice?]
+    let viewer: JSONValue
+    var realtime: JSONValue = BootstrapRoutes.realtime
+
+    enum CodingKeys: String, CodingKey { case devices, viewer, realtime }
+
+    /// Foundation's encoding, for the tests that hold the byte writer to it: each device as ``DeviceJSON``.
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: CodingKeys.self)
+      try container.encode(
+        zip(devices, live).map { DeviceJSON($0.device, grant: $0.grant, live: $1) }, forKey: .devices)
+      try container.encode(viewer, forKey: .viewer)
+      try container.encode(realtime, forKey: .realtime)
+    }
+
+    /// Written without Foundation's encoder, each device straight from its values: the bootstrap is every
+    /// dashboard's first request and its hottest.
     func write(to writer: inout JSONByteWriter) throws {
       writer.raw("{\"devices\":[")
-      for (index, device) in devices.enumerated() {
+      for index in devices.indices {
         if index > 0 { writer.raw(",") }
-        device.write(to: &writer)
+        DeviceJSON.write(devices[index].device, grant: devices[index].grant, live: live[index], to: &writer)
       }
       writer.raw("],\"viewer\":")
       try writer.value(viewer)
@@ -45,8 +62,7 @@ struct BootstrapRoutes: Sendable {
       viewer = ["kind": "client", "id": .int(Int(key.clientId)), "name": .string(key.name)]
     }
     let payload = Payload(
-      devices: devices.map { DeviceJSON($0.device, grant: $0.grant, state: lamps.state) },
-      viewer: viewer, realtime: ["mode": "proxy_sse", "streamPath": "/api/v1/realtime/stream"])
+      devices: devices, live: lamps.state.liveStates(of: devices.lazy.map(\.device)), viewer: viewer)
     return try EnvelopeResponse.success(writing: payload, requestID: context.requestID)
   }
 }
