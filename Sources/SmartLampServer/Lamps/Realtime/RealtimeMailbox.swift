@@ -12,6 +12,8 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
   private struct State {
     var queued: [RealtimeHub.Event] = []
     var waiter: CheckedContinuation<Void, Never>?
+    /// The waiter is a paced stream: an event wakes it only once a batch is full (its timer wakes it otherwise).
+    var pacing = false
     var finished = false
   }
 
@@ -20,11 +22,13 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
   /// At most this many events per write: a stream stuck in a write to a slow reader holds no more than these
   /// beyond its queue, so the hub still notices a reader that stopped reading about as soon as before.
   static let batchLimit = 64
-  /// The least time between two writes of one stream while events keep coming (``nextBatch(notBefore:)``).
+  /// While events keep coming, a stream writes at most `writeBurst` times at once, then once per `writeInterval`
+  /// (RealtimeWritePacer.swift).
   static let writeInterval: Duration = {
     let text = ProcessInfo.processInfo.environment["SMARTLAMP_REALTIME_WRITE_INTERVAL_MS"]
     return .milliseconds(text.flatMap { Int($0) } ?? 100)
   }()
+  static let writeBurst = 3
 
   init(capacity: Int) {
     self.capacity = Swift.max(1, capacity)
@@ -54,8 +58,9 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
     state.withLock { state -> Offer in
       guard !state.finished, state.queued.count < capacity else { return .refused }
       state.queued.append(event)
-      guard let waiter = state.waiter else { return .queued }
+      guard let waiter = state.waiter, !state.pacing || state.queued.count >= Self.batchLimit else { return .queued }
       state.waiter = nil
+      state.pacing = false
       return .queuedWaking(waiter)
     }
   }
@@ -64,6 +69,7 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
   func finish() {
     let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
       state.finished = true
+      state.pacing = false
       defer { state.waiter = nil }
       return state.waiter
     }
@@ -73,16 +79,13 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
   /// Everything queued (at most ``batchLimit`` events), waiting for at least one event; empty once finished and
   /// drained, or when the calling task is cancelled (its client went away).
   ///
-  /// With `notBefore` (the stream's last write plus ``writeInterval``), a batch that is not yet full waits until then,
-  /// so what arrives meanwhile goes out in the same write: under a steady flow of events a stream writes at most once
-  /// per interval (issue #10: 1 000 administrators' streams at 100 commands/s were 300 000 writes a second), while
-  /// the first event after a quiet spell, and a full batch, go out at once.
+  /// With `notBefore` (from the stream's RealtimeWritePacer), a batch that is not yet full waits until then, so what
+  /// arrives meanwhile goes out in the same write; a batch that fills up meanwhile goes out at once (a stream must
+  /// keep up with a burst of reports, or the hub drops it as a slow reader).
   func nextBatch(notBefore: ContinuousClock.Instant? = nil) async -> [RealtimeHub.Event] {
     if let notBefore, ContinuousClock.now < notBefore {
       await waitForEvent()
-      if state.withLock({ !$0.finished && $0.queued.count < Self.batchLimit }) {
-        try? await Task.sleep(until: notBefore)
-      }
+      await waitForFullBatch(orUntil: notBefore)
     }
     while true {
       let taken = state.withLock { state -> [RealtimeHub.Event]? in
@@ -102,6 +105,42 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
     }
   }
 
+  /// Returns once a batch is full, the mailbox is finished, `deadline` has come, or the calling task is cancelled.
+  private func waitForFullBatch(orUntil deadline: ContinuousClock.Instant) async {
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let ready = state.withLock { state -> Bool in
+          if state.queued.count >= Self.batchLimit || state.finished || Task.isCancelled { return true }
+          state.waiter = continuation
+          state.pacing = true
+          return false
+        }
+        if ready {
+          continuation.resume()
+          return
+        }
+        // A timer that can be overtaken: a batch filling up resumes the stream first, and this then finds no paced
+        // waiter (or the next one, which it wakes a little early: harmless).
+        Task {
+          try? await Task.sleep(until: deadline)
+          self.wakePaced()
+        }
+      }
+    } onCancel: {
+      wakePaced()
+    }
+  }
+
+  private func wakePaced() {
+    let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+      guard state.pacing else { return nil }
+      state.pacing = false
+      defer { state.waiter = nil }
+      return state.waiter
+    }
+    waiter?.resume()
+  }
+
   /// Returns once something is queued, the mailbox is finished, or the calling task is cancelled.
   private func waitForEvent() async {
     await withTaskCancellationHandler {
@@ -115,6 +154,7 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
       }
     } onCancel: {
       let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        state.pacing = false
         defer { state.waiter = nil }
         return state.waiter
       }

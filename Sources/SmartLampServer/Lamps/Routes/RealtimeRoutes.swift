@@ -86,12 +86,12 @@ struct RealtimeRoutes: Sendable {
         try await request.body.consumeWithCancellationOnInboundClose { _ in
           try await withGracefulShutdownHandler {
             // Whatever queued while the last write was under way goes out as one write (RealtimeMailbox.swift).
-            var lastWrite: ContinuousClock.Instant?
+            var pacer = RealtimeWritePacer(
+              interval: RealtimeMailbox.writeInterval, burst: RealtimeMailbox.writeBurst)
             while true {
-              let batch = await subscription.events.nextBatch(
-                notBefore: lastWrite.map { $0 + RealtimeMailbox.writeInterval })
+              let batch = await subscription.events.nextBatch(notBefore: pacer.notBefore)
               if batch.isEmpty { break }
-              lastWrite = .now
+              pacer.wrote(at: .now)
               if batch.count == 1 {
                 try await writer.write(batch[0].frame)
               } else {
