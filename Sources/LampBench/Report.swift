@@ -88,7 +88,7 @@ struct Report {
       if let failure = batch.firstFailure { lines.append("  first batch not all ACKED: \(failure)") }
     }
     lines += loadLines(load, number: "6", label: "")
-    lines += loadLines(loadHouseholds, number: "7", label: " (household streams)")
+    lines += loadLines(loadHouseholds, number: "7", label: ", households")
     Swift.print(lines.joined(separator: "\n"))
     Registration.print(registration)
   }

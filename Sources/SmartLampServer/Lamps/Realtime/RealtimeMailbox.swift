@@ -117,19 +117,16 @@ final class RealtimeMailbox: AsyncSequence, Sendable {
           continuation.resume()
           return
         }
-        // A timer that can be overtaken: a batch filling up resumes the stream first, and this then finds no paced
-        // waiter (or the next one, which it wakes a little early: harmless).
-        Task {
-          try? await Task.sleep(until: deadline)
-          self.wakePaced()
-        }
+        // Can be overtaken: a batch filling up resumes the stream first, and the clock then finds no paced waiter
+        // (or the stream's next one, which it wakes a little early: harmless).
+        RealtimePaceClock.shared.wake(self, at: deadline)
       }
     } onCancel: {
       wakePaced()
     }
   }
 
-  private func wakePaced() {
+  func wakePaced() {
     let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
       guard state.pacing else { return nil }
       state.pacing = false
