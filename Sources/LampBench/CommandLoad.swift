@@ -8,12 +8,18 @@ import Synchronization
 /// R commands per second in all, each on its own lamps. Meanwhile a raw MQTT client takes round trips on a lamp of
 /// its own (publish `cmnd` → the lamp's reply) at the same time, through the same broker: the baseline under the
 /// same load. Overhead = HTTP execute → ACKED minus the raw round trip, at p50 and at p99.
+///
+/// The streams are the admin's (each sees every lamp: the worst case, the figure), or with `household` set
+/// (phase `load-households`), members' in a building of households: the commanded lamps split into households of
+/// that many lamps, one member per household seeing only its own, the streams spread over the members.
 enum CommandLoad {
   struct Result: Sendable {
     var lamps = 0
     var streams = 0
     var clients = 0
     var rate = 0
+    /// Lamps per household when the streams were members' (nil: the admin's).
+    var household: Int?
     var seconds = 0.0
     var http = LatencySeries()
     var raw = LatencySeries()
@@ -29,18 +35,29 @@ enum CommandLoad {
   }
 
   static func run(
-    _ context: BenchContext, lamps: Int, streams: Int, clients: Int, rate: Int, seconds: Int
+    _ context: BenchContext, lamps: Int, streams: Int, clients: Int, rate: Int, seconds: Int, household: Int? = nil
   ) async throws -> Result {
     let fleet = try await Fleet.start(context, lamps: max(lamps, clients + 1))
     let topics = fleet.topics
     let board = ProbeBoard(probes: max(streams, 1))
+    // One token per stream: the admin's, or the member of the household the stream belongs to.
+    var members: [String] = []
+    if let household {
+      let runID = UInt32.random(in: 0...UInt32.max)
+      let commandable = Array(topics.dropFirst())
+      for (index, start) in stride(from: 0, to: commandable.count, by: household).enumerated() {
+        let lampsOfHousehold = Array(commandable[start..<min(commandable.count, start + household)])
+        members.append(try await context.createMember("home\(index)-\(runID)@example.com", devices: lampsOfHousehold))
+      }
+    }
+    let tokens = members.isEmpty ? [context.token] : members
     var channels: [any Channel] = []
     for batch in stride(from: 0, to: streams, by: 100) {
       try await withThrowingTaskGroup(of: (any Channel).self) { group in
         for index in batch..<min(streams, batch + 100) {
           group.addTask {
             try await StreamProbe.open(
-              index: index, board: board, host: context.host, port: context.port, token: context.token,
+              index: index, board: board, host: context.host, port: context.port, token: tokens[index % tokens.count],
               group: context.group, counting: false)
           }
         }
@@ -54,7 +71,10 @@ enum CommandLoad {
       }
       try await Task.sleep(for: .milliseconds(50))
     }
-    Progress.note("\(topics.count) lamps online, \(streams) streams open; \(rate) commands/s from \(clients) clients")
+    Progress.note(
+      "\(topics.count) lamps online, \(streams) streams open"
+        + (household.map { " (members of \(tokens.count) households of \($0) lamps)" } ?? " (the admin's)")
+        + "; \(rate) commands/s from \(clients) clients")
 
     // The raw lamp is the first; client c commands every lamp whose index is c + 1 modulo the client count.
     let rawLamp = topics[0]
@@ -120,7 +140,8 @@ enum CommandLoad {
     let elapsed = ContinuousClock.now - start
     stop.store(true, ordering: .relaxed)
     var result = Result(
-      lamps: topics.count, streams: streams, clients: clients, rate: rate, seconds: Statistics.seconds(elapsed))
+      lamps: topics.count, streams: streams, clients: clients, rate: rate, household: household,
+      seconds: Statistics.seconds(elapsed))
     result.raw = try await rawTask.value
     for outcome in outcomes {
       result.http.values += outcome.latencies.values

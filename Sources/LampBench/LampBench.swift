@@ -12,12 +12,14 @@
 ///   and M streams open.
 /// - `batch`: `POST /api/v1/commands/batch` on L lamps, all ACKED, next to L raw round trips pipelined.
 /// - `load`: the command overhead under load (L lamps, S streams open, C clients at R commands/s in all) next to
-///   raw round trips taken at the same time.
+///   raw round trips taken at the same time; the streams are the admin's, each seeing every lamp (the worst case).
+/// - `load-households` (not in the default set): the same with members' streams, each member seeing the lamps of
+///   one household of H (`--household`, default 10), as in a building of households.
 ///
 ///     LampBench --broker mqtt://127.0.0.1:1883 [--phases startup,commands,fanout,ingest,batch,load] [--rounds 1000]
 ///               [--streams 1000] [--slow-percent 1] [--devices 1000] [--messages 100000] [--window 256]
 ///               [--lamps 1000] [--load-streams 1000] [--load-clients 20] [--load-rate 100] [--load-seconds 30]
-///               [--rss-streams 1000] [--register 10000] [--smartlamp PATH]
+///               [--rss-streams 1000] [--register 10000] [--household 10] [--smartlamp PATH]
 ///
 /// scripts/bench-lamps.sh builds both binaries, starts a private Mosquitto and runs it.
 import Foundation
@@ -51,6 +53,8 @@ struct LampBench {
     /// Commands per second, all clients together.
     var loadRate = 100
     var loadSeconds = 30
+    /// Lamps per household in phase `load-households` (members' streams instead of the admin's).
+    var household = 10
     var phases: Set<String> = ["startup", "commands", "fanout", "ingest", "batch", "load"]
     /// Devices the `registration` phase registers (a phase of its own, not in the default set).
     var register = 10_000
@@ -80,6 +84,7 @@ struct LampBench {
         case "--load-clients": loadClients = try positive(number)
         case "--load-rate": loadRate = try positive(number)
         case "--load-seconds": loadSeconds = try positive(number)
+        case "--household": household = try positive(number)
         case "--phases": phases = Set(value.split(separator: ",").map(String.init))
         case "--register": register = try positive(number)
         default: throw usage
@@ -100,10 +105,10 @@ struct LampBench {
     private var usage: RawHTTPClient.Failure {
       RawHTTPClient.Failure(
         description:
-          "usage: LampBench --broker URL [--phases startup,registration,commands,fanout,ingest,batch,load] "
+          "usage: LampBench --broker URL [--phases startup,registration,commands,fanout,ingest,batch,load,load-households] "
           + "[--rounds N] [--command-rounds N] [--streams N] [--slow-percent P] [--fanout-rounds N] [--devices N] "
           + "[--messages N] [--window N] [--rss-streams N] [--lamps N] [--batch-rounds N] [--load-streams N] "
-          + "[--load-clients N] [--load-rate N] [--load-seconds N] [--register N] [--smartlamp PATH]")
+          + "[--load-clients N] [--load-rate N] [--load-seconds N] [--register N] [--household N] [--smartlamp PATH]")
     }
   }
 
@@ -172,6 +177,14 @@ struct LampBench {
           try await CommandLoad.run(
             context, lamps: options.lamps, streams: options.loadStreams, clients: options.loadClients,
             rate: options.loadRate, seconds: options.loadSeconds)
+        }
+      }
+      if options.phases.contains("load-households") {
+        report.loadHouseholds = try await Progress.phase("commands under load, household streams", limit: .seconds(900))
+        {
+          try await CommandLoad.run(
+            context, lamps: options.lamps, streams: options.loadStreams, clients: options.loadClients,
+            rate: options.loadRate, seconds: options.loadSeconds, household: options.household)
         }
       }
       await context.close()

@@ -38,7 +38,7 @@ struct RealtimeRoutes: Sendable {
     // (6.4 GB with 1 000 such streams open, LampBench).
     var opening = ByteBuffer()
     if let replay = subscription.replay {
-      for event in replay { opening.writeString(Self.frame(id: event.id, json: event.json)) }
+      for event in replay { opening.writeImmutableBuffer(event.frame) }
     } else {
       let lastCommands: [Int64: (action: String, issuedAt: Int64)]
       do {
@@ -86,12 +86,20 @@ struct RealtimeRoutes: Sendable {
         try await request.body.consumeWithCancellationOnInboundClose { _ in
           try await withGracefulShutdownHandler {
             // Whatever queued while the last write was under way goes out as one write (RealtimeMailbox.swift).
+            var pacer = RealtimeWritePacer(
+              interval: RealtimeMailbox.writeInterval, burst: RealtimeMailbox.writeBurst)
             while true {
-              let batch = await subscription.events.nextBatch()
+              let batch = await subscription.events.nextBatch(notBefore: pacer.notBefore)
               if batch.isEmpty { break }
-              var bytes = ByteBuffer()
-              for event in batch { bytes.writeString(Self.frame(id: event.id, json: event.json)) }
-              try await writer.write(bytes)
+              pacer.wrote(at: .now)
+              if batch.count == 1 {
+                try await writer.write(batch[0].frame)
+              } else {
+                var bytes = ByteBuffer()
+                bytes.reserveCapacity(batch.reduce(0) { $0 + $1.frame.readableBytes })
+                for event in batch { bytes.writeImmutableBuffer(event.frame) }
+                try await writer.write(bytes)
+              }
             }
           } onGracefulShutdown: {
             hub.close(subscription.id)
