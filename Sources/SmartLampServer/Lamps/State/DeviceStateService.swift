@@ -165,12 +165,20 @@ final class DeviceStateService: Sendable {
   /// The topic an ON/OFF for `device` is published to: the channel's Tasmota command topic, or `POWER` for a
   /// signed (native) lamp, in the id's wire case and the topic order the device uses.
   func commandTopic(of device: LampDevice) -> String {
-    table.withLock { table in
-      let live = table.live[device.mqttKey]
-      return TasmotaCommand.topic(
-        deviceID: live?.wireID ?? device.mqttDeviceId, channel: device.secret == nil ? device.channel : .power,
-        order: live?.order ?? .prefixFirst)
-    }
+    Self.commandTopic(of: device, live: live(mqttKey: device.mqttKey))
+  }
+
+  /// ``commandTopic(of:)`` from a live state already read.
+  static func commandTopic(of device: LampDevice, live: LiveDevice?) -> String {
+    TasmotaCommand.topic(
+      deviceID: live?.wireID ?? device.mqttDeviceId, channel: device.secret == nil ? device.channel : .power,
+      order: live?.order ?? .prefixFirst)
+  }
+
+  /// The live state of each device, in order (nil: never heard), read under one lock: a listing (the bootstrap)
+  /// read each device's state three times, each under the lock (issue #10).
+  func liveStates(of devices: some Sequence<LampDevice>) -> [LiveDevice?] {
+    table.withLock { table in devices.map { table.live[$0.mqttKey] } }
   }
 
   var counters: (ingested: Int, malformed: Int) { table.withLock { ($0.ingested, $0.malformed) } }
