@@ -87,7 +87,7 @@ struct RealtimeRoutes: Sendable {
           try await withGracefulShutdownHandler {
             // Whatever queued while the last write was under way goes out as one write (RealtimeMailbox.swift).
             var pacer = RealtimeWritePacer(
-              interval: RealtimeMailbox.writeInterval, burst: RealtimeMailbox.writeBurst)
+              interval: RealtimeMailbox.writeInterval(forStream: subscription.id), burst: RealtimeMailbox.writeBurst)
             while true {
               let batch = await subscription.events.nextBatch(notBefore: pacer.notBefore)
               if batch.isEmpty { break }
