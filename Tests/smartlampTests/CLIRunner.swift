@@ -1,6 +1,10 @@
 import Foundation
 import TestSupport
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Runs the built `smartlamp` binary once, with its own environment, and captures what it printed.
 struct CLIResult {
   let status: Int32
@@ -19,30 +23,59 @@ enum CLI {
 
   /// Runs `smartlamp args…` in `directory` with only the given environment (plus PATH), so the developer's own
   /// SMARTLAMP_* variables never leak into a test.
+  ///
+  /// Started with posix_spawn, its input and output in files, rather than Foundation's `Process`: on Linux
+  /// `Process.run()` over-reads while listing /proc/self/fd and crashes now and then in a suite that starts many
+  /// children (swiftlang/swift-corelibs-foundation#5472, fixed after our toolchain; it crashed BackupRestoreTests once).
   static func run(
     _ arguments: [String], in directory: String, environment: [String: String] = [:], stdin: String? = nil
   ) throws -> CLIResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
     var env = environment
     env["PATH"] = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    let input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CLIResult(
-      status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-      stderr: String(decoding: stderrData, as: UTF8.self))
+    let files = TemporaryDirectory(prefix: "smartlamp-cli")
+    let (input, output, errors) = (files.file("stdin"), files.file("stdout"), files.file("stderr"))
+    try Data((stdin ?? "").utf8).write(to: URL(fileURLWithPath: input))
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    // The test process's threads may block or ignore signals; the child starts with a clean slate, as ChildProcess's.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var emptyMask = sigset_t()
+    sigemptyset(&emptyMask)
+    posix_spawnattr_setsigmask(&attributes, &emptyMask)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+    // `sh` moves into `directory` and becomes the binary (posix_spawn_file_actions_addchdir_np is not in Swift's Glibc).
+    let executable = binary
+    let shell = ["/bin/sh", "-c", #"cd -- "$0" && exec "$@""#, directory, executable]
+    let argv = (shell + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      for pointer in argv { free(pointer) }
+      for pointer in envp { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
+    guard spawned == 0 else { throw HarnessError("posix_spawn \(executable) failed: \(spawned)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+      guard errno == EINTR else { throw HarnessError("waitpid \(pid) failed: \(errno)") }
+    }
+    // As Process.terminationStatus: the exit code, or the signal that ended it.
+    let signal = status & 0x7f
+    let code = signal == 0 ? (status >> 8) & 0xff : signal
+    let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+    }
+    return CLIResult(status: code, stdout: read(output), stderr: read(errors))
   }
 }
