@@ -122,26 +122,39 @@ public final class ChildProcess: @unchecked Sendable {
     }
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-    // The test process's threads may block or ignore signals; the child must start with a clean slate or SIGTERM
-    // never reaches it.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigmask(&attributes, &emptyMask)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { for arg in argv { free(arg) } }
-    var pid: pid_t = 0
-    let result = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-    guard result == 0 else { throw HarnessError("posix_spawn \(executable) failed: \(result)") }
-    return pid
+    return try spawnChild(executable, arguments: [executable] + arguments, actions: &actions)
   }
+}
+
+/// Starts `path` with `arguments` (`argv[0]` included), the file actions `actions` and `environment` ("NAME=value";
+/// nil: this process's), with every signal unblocked and the usual ones at their defaults: the test process's
+/// threads may block or ignore signals, and a child that inherited that would never see SIGTERM.
+public func spawnChild(
+  _ path: String, arguments: [String], environment: [String]? = nil, actions: inout posix_spawn_file_actions_t
+) throws -> pid_t {
+  var attributes = posix_spawnattr_t()
+  posix_spawnattr_init(&attributes)
+  defer { posix_spawnattr_destroy(&attributes) }
+  var emptyMask = sigset_t()
+  sigemptyset(&emptyMask)
+  posix_spawnattr_setsigmask(&attributes, &emptyMask)
+  var defaults = sigset_t()
+  sigemptyset(&defaults)
+  for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
+  posix_spawnattr_setsigdefault(&attributes, &defaults)
+  posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+  let argv = arguments.map { strdup($0) } + [nil]
+  let envp = environment.map { $0.map { strdup($0) } + [nil] }
+  defer {
+    for pointer in argv { free(pointer) }
+    for pointer in envp ?? [] { free(pointer) }
+  }
+  var pid: pid_t = 0
+  let result =
+    envp.map { posix_spawn(&pid, path, &actions, &attributes, argv, $0) }
+    ?? posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+  guard result == 0 else { throw HarnessError("posix_spawn \(path) failed: \(result)") }
+  return pid
 }
 
 let spawnLock = NSLock()

@@ -42,31 +42,10 @@ enum CLI {
     posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    // The test process's threads may block or ignore signals; the child starts with a clean slate, as ChildProcess's.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigmask(&attributes, &emptyMask)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2] { sigaddset(&defaults, signal) }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
     // `sh` moves into `directory` and becomes the binary (posix_spawn_file_actions_addchdir_np is not in Swift's Glibc).
-    let executable = binary
-    let shell = ["/bin/sh", "-c", #"cd -- "$0" && exec "$@""#, directory, executable]
-    let argv = (shell + arguments).map { strdup($0) } + [nil]
-    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-      for pointer in argv { free(pointer) }
-      for pointer in envp { free(pointer) }
-    }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp)
-    guard spawned == 0 else { throw HarnessError("posix_spawn \(executable) failed: \(spawned)") }
+    let shell = ["/bin/sh", "-c", #"cd -- "$0" && exec "$@""#, directory, binary]
+    let pid = try spawnChild(
+      "/bin/sh", arguments: shell + arguments, environment: env.map { "\($0.key)=\($0.value)" }, actions: &actions)
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 {
       guard errno == EINTR else { throw HarnessError("waitpid \(pid) failed: \(errno)") }
