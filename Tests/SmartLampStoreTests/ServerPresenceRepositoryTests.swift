@@ -64,10 +64,11 @@ import Testing
 
   /// A process of this host that has exited and been reaped.
   static func pidOfAnExitedProcess() throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/true")
-    try process.run()
-    process.waitUntilExit()
-    return process.processIdentifier
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    let pid = try spawnChild("/bin/true", arguments: ["/bin/true"], actions: &actions)
+    _ = try reap(pid)
+    return pid
   }
 }

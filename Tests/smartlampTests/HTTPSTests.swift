@@ -150,32 +150,8 @@ enum Tool {
   static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
     -> CLIResult
   {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
     var env = environment
     env["PATH"] = env["PATH"] ?? "/usr/bin:/bin"
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes at once so neither fills up and blocks the child.
-    let errData = ReadBox()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { errData.data = err.fileHandleForReading.readDataToEndOfFile() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return CLIResult(
-      status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-      stderr: String(decoding: errData.data, as: UTF8.self))
+    return try runOnce(executable, arguments, environment: env)
   }
-}
-
-/// What the reader thread read; the dispatch group's wait orders the write before the read.
-private final class ReadBox: @unchecked Sendable {
-  var data = Data()
 }

@@ -229,11 +229,6 @@ struct SmallFilesystem {
   }
 
   private static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    try process.run()
-    process.waitUntilExit()
-    return process.terminationStatus
+    try runOnce(executable, arguments).status
   }
 }
