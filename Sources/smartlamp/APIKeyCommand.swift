@@ -40,27 +40,25 @@ struct APIKeyCommand: AsyncParsableCommand {
         }
         throw ExitCode(2)
       }
-      let database = try await openStore(config)
-      do {
+      let (client, key) = try await withStore(config) { database in
         guard let ownerId = try await APIKeys.userId(email: owner, database: database) else {
-          try await database.close()
           printError("smartlamp: no user with email \(owner)")
           throw ExitCode(1)
         }
         let expiresAt = expiresInDays.map {
           Int64((Date().timeIntervalSince1970 + Double($0) * 86_400) * 1000)
         }
-        let (client, key) = try await APIKeys.create(
-          database: database, name: name, scopes: parsedScopes, ownerUserId: ownerId, expiresAt: expiresAt,
-          createdBy: nil)
-        try await database.close()
-        print("created API key \(client.id) '\(client.name)' scopes \(client.scopes.joined(separator: ","))")
-        print("key (shown once): \(key)")
-      } catch APIKeys.Failure.ownerInactive {
-        try? await database.close()
-        printError("smartlamp: the owner \(owner) is inactive or archived")
-        throw ExitCode(1)
+        do {
+          return try await APIKeys.create(
+            database: database, name: name, scopes: parsedScopes, ownerUserId: ownerId, expiresAt: expiresAt,
+            createdBy: nil)
+        } catch APIKeys.Failure.ownerInactive {
+          printError("smartlamp: the owner \(owner) is inactive or archived")
+          throw ExitCode(1)
+        }
       }
+      print("created API key \(client.id) '\(client.name)' scopes \(client.scopes.joined(separator: ","))")
+      print("key (shown once): \(key)")
     }
   }
 
@@ -71,9 +69,7 @@ struct APIKeyCommand: AsyncParsableCommand {
     func run() async throws {
       let config = try options.load()
       SmartLampLogHandler.bootstrap(config)
-      let database = try await openStore(config)
-      let clients = try await APIKeys.list(database: database)
-      try await database.close()
+      let clients = try await withStore(config) { try await APIKeys.list(database: $0) }
       print("id\tname\tprefix\tscopes\towner\tactive\texpiresAt\tlastUsedAt")
       for client in clients {
         let fields = [
@@ -99,16 +95,15 @@ struct APIKeyCommand: AsyncParsableCommand {
     func run() async throws {
       let config = try options.load()
       SmartLampLogHandler.bootstrap(config)
-      let database = try await openStore(config)
-      do {
-        let client = try await APIKeys.revoke(database: database, id: id)
-        try await database.close()
-        print("revoked API key \(client.id) '\(client.name)'")
-      } catch APIKeys.Failure.notFound {
-        try? await database.close()
-        printError("smartlamp: no API key with id \(id)")
-        throw ExitCode(1)
+      let client = try await withStore(config) { database in
+        do {
+          return try await APIKeys.revoke(database: database, id: id)
+        } catch APIKeys.Failure.notFound {
+          printError("smartlamp: no API key with id \(id)")
+          throw ExitCode(1)
+        }
       }
+      print("revoked API key \(client.id) '\(client.name)'")
     }
   }
 }

@@ -27,20 +27,18 @@ struct BackupCommand: AsyncParsableCommand {
       printError("smartlamp: no database at \(path)")
       throw ExitCode(1)
     }
-    let database = try await connectStore(config)
-    do {
-      let written = try await DatabaseBackup.take(database, configuration: config, file: file)
-      try await database.close()
-      print("backed up to \(written)")
-    } catch let error as DatabaseBackup.Failure {
-      try? await database.close()
-      printError("smartlamp: \(error.description)")
-      throw ExitCode(1)
-    } catch {
-      try? await database.close()
-      printError("smartlamp: backup failed: \(error)")
-      throw ExitCode(1)
+    let written = try await withStore(config, migrate: false) { database in
+      do {
+        return try await DatabaseBackup.take(database, configuration: config, file: file)
+      } catch let error as DatabaseBackup.Failure {
+        printError("smartlamp: \(error.description)")
+        throw ExitCode(1)
+      } catch {
+        printError("smartlamp: backup failed: \(error)")
+        throw ExitCode(1)
+      }
     }
+    print("backed up to \(written)")
   }
 }
 
@@ -59,30 +57,18 @@ struct RestoreCommand: AsyncParsableCommand {
       printError("smartlamp: no backup at \(file)")
       throw ExitCode(1)
     }
-    let database = try await connectStore(config)
-    do {
-      let summary = try await DatabaseBackup.restore(from: file, into: database)
-      try await database.close()
-      print("restored \(file): \(summary)")
-    } catch let error as DatabaseBackup.Failure {
-      try? await database.close()
-      printError("smartlamp: \(error.description)")
-      throw ExitCode(1)
-    } catch {
-      // A backup from a newer SmartLamp, a damaged file, a database that went away: one line all the same.
-      try? await database.close()
-      printError("smartlamp: cannot restore \(file): \(error)")
-      throw ExitCode(1)
+    let summary = try await withStore(config, migrate: false) { database in
+      do {
+        return try await DatabaseBackup.restore(from: file, into: database)
+      } catch let error as DatabaseBackup.Failure {
+        printError("smartlamp: \(error.description)")
+        throw ExitCode(1)
+      } catch {
+        // A backup from a newer SmartLamp, a damaged file, a database that went away: one line all the same.
+        printError("smartlamp: cannot restore \(file): \(error)")
+        throw ExitCode(1)
+      }
     }
-  }
-}
-
-/// Opens the configured database without migrating it, turning start-up problems into one line and exit status 1.
-func connectStore(_ config: Configuration) async throws -> any SQLDatabase {
-  do {
-    return try await StoreBootstrap.connect(configuration: config)
-  } catch let error as StartupError {
-    printError("smartlamp: \(error.description)")
-    throw ExitCode(1)
+    print("restored \(file): \(summary)")
   }
 }

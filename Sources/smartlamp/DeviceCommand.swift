@@ -24,14 +24,14 @@ struct DeviceCommand: AsyncParsableCommand {
     func run() async throws {
       let config = try options.load()
       SmartLampLogHandler.bootstrap(config)
-      let database = try await openStore(config)
-      let store = Store(database: database)
-      let devices = try await store.devices.list()
+      let (devices, states) = try await withStore(config) { database in
+        let store = Store(database: database)
+        return (try await store.devices.list(), try await store.deviceStates.loadAll())
+      }
       var profiles: [String: DeviceProfile] = [:]
-      for state in try await store.deviceStates.loadAll() {
+      for state in states {
         if let profile = state.profile { profiles[state.deviceId] = profile }
       }
-      try await database.close()
       print("deviceId\tmqttDeviceId\tname\tcommandChannel\tprofile\thasSecret")
       for device in devices {
         let fields = [
@@ -90,20 +90,19 @@ struct DeviceCommand: AsyncParsableCommand {
 
 /// Writes a device's secret (nil clears it); exits 1 for an unknown device or one whose MQTT id cannot be signed.
 private func change(_ id: String, to secret: DeviceSecret?, config: Configuration) async throws {
-  let database = try await openStore(config)
-  let devices = Store(database: database).devices
-  guard let device = try await devices.byPublicId(id) else {
-    try? await database.close()
-    printError("smartlamp: no device with id \(id)")
-    throw ExitCode(1)
+  try await withStore(config) { database in
+    let devices = Store(database: database).devices
+    guard let device = try await devices.byPublicId(id) else {
+      printError("smartlamp: no device with id \(id)")
+      throw ExitCode(1)
+    }
+    if secret != nil, !NativeIdentifier.isValid(device.topic) {
+      printError(
+        "smartlamp: device \(id): signed commands need an mqttDeviceId of 1–64 characters A-Z a-z 0-9 . _ : -")
+      throw ExitCode(1)
+    }
+    _ = try await devices.update(id, DeviceChanges(hmacSecret: .some(secret)))
   }
-  if secret != nil, !NativeIdentifier.isValid(device.topic) {
-    try? await database.close()
-    printError("smartlamp: device \(id): signed commands need an mqttDeviceId of 1–64 characters A-Z a-z 0-9 . _ : -")
-    throw ExitCode(1)
-  }
-  _ = try await devices.update(id, DeviceChanges(hmacSecret: .some(secret)))
-  try await database.close()
 }
 
 /// One line from standard input: without echo on a terminal, as sent (only the line end removed) from a pipe.

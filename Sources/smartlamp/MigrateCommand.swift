@@ -1,5 +1,4 @@
 import ArgumentParser
-import Logging
 import SmartLampServer
 import SmartLampStore
 
@@ -12,19 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
   func run() async throws {
     let config = try options.load()
     SmartLampLogHandler.bootstrap(config)
-    let database = try await openStore(config)
-    let versions = try await StoreBootstrap.appliedVersions(database)
-    try await database.close()
+    let versions = try await withStore(config) { try await StoreBootstrap.appliedVersions($0) }
     print("database is at migration \(versions.last ?? "none") (\(versions.count) applied)")
-  }
-}
-
-/// Opens and migrates the configured database, turning startup problems into one line and exit status 1.
-func openStore(_ config: Configuration) async throws -> any SQLDatabase {
-  do {
-    return try await StoreBootstrap.open(configuration: config, logger: Logger(label: "smartlamp"))
-  } catch let error as StartupError {
-    printError("smartlamp: \(error.description)")
-    throw ExitCode(1)
   }
 }

@@ -14,15 +14,7 @@ struct SetupCodeCommand: AsyncParsableCommand {
   func run() async throws {
     let config = try options.load()
     SmartLampLogHandler.bootstrap(config)
-    let database = try await openStore(config)
-    let code: String?
-    do {
-      code = try await FirstRunSetup.issueCode(database: database)
-    } catch {
-      try? await database.close()
-      throw error
-    }
-    try await database.close()
+    let code = try await withStore(config) { try await FirstRunSetup.issueCode(database: $0) }
     guard let code else {
       printError("smartlamp: an administrator exists already; sign in, or use `smartlamp user create --admin`")
       throw ExitCode(1)

@@ -29,22 +29,22 @@ struct UserCommand: AsyncParsableCommand {
       let config = try options.load()
       SmartLampLogHandler.bootstrap(config)
       let password = try readPassword(fromStdin: passwordStdin)
-      let database = try await openStore(config)
-      defer { Task { try? await database.close() } }
-      do {
-        let user = try await UserAdministration.createUser(
-          database: database, email: email, name: name, password: password, admin: admin,
-          hasher: PasswordHasher(cost: config.bcryptCost))
-        print("created \(user.role.rawValue) \(user.email) (id \(user.id))")
-      } catch let error as FieldErrors {
-        for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
-          printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+      let user = try await withStore(config) { database in
+        do {
+          return try await UserAdministration.createUser(
+            database: database, email: email, name: name, password: password, admin: admin,
+            hasher: PasswordHasher(cost: config.bcryptCost))
+        } catch let error as FieldErrors {
+          for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
+            printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+          }
+          throw ExitCode(2)
+        } catch let error as UserAdministration.Failure {
+          printError("smartlamp: \(error.message)")
+          throw ExitCode(1)
         }
-        throw ExitCode(2)
-      } catch let error as UserAdministration.Failure {
-        printError("smartlamp: \(error.message)")
-        throw ExitCode(1)
       }
+      print("created \(user.role.rawValue) \(user.email) (id \(user.id))")
     }
   }
 
@@ -56,9 +56,9 @@ struct UserCommand: AsyncParsableCommand {
     func run() async throws {
       let config = try options.load()
       SmartLampLogHandler.bootstrap(config)
-      let database = try await openStore(config)
-      let users = try await UserAdministration.listUsers(database: database, includeArchived: includeArchived)
-      try await database.close()
+      let users = try await withStore(config) {
+        try await UserAdministration.listUsers(database: $0, includeArchived: includeArchived)
+      }
       print("id\temail\tname\trole\tactive\tarchived")
       for user in users {
         print("\(user.id)\t\(user.email)\t\(user.name)\t\(user.role.rawValue)\t\(user.isActive)\t\(user.isArchived)")
@@ -133,22 +133,19 @@ extension Role: ExpressibleByArgument {}
 private func recover(_ change: AccountRecovery.Change, email: String, config: Configuration) async throws
   -> AccountRecovery.Outcome
 {
-  let database = try await openStore(config)
-  do {
-    let outcome = try await AccountRecovery.apply(
-      change, toEmail: email, database: database, hasher: PasswordHasher(cost: config.bcryptCost))
-    try await database.close()
-    return outcome
-  } catch let error as FieldErrors {
-    try? await database.close()
-    for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
-      printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+  try await withStore(config) { database in
+    do {
+      return try await AccountRecovery.apply(
+        change, toEmail: email, database: database, hasher: PasswordHasher(cost: config.bcryptCost))
+    } catch let error as FieldErrors {
+      for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
+        printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+      }
+      throw ExitCode(2)
+    } catch let error as UserAdministration.Failure {
+      printError("smartlamp: \(error.message)")
+      throw ExitCode(1)
     }
-    throw ExitCode(2)
-  } catch let error as UserAdministration.Failure {
-    try? await database.close()
-    printError("smartlamp: \(error.message)")
-    throw ExitCode(1)
   }
 }
 
