@@ -85,7 +85,7 @@ public final class MQTTClient: Sendable {
   /// Under this preference (also `Task(executorPreference:)`; child tasks inherit it) the task's nonisolated
   /// code runs on the loop, so a message or ack that the loop reads resumes the task on the same thread, and the
   /// task's publishes are queued for the socket from that thread. Without it, each round trip pays a hand-off to
-  /// and from the threads of Swift's global executor (scripts/bench-mqtt.sh, loopback: round trip p50 1.2–1.7×
+  /// and from the threads of Swift's global executor (scripts/bench-mqtt.sh, loopback: round trip p50 1.2–1.8×
   /// as long). Actor-isolated code still runs on its actor.
   ///
   /// **Never run blocking or long work under this preference** (database calls, file I/O, heavy computation):
