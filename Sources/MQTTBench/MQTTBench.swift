@@ -17,15 +17,21 @@ struct MQTTBench {
     while let key = arguments.next() {
       guard key.hasPrefix("--"), let value = arguments.next() else {
         print(
-          "usage: MQTTBench --url mqtt://127.0.0.1:1883 [--username u --password p] [--rtt 5000] [--qos0 200000] [--qos1 50000] [--window 64] [--executor default|nio]"
+          "usage: MQTTBench --url mqtt://127.0.0.1:1883 [--username u --password p] [--rtt 5000] [--qos0 200000] [--qos1 50000] [--window 64] [--executor loop|global|nio]"
         )
         return
       }
       options[String(key.dropFirst(2))] = value
     }
-    // "--executor nio": run Swift tasks on a single NIO event loop that also does the I/O, so a publish and the
-    // arrival of its echo involve no thread hand-off. The default leaves Swift's global executor alone.
-    let executor = options["executor"] ?? "default"
+    // Where the measuring tasks run. "loop" (the default): on Swift's global executor, but inside a preference for
+    // the client's event loop (MQTTClient.taskExecutor), so a publish and the arrival of its echo stay on the
+    // loop's thread. "global": no preference, every wake-up crosses between the loop and the global executor's
+    // threads. "nio": NIO's event loop installed as Swift's global executor, process-wide (all tasks on one loop).
+    let executor = options["executor"] ?? "loop"
+    guard ["loop", "global", "nio"].contains(executor) else {
+      print("unknown --executor \(executor): loop, global or nio")
+      return
+    }
     if executor == "nio" {
       NIOSingletons.groupLoopCountSuggestion = 1
       guard NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() else {
@@ -50,11 +56,17 @@ struct MQTTBench {
     let client = MQTTClient(configuration: configuration, logger: logger)
     try await client.connect()
 
-    let rtt = try await roundTrip(client, count: rttCount)
+    let preference: (any TaskExecutor)? = executor == "loop" ? client.taskExecutor : nil
+    let rtt = try await withTaskExecutorPreference(preference) { try await roundTrip(client, count: rttCount) }
     let cpuBefore = processCPUTime()
-    let qos0 = try await throughput(client, count: qos0Count, qos: .atMostOnce, window: 1)
+    let qos0 = try await withTaskExecutorPreference(preference) {
+      try await throughput(client, count: qos0Count, qos: .atMostOnce, window: 1)
+    }
     let qos0CPU = (processCPUTime() - cpuBefore) / Double(qos0Count) * 1e6
-    let qos1 = try await throughput(client, count: qos1Count, qos: .atLeastOnce, window: window)
+    // The publishing child tasks inherit the preference.
+    let qos1 = try await withTaskExecutorPreference(preference) {
+      try await throughput(client, count: qos1Count, qos: .atLeastOnce, window: window)
+    }
     await client.disconnect()
     print(
       """

@@ -86,7 +86,7 @@ extension MQTTClient {
       keepAliveSeconds: keepAliveSeconds, username: configuration.username,
       password: configuration.password.map { ByteBuffer(string: $0) }, will: configuration.will)
     return try await MQTTConnection.open(
-      configuration: configuration, connect: connect, sslContext: sslContext, group: eventLoopGroup,
+      configuration: configuration, connect: connect, sslContext: sslContext, group: eventLoop,
       logger: logger, onPacket: { [weak self] packet in self?.received(packet) })
   }
 

@@ -172,7 +172,7 @@ extension MQTTClient {
   /// One timer per client, always for the earliest pending deadline: requests share one ack timeout, so a new
   /// request never needs an earlier firing than the one already armed.
   private func armTimeoutTimer(at deadline: NIODeadline) {
-    eventLoopGroup.any().scheduleTask(deadline: deadline) { [weak self] in
+    eventLoop.scheduleTask(deadline: deadline) { [weak self] in
       self?.timeoutTimerFired()
     }
   }

@@ -54,6 +54,9 @@ final class MQTTOutbox: Sendable {
       return (!state.drainScheduled, state.unconfirmedBytes > highWaterMark)
     }
     if mustSchedule {
+      // From the loop itself (a task preferring MQTTClient.taskExecutor) this only queues the drain behind the
+      // running job, with no wake-up; it still runs before the loop next waits for I/O, and a burst of
+      // publishes from that job still leaves in one write and one flush.
       channel.eventLoop.execute { self.drain() }
     }
     return mustWait
