@@ -42,20 +42,21 @@ extension MQTTClient {
   ///   ``MQTTError/protocolError(_:)`` for an invalid filter, ``MQTTError/notConnected``, ``MQTTError/timeout``.
   public func subscribe(_ filters: [String], qos: MQTTQoS = .atLeastOnce) async throws -> MQTTSubscription {
     try validateFilters(filters)
-    let (stream, continuation) = AsyncStream.makeStream(
-      of: MQTTMessage.self, bufferingPolicy: .bufferingNewest(max(1, configuration.subscriptionBufferSize)))
-    let (subscriberID, deferred) = register(filters, qos: qos, sink: .stream(continuation))
-    continuation.onTermination = { [weak self] _ in
+    let queue = SubscriptionQueue(capacity: configuration.subscriptionBufferSize)
+    // Made before registering, so the queue ends when its consumer side is dropped even if confirming throws.
+    let subscription = MQTTSubscription(filters: filters, queue: queue)
+    let (subscriberID, deferred) = register(filters, qos: qos, sink: .stream(queue))
+    queue.setOnTermination { [weak self] in
       _ = self?.shared.withLockedValue { $0.subscriptions.removeSubscriber(subscriberID) }
     }
-    if deferred { return MQTTSubscription(filters: filters, stream: stream) }
+    if deferred { return subscription }
     do {
       try await confirm(filters, qos: qos)
     } catch {
-      continuation.finish()
+      queue.finish()
       throw error
     }
-    return MQTTSubscription(filters: filters, stream: stream)
+    return subscription
   }
 
   /// Subscribes to `filters` like ``subscribe(_:qos:)``, delivering the matching messages into `inbox`, which
@@ -113,7 +114,7 @@ extension MQTTClient {
     _ = try await request(expecting: .unsubAck) { id in .unsubscribe(.init(packetID: id, topicFilters: filters)) }
     let orphaned = shared.withLockedValue { $0.subscriptions.unsubscribed(filters) }
     for subscriber in orphaned {
-      if case .stream(let continuation) = subscriber.sink { continuation.finish() }
+      if case .stream(let queue) = subscriber.sink { queue.finish() }
     }
   }
 

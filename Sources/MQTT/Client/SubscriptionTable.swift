@@ -3,16 +3,15 @@
 struct SubscriptionTable {
   /// Where a subscriber's messages go.
   enum Sink {
-    case stream(AsyncStream<MQTTMessage>.Continuation)
+    case stream(SubscriptionQueue)
     /// Possibly shared by several subscriptions: finished only when the client stops.
     case inbox(MQTTInbox)
 
     /// Queues a message; false when the oldest queued message was dropped to make room.
     func deliver(_ message: MQTTMessage) -> Bool {
       switch self {
-      case .stream(let continuation):
-        if case .dropped = continuation.yield(message) { return false }
-        return true
+      case .stream(let queue):
+        return queue.deliver(message)
       case .inbox(let inbox):
         return inbox.deliver(message)
       }
@@ -20,7 +19,7 @@ struct SubscriptionTable {
 
     func finish() {
       switch self {
-      case .stream(let continuation): continuation.finish()
+      case .stream(let queue): queue.finish()
       case .inbox(let inbox): inbox.finish()
       }
     }
