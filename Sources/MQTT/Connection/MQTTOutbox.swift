@@ -3,10 +3,13 @@ import NIOCore
 
 /// Coalesces writes from many tasks into one event-loop hop, one pipeline write and one flush per batch, and bounds
 /// what is queued: callers wait in ``waitForCapacity()`` while more than `highWaterMark` bytes are not yet handed
-/// to the socket.
+/// to the socket (give or take the channel's own writability high-water mark plus one 64 KiB batch, which a
+/// writable channel takes without a completion callback).
 final class MQTTOutbox: Sendable {
   private struct State {
     var pending: ByteBuffer
+    /// The previous batch's buffer, emptied once the channel let go of it: the next batch goes there.
+    var spare: ByteBuffer?
     var drainScheduled = false
     /// Bytes queued here or written but not yet confirmed by the channel.
     var unconfirmedBytes = 0
@@ -78,25 +81,51 @@ final class MQTTOutbox: Sendable {
   }
 
   private func drain() {
-    let batch = state.withLockedValue { state in
-      state.drainScheduled = false
-      // Hand the bytes over and start a fresh buffer, so producers never write into storage the channel holds.
-      defer { state.pending = channel.allocator.buffer(capacity: min(state.pending.capacity, 1 << 16)) }
-      return state.pending
-    }
-    guard batch.readableBytes > 0 else { return }
+    guard
+      var batch = state.withLockedValue({ state -> ByteBuffer? in
+        state.drainScheduled = false
+        guard state.pending.readableBytes > 0 else { return nil }
+        // Hand the bytes over and go on in another buffer, so producers never write into storage the channel holds.
+        var next = state.spare ?? channel.allocator.buffer(capacity: min(state.pending.capacity, 1 << 16))
+        state.spare = nil
+        swap(&next, &state.pending)
+        return next
+      })
+    else { return }
     let batchBytes = batch.readableBytes
-    let promise = channel.eventLoop.makePromise(of: Void.self)
-    channel.writeAndFlush(batch, promise: promise)
-    // Completion (success or failure on a closed channel) releases the bytes, so waiters never hang.
-    promise.futureResult.whenComplete { _ in
-      let waiters = self.state.withLockedValue { state in
-        state.unconfirmedBytes -= batchBytes
-        guard state.unconfirmedBytes <= self.highWaterMark else { return [CheckedContinuation<Void, Never>]() }
-        defer { state.waiters.removeAll() }
-        return state.waiters
-      }
-      for waiter in waiters { waiter.resume() }
+    // While the channel's own buffer is under its high-water mark (writable), a batch of at most 64 KiB needs no
+    // completion: what the socket has not taken yet stays bounded by that mark plus this batch, so its bytes are
+    // released at once, saving a promise, its callback and their generic metadata per drain (the common case: one
+    // small packet the socket takes at once). Otherwise the write's completion releases them, so waiters never hang.
+    let confirmedNow = batchBytes <= 1 << 16 && channel.isWritable
+    if confirmedNow {
+      channel.writeAndFlush(batch, promise: nil)
+    } else {
+      let promise = channel.eventLoop.makePromise(of: Void.self)
+      channel.writeAndFlush(batch, promise: promise)
+      promise.futureResult.whenComplete { _ in self.release(batchBytes, spare: nil) }
     }
+    // drain() runs on the loop, so a write the socket took at once has already released the bytes: emptying the
+    // buffer keeps its storage for the next batch (no allocation per drain). When the channel still holds it,
+    // clear() gives it fresh storage, as allocating the next buffer would have.
+    var spare: ByteBuffer?
+    if batch.capacity <= 1 << 16 {
+      batch.clear()
+      spare = batch
+    }
+    release(confirmedNow ? batchBytes : 0, spare: spare)
+  }
+
+  /// Releases bytes the socket took (or a closed channel dropped), waking the waiters once under the high-water
+  /// mark, and keeps an emptied buffer for the next batch.
+  private func release(_ bytes: Int, spare: ByteBuffer?) {
+    let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
+      if let spare { state.spare = spare }
+      state.unconfirmedBytes -= bytes
+      guard !state.waiters.isEmpty, state.unconfirmedBytes <= highWaterMark else { return [] }
+      defer { state.waiters.removeAll() }
+      return state.waiters
+    }
+    for waiter in waiters { waiter.resume() }
   }
 }
