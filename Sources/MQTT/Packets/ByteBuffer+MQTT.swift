@@ -71,5 +71,13 @@ extension ByteBuffer {
 /// U+0000 is forbidden in MQTT strings [MQTT-1.5.3-2]; Swift strings are always valid Unicode otherwise.
 @inline(__always)
 func validateMQTTString(_ string: String) throws(MQTTError) {
-  if string.utf8.contains(0) { throw .protocolError("string contains U+0000") }
+  if utf8Contains(string, where: { $0 == 0 }) { throw .protocolError("string contains U+0000") }
+}
+
+/// Whether a byte of `string`'s UTF-8 satisfies `predicate`, scanning its contiguous bytes when it has them (native
+/// strings do: no per-byte String.UTF8View indexing, which perf showed on every publish's topic checks).
+@inline(__always)
+func utf8Contains(_ string: String, where predicate: (UInt8) -> Bool) -> Bool {
+  string.utf8.withContiguousStorageIfAvailable { $0.contains(where: predicate) }
+    ?? string.utf8.contains(where: predicate)
 }

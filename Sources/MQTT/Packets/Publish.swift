@@ -80,7 +80,7 @@ extension MQTTPacket {
 /// A PUBLISH topic is non-empty and has no wildcards [MQTT-3.3.2-2, MQTT-4.7.3-1].
 func validatePublishTopic(_ topic: String) throws(MQTTError) {
   guard !topic.isEmpty else { throw .protocolError("empty topic name") }
-  if topic.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
+  if utf8Contains(topic, where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }) {
     throw .protocolError("wildcard in topic name \(topic)")
   }
 }
