@@ -28,14 +28,8 @@ struct BackupCommand: AsyncParsableCommand {
       throw ExitCode(1)
     }
     let written = try await withStore(config, migrate: false) { database in
-      do {
-        return try await DatabaseBackup.take(database, configuration: config, file: file)
-      } catch let error as DatabaseBackup.Failure {
-        printError("smartlamp: \(error.description)")
-        throw ExitCode(1)
-      } catch {
-        printError("smartlamp: backup failed: \(error)")
-        throw ExitCode(1)
+      try await reportingBackupErrors("backup failed") {
+        try await DatabaseBackup.take(database, configuration: config, file: file)
       }
     }
     print("backed up to \(written)")
@@ -57,18 +51,25 @@ struct RestoreCommand: AsyncParsableCommand {
       printError("smartlamp: no backup at \(file)")
       throw ExitCode(1)
     }
+    // A backup from a newer SmartLamp, a damaged file, a database that went away: one line all the same.
     let summary = try await withStore(config, migrate: false) { database in
-      do {
-        return try await DatabaseBackup.restore(from: file, into: database)
-      } catch let error as DatabaseBackup.Failure {
-        printError("smartlamp: \(error.description)")
-        throw ExitCode(1)
-      } catch {
-        // A backup from a newer SmartLamp, a damaged file, a database that went away: one line all the same.
-        printError("smartlamp: cannot restore \(file): \(error)")
-        throw ExitCode(1)
+      try await reportingBackupErrors("cannot restore \(file)") {
+        try await DatabaseBackup.restore(from: file, into: database)
       }
     }
     print("restored \(file): \(summary)")
+  }
+}
+
+/// Runs a backup or restore; any failure is one line (`what` before an unexpected error) and exit status 1.
+private func reportingBackupErrors<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let error as DatabaseBackup.Failure {
+    printError("smartlamp: \(error.description)")
+    throw ExitCode(1)
+  } catch {
+    printError("smartlamp: \(what): \(error)")
+    throw ExitCode(1)
   }
 }

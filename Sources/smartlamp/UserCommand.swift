@@ -30,18 +30,10 @@ struct UserCommand: AsyncParsableCommand {
       SmartLampLogHandler.bootstrap(config)
       let password = try readPassword(fromStdin: passwordStdin)
       let user = try await withStore(config) { database in
-        do {
-          return try await UserAdministration.createUser(
+        try await reportingAccountErrors {
+          try await UserAdministration.createUser(
             database: database, email: email, name: name, password: password, admin: admin,
             hasher: PasswordHasher(cost: config.bcryptCost))
-        } catch let error as FieldErrors {
-          for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
-            printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
-          }
-          throw ExitCode(2)
-        } catch let error as UserAdministration.Failure {
-          printError("smartlamp: \(error.message)")
-          throw ExitCode(1)
         }
       }
       print("created \(user.role.rawValue) \(user.email) (id \(user.id))")
@@ -129,23 +121,30 @@ extension UserCommand {
 
 extension Role: ExpressibleByArgument {}
 
-/// Applies one recovery change; refusals print one line (exit 1), bad fields one line each (exit 2).
+/// Applies one recovery change.
 private func recover(_ change: AccountRecovery.Change, email: String, config: Configuration) async throws
   -> AccountRecovery.Outcome
 {
   try await withStore(config) { database in
-    do {
-      return try await AccountRecovery.apply(
+    try await reportingAccountErrors {
+      try await AccountRecovery.apply(
         change, toEmail: email, database: database, hasher: PasswordHasher(cost: config.bcryptCost))
-    } catch let error as FieldErrors {
-      for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
-        printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
-      }
-      throw ExitCode(2)
-    } catch let error as UserAdministration.Failure {
-      printError("smartlamp: \(error.message)")
-      throw ExitCode(1)
     }
+  }
+}
+
+/// Runs an account change; a refusal prints one line (exit 1), bad fields one line each (exit 2).
+private func reportingAccountErrors<T>(_ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let error as FieldErrors {
+    for (field, messages) in error.errors.sorted(by: { $0.key < $1.key }) {
+      printError("smartlamp: \(field): \(messages.joined(separator: "; "))")
+    }
+    throw ExitCode(2)
+  } catch let error as UserAdministration.Failure {
+    printError("smartlamp: \(error.message)")
+    throw ExitCode(1)
   }
 }
 
