@@ -23,6 +23,20 @@ final class DeviceStateService: Sendable {
     var dirty: Set<Int64> = []
     var ingested = 0
     var malformed = 0
+
+    /// Counts a message from the device under `key` and takes its live state out for updating (the caller puts it
+    /// back): when it was seen, the id and topic order it speaks with, and what the message says of its profile.
+    mutating func takeSeen(
+      _ key: String, wireID: String, order: TasmotaTopicOrder, profile: ProfileSignal, at now: Int64
+    ) -> LiveDevice {
+      ingested += 1
+      var device = live.removeValue(forKey: key) ?? LiveDevice()
+      device.order = order
+      device.lastSeenAt = now
+      device.wireID = wireID
+      device.profile = profile.applied(to: device.profile)
+      return device
+    }
   }
 
   private let table = Mutex(Table())
@@ -339,12 +353,7 @@ final class DeviceStateService: Sendable {
 
   private static func apply(_ report: Report, to table: inout Table, now: Int64) -> StateFacts {
     let key = TasmotaTopic.deviceKey(report.deviceID)
-    table.ingested += 1
-    var live = table.live.removeValue(forKey: key) ?? LiveDevice()
-    live.order = report.order
-    live.lastSeenAt = now
-    live.wireID = report.deviceID
-    live.profile = report.profile.applied(to: live.profile)
+    var live = table.takeSeen(key, wireID: report.deviceID, order: report.order, profile: report.profile, at: now)
     if let rssi = report.rssi { live.rssi = rssi }
     if let uptime = report.uptime { live.uptimeSec = uptime }
     let devices = table.directory.byMQTTKey[key] ?? []
@@ -378,12 +387,8 @@ final class DeviceStateService: Sendable {
     _ availability: TasmotaAvailability, profile: ProfileSignal, to table: inout Table, now: Int64
   ) -> StateFacts {
     let key = TasmotaTopic.deviceKey(availability.deviceID)
-    table.ingested += 1
-    var live = table.live.removeValue(forKey: key) ?? LiveDevice()
-    live.order = availability.order
-    live.lastSeenAt = now
-    live.wireID = availability.deviceID
-    live.profile = profile.applied(to: live.profile)
+    var live = table.takeSeen(
+      key, wireID: availability.deviceID, order: availability.order, profile: profile, at: now)
     if let online = availability.online {
       if live.online != online { live.onlineChangedAt = now }
       live.online = online
